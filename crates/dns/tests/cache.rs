@@ -1,0 +1,90 @@
+//! Answers from the cache keep their DNSSEC status and expire with their TTL.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{name, world};
+use dns::{Absence, DnssecStatus, RecordType};
+use testworld::dns::Fault;
+
+#[tokio::test]
+async fn cached_answer_keeps_its_secure_status() {
+    let w = world().await;
+    let first = w
+        .resolver
+        .lookup(&name("mx.secure.test"), RecordType::A)
+        .await
+        .unwrap();
+    assert!(!first.cached);
+    // The zone now goes silent: only the cache can answer.
+    w.server.set_fault("secure.test.", Fault::Timeout);
+    let second = w
+        .resolver
+        .lookup(&name("mx.secure.test"), RecordType::A)
+        .await
+        .unwrap();
+    assert!(second.cached);
+    assert_eq!(second.status, DnssecStatus::Secure);
+    assert_eq!(second.records, first.records);
+}
+
+#[tokio::test]
+async fn cached_insecure_answer_stays_insecure() {
+    let w = world().await;
+    let first = w
+        .resolver
+        .lookup(&name("mx.insecure.secure.test"), RecordType::A)
+        .await
+        .unwrap();
+    assert_eq!(first.status, DnssecStatus::Insecure);
+    w.server.set_fault("insecure.secure.test.", Fault::Timeout);
+    let second = w
+        .resolver
+        .lookup(&name("mx.insecure.secure.test"), RecordType::A)
+        .await
+        .unwrap();
+    assert!(second.cached);
+    assert_eq!(second.status, DnssecStatus::Insecure);
+}
+
+#[tokio::test]
+async fn cached_negative_answer_keeps_status_and_absence() {
+    let w = world().await;
+    let first = w.resolver.tlsa(&name("mx.nsec3.test"), 25).await.unwrap();
+    assert_eq!(first.absence, Some(Absence::NxDomain));
+    w.server.set_fault("nsec3.test.", Fault::Timeout);
+    let second = w.resolver.tlsa(&name("mx.nsec3.test"), 25).await.unwrap();
+    assert!(second.cached);
+    assert_eq!(second.absence, Some(Absence::NxDomain));
+    assert_eq!(second.status, DnssecStatus::Secure);
+}
+
+#[tokio::test]
+async fn cached_answer_expires_with_its_ttl() {
+    let w = world().await;
+    let first = w
+        .resolver
+        .lookup(&name("mx.secure.test"), RecordType::A)
+        .await
+        .unwrap();
+    assert!(first.ttl > 0 && first.ttl <= 300, "ttl {}", first.ttl);
+    w.clock.advance(Duration::from_secs(100));
+    let aged = w
+        .resolver
+        .lookup(&name("mx.secure.test"), RecordType::A)
+        .await
+        .unwrap();
+    assert!(aged.cached);
+    assert_eq!(aged.ttl, first.ttl - 100);
+    w.clock.advance(Duration::from_secs(u64::from(first.ttl)));
+    w.server.set_fault("secure.test.", Fault::ServFail);
+    let expired = w
+        .resolver
+        .lookup(&name("mx.secure.test"), RecordType::A)
+        .await;
+    assert!(
+        expired.is_err(),
+        "the expired answer was served: {expired:?}"
+    );
+}

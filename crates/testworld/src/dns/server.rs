@@ -1,0 +1,202 @@
+//! The authoritative server: one UDP socket and one TCP listener on the same
+//! `127.0.0.1` port, answering from the built zones.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use hickory_proto::dnssec::rdata::DS;
+use hickory_proto::op::Message;
+use hickory_proto::rr::Name;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::task::JoinHandle;
+
+use super::answer::{Reply, answer};
+use super::name;
+use super::zone::{BuiltZone, Fault, ZoneSpec, build_all};
+
+/// Largest UDP answer when the query carries no EDNS (RFC 1035 §2.3.4).
+const PLAIN_UDP_LIMIT: usize = 512;
+
+struct State {
+    specs: BTreeMap<Name, ZoneSpec>,
+    zones: BTreeMap<Name, BuiltZone>,
+    tcp_queries: usize,
+}
+
+/// A running authoritative server; it stops when dropped.
+pub struct DnsServer {
+    addr: SocketAddr,
+    state: Arc<RwLock<State>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl DnsServer {
+    pub(crate) async fn start(specs: BTreeMap<Name, ZoneSpec>) -> std::io::Result<Self> {
+        let zones = build_all(&specs);
+        let state = Arc::new(RwLock::new(State {
+            specs,
+            zones,
+            tcp_queries: 0,
+        }));
+        let (udp, tcp) = bind_pair().await?;
+        let addr = udp.local_addr()?;
+        let tasks = vec![
+            tokio::spawn(serve_udp(udp, state.clone())),
+            tokio::spawn(serve_tcp(tcp, state.clone())),
+        ];
+        Ok(Self { addr, state, tasks })
+    }
+
+    /// Where the server listens, UDP and TCP.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The root zone's DS record in zone-file syntax: the trust anchor for
+    /// this world.
+    pub fn trust_anchor_ds(&self) -> String {
+        let state = self.read();
+        let root = &state.specs[&Name::root()];
+        let ds: DS = root.key.ds(&Name::root());
+        format!(". 3600 IN DS {ds}")
+    }
+
+    /// The root zone's DNSKEY record in zone-file syntax.
+    pub fn trust_anchor_dnskey(&self) -> String {
+        let state = self.read();
+        let root = &state.specs[&Name::root()];
+        format!(". 3600 IN DNSKEY {}", root.key.dnskey())
+    }
+
+    /// Writes the DS trust anchor to `path`, for tools that read a file.
+    pub fn write_trust_anchor(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::write(path, format!("{}\n", self.trust_anchor_ds()))
+    }
+
+    /// Changes what is wrong with a zone, re-signing the world.
+    pub fn set_fault(&self, origin: &str, fault: Fault) {
+        let mut state = self
+            .state
+            .write()
+            .expect("no thread panics holding the zone lock");
+        let origin = name(origin);
+        let spec = state
+            .specs
+            .get_mut(&origin)
+            .unwrap_or_else(|| panic!("no zone {origin} in the test world"));
+        spec.fault = fault;
+        state.zones = build_all(&state.specs);
+    }
+
+    /// How many queries arrived over TCP, so tests can see the fallback.
+    pub fn tcp_queries(&self) -> usize {
+        self.read().tcp_queries
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state
+            .read()
+            .expect("no thread panics holding the zone lock")
+    }
+}
+
+impl Drop for DnsServer {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// A UDP socket and a TCP listener on the same free port.
+async fn bind_pair() -> std::io::Result<(UdpSocket, TcpListener)> {
+    let mut last_error = None;
+    for _ in 0..20 {
+        let udp = UdpSocket::bind("127.0.0.1:0").await?;
+        match TcpListener::bind(udp.local_addr()?).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.expect("the loop ran at least once"))
+}
+
+fn respond(state: &RwLock<State>, request: &[u8]) -> Option<(Message, usize)> {
+    let request = Message::from_vec(request).ok()?;
+    let limit = request
+        .edns
+        .as_ref()
+        .map_or(PLAIN_UDP_LIMIT, |e| usize::from(e.max_payload()));
+    let state = state.read().ok()?;
+    match answer(&state.zones, &request) {
+        Reply::Message(message) => Some((*message, limit)),
+        Reply::Silence => None,
+    }
+}
+
+async fn serve_udp(socket: UdpSocket, state: Arc<RwLock<State>>) {
+    let mut buffer = vec![0u8; 65_535];
+    loop {
+        let Ok((len, peer)) = socket.recv_from(&mut buffer).await else {
+            continue;
+        };
+        let Some((mut message, limit)) = respond(&state, &buffer[..len]) else {
+            continue;
+        };
+        let Ok(mut bytes) = message.to_vec() else {
+            continue;
+        };
+        if bytes.len() > limit {
+            // RFC 2181 §9: too large for UDP, so say so and let the client use TCP.
+            message.answers.clear();
+            message.authorities.clear();
+            message.additionals.clear();
+            message.metadata.truncation = true;
+            let Ok(truncated) = message.to_vec() else {
+                continue;
+            };
+            bytes = truncated;
+        }
+        let _ = socket.send_to(&bytes, peer).await;
+    }
+}
+
+async fn serve_tcp(listener: TcpListener, state: Arc<RwLock<State>>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        tokio::spawn(serve_tcp_connection(stream, state.clone()));
+    }
+}
+
+/// RFC 1035 §4.2.2: each message prefixed by its two-byte length.
+async fn serve_tcp_connection(mut stream: TcpStream, state: Arc<RwLock<State>>) {
+    loop {
+        let Ok(len) = stream.read_u16().await else {
+            return;
+        };
+        let mut request = vec![0u8; usize::from(len)];
+        if stream.read_exact(&mut request).await.is_err() {
+            return;
+        }
+        if let Ok(mut state) = state.write() {
+            state.tcp_queries += 1;
+        }
+        let Some((message, _)) = respond(&state, &request) else {
+            continue;
+        };
+        let Ok(bytes) = message.to_vec() else {
+            return;
+        };
+        let Ok(len) = u16::try_from(bytes.len()) else {
+            return;
+        };
+        if stream.write_u16(len).await.is_err() || stream.write_all(&bytes).await.is_err() {
+            return;
+        }
+    }
+}
