@@ -1,2 +1,43 @@
-//! placeholder
-fn main() {}
+//! The `sealane` command line: parses arguments and wires the crates
+//! together. Behaviour lives in the library crates; this binary only reads
+//! options, calls them, and prints.
+
+mod cmd;
+mod exit;
+
+use clap::{Parser, Subcommand};
+
+/// Sealane: a mail transfer agent that delivers securely by default.
+#[derive(Parser)]
+#[command(name = "sealane", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Look up DNS records and show their DNSSEC status, validated by Sealane
+    /// from its own trust anchors.
+    Dns(cmd::dns::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return exit::fail(exit::Failure::Setup(e.into())),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Dns(args) => cmd::dns::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(failure) => exit::fail(failure),
+    }
+}
