@@ -73,7 +73,12 @@ pub(crate) fn key_in_record(
         })
         .collect();
     match verify(&leaf, &anchors, &chain[1..], now) {
-        Err(webpki::Error::UnknownIssuer) => None,
+        // The key signed nothing here: the record does not match.
+        Err(
+            webpki::Error::UnknownIssuer
+            | webpki::Error::InvalidSignatureForPublicKey
+            | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_),
+        ) => None,
         Err(e) => Some(Err(classify(e, chain, now))),
         Ok(()) => Some(names_match(&leaf, names)),
     }
