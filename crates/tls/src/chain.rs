@@ -27,6 +27,7 @@ pub(crate) fn validate_to_cert(
     names: &[DnsName<'_>],
     now: UnixTime,
 ) -> Result<Option<String>, AnchorFailure> {
+    // Callers pass a non-empty chain and `depth < chain.len()`.
     let leaf = parse(chain, 0)?;
     if depth == 0 {
         if let Some(failure) = out_of_date(&chain[..1], now)? {
@@ -54,6 +55,7 @@ pub(crate) fn key_in_record(
         return None;
     }
     let key = sequence_contents(&record.data)?;
+    // Callers pass a non-empty chain.
     let leaf = match parse(chain, 0) {
         Ok(leaf) => leaf,
         Err(failure) => return Some(Err(failure)),
@@ -155,7 +157,9 @@ fn out_of_date(
 
 /// RFC 7672 §3.2.2/§3.2.3: the leaf must be valid for one of the reference
 /// identifiers; webpki matches subjectAltName dNSNames, a `*.` wildcard
-/// covering exactly one leftmost label. No names: no check.
+/// covering exactly one leftmost label. No names: no check. webpki never
+/// falls back to the subject CN, so a certificate without subjectAltName
+/// dNSNames fails the name check.
 fn names_match(
     leaf: &EndEntityCert<'_>,
     names: &[DnsName<'_>],

@@ -24,6 +24,7 @@ pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
     if !digits.len().is_multiple_of(2) {
         return None;
     }
+    // The length is even, so every chunk holds two digits.
     Some(
         digits
             .chunks(2)

@@ -63,3 +63,25 @@ fn public_key_pem_only_supports_spki_selector() {
     );
     assert_eq!(error, Err(GenerateError::KeyNeedsSpkiSelector(0)));
 }
+
+#[test]
+fn pem_chain_is_read_leaf_first() {
+    let world = World::new();
+    let pem = format!("{}{}", world.leaf.pem, world.intermediate.pem);
+    let chain = tls::certificates_from_pem(pem.as_bytes()).unwrap();
+    assert_eq!(chain, world.chain());
+}
+
+#[test]
+fn generated_usage2_record_for_issuer_pem_verifies_with_names() {
+    let world = World::new();
+    let record = tlsa_from_pem(
+        world.intermediate.pem.as_bytes(),
+        Usage::DaneTa,
+        Selector::Spki,
+        Matching::Sha256,
+    )
+    .unwrap();
+    let matched = verify_chain(&world.chain(), &[record], &["mx.example.com"], now()).unwrap();
+    assert_eq!(matched.depth, 1);
+}

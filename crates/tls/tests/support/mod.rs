@@ -14,6 +14,7 @@ use tls::{Matching, Selector, Tlsa, Usage};
 /// A certification authority that can issue certificates.
 pub struct Ca {
     pub cert: CertificateDer<'static>,
+    pub pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
 
@@ -43,9 +44,10 @@ impl Ca {
     pub fn root(name: &str) -> Self {
         let key = KeyPair::generate().expect("key");
         let params = ca_params(name);
-        let cert = params.self_signed(&key).expect("root").der().clone();
+        let issued = params.self_signed(&key).expect("root");
         Self {
-            cert,
+            cert: issued.der().clone(),
+            pem: issued.pem(),
             issuer: Issuer::new(params, key),
         }
     }
@@ -61,13 +63,10 @@ impl Ca {
         let mut params = ca_params(name);
         params.not_before = date_time_ymd(from.0, from.1, from.2);
         params.not_after = date_time_ymd(to.0, to.1, to.2);
-        let cert = params
-            .signed_by(&key, &self.issuer)
-            .expect("intermediate")
-            .der()
-            .clone();
+        let issued = params.signed_by(&key, &self.issuer).expect("intermediate");
         Self {
-            cert,
+            cert: issued.der().clone(),
+            pem: issued.pem(),
             issuer: Issuer::new(params, key),
         }
     }
