@@ -23,6 +23,7 @@ mod enhanced;
 mod envelope;
 mod error;
 mod handler;
+mod params;
 mod record;
 pub mod replies;
 mod reply;

@@ -11,6 +11,7 @@ use crate::command::{Command, CommandError};
 use crate::data::{self, DataLine};
 use crate::error::{Error, Stage};
 use crate::handler::{Decision, Handler, ReceivedMessage};
+use crate::params;
 use crate::record::TlsInfo;
 use crate::replies::{self, Canned};
 use crate::reply::Reply;
@@ -295,7 +296,9 @@ where
         if self.helo.is_none() || self.mail.is_some() {
             return self.reply(Stage::Mail, replies::BAD_SEQUENCE).await;
         }
-        if let Err(canned) = self.check_mail_params(&params) {
+        if let Err(canned) =
+            params::check_mail(&params, &self.advertised(), self.config.max_message_size)
+        {
             return self.reply(Stage::Mail, canned).await;
         }
         let decision = self.handler.mail(&from, &params);
@@ -308,49 +311,12 @@ where
         Ok(continue_unless_dropped(next))
     }
 
-    /// Checks MAIL parameters against what was advertised (RFC 5321
-    /// §4.1.1.11: unknown ones get 555).
-    fn check_mail_params(&self, params: &[String]) -> Result<(), Canned> {
-        let caps = self.advertised();
-        for param in params {
-            let (key, value) = param.split_once('=').unwrap_or((param, ""));
-            match key.to_ascii_uppercase().as_str() {
-                "SIZE" if caps.size.is_some() => {
-                    let size: u64 = value.parse().map_err(|_| replies::ARGUMENT_ERROR)?;
-                    if size > self.config.max_message_size as u64 {
-                        return Err(replies::MESSAGE_TOO_BIG);
-                    }
-                }
-                "BODY" if caps.eight_bit_mime => {
-                    if !value.eq_ignore_ascii_case("7BIT")
-                        && !value.eq_ignore_ascii_case("8BITMIME")
-                    {
-                        return Err(replies::ARGUMENT_ERROR);
-                    }
-                }
-                "SMTPUTF8" if caps.smtputf8 => {}
-                "REQUIRETLS" if caps.requiretls => {}
-                "RET" | "ENVID" if caps.dsn => {}
-                "AUTH" if !caps.auth.is_empty() => {}
-                _ => return Err(replies::PARAMETER_NOT_IMPLEMENTED),
-            }
-        }
-        Ok(())
-    }
-
     async fn rcpt_to(&mut self, to: String, params: Vec<String>) -> Result<Next, Error> {
         if self.mail.is_none() {
             return self.reply(Stage::Rcpt, replies::BAD_SEQUENCE).await;
         }
-        let dsn = self.advertised().dsn;
-        let known = |p: &String| {
-            let key = p.split_once('=').map_or(p.as_str(), |(k, _)| k);
-            dsn && (key.eq_ignore_ascii_case("NOTIFY") || key.eq_ignore_ascii_case("ORCPT"))
-        };
-        if !params.iter().all(known) {
-            return self
-                .reply(Stage::Rcpt, replies::PARAMETER_NOT_IMPLEMENTED)
-                .await;
+        if let Err(canned) = params::check_rcpt(&params, &self.advertised()) {
+            return self.reply(Stage::Rcpt, canned).await;
         }
         let decision = self.handler.rcpt(&to, &params);
         let next = self
