@@ -63,6 +63,17 @@ pub struct Client {
     tls: bool,
 }
 
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("remote", &self.record.remote)
+            .field("tls", &self.tls)
+            .field("failed", &self.failed)
+            .field("capabilities", &self.caps)
+            .finish_non_exhaustive()
+    }
+}
+
 fn is_fatal(err: &Error) -> bool {
     match err {
         Error::Rejected { reply, .. } => reply.code == 421,

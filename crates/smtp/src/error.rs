@@ -267,6 +267,16 @@ impl Error {
         }
     }
 
+    /// The rustls error behind a failed handshake, e.g. the certificate
+    /// verifier's verdict, for the caller to classify (expired, no TLSA
+    /// match, untrusted, ...).
+    pub fn tls_error(&self) -> Option<&rustls::Error> {
+        match self {
+            Error::TlsHandshake { source } => source.get_ref()?.downcast_ref::<rustls::Error>(),
+            _ => None,
+        }
+    }
+
     /// Whether the TLS handshake failed; the caller must then not retry this
     /// host in plaintext under a policy that requires TLS.
     pub fn is_tls_failure(&self) -> bool {

@@ -131,17 +131,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                 self.buf.clear();
             }
             scanned = self.buf.len();
-            let old = self.buf.len();
-            self.buf.resize(old + CHUNK, 0);
-            let read = self.stream.read(&mut self.buf[old..]).await;
-            let read = match read {
-                Ok(n) => n,
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(e);
-                }
-            };
-            self.buf.truncate(old + read);
+            // `read_buf` appends and is cancel-safe: a timeout around this
+            // call loses no data and leaves no filler in the buffer.
+            self.buf.reserve(CHUNK);
+            let read = self.stream.read_buf(&mut self.buf).await?;
             if read == 0 {
                 self.buf.clear();
                 return Ok(Line::Eof);

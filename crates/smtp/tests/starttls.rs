@@ -78,6 +78,11 @@ async fn starttls_handshake_failure_makes_session_unusable() {
     assert!(err.is_tls_failure());
     assert!(err.is_temporary());
     assert_eq!(err.stage(), Stage::StartTls);
+    // The verifier's verdict is there for the caller to classify.
+    assert!(
+        matches!(err.tls_error(), Some(rustls::Error::InvalidCertificate(_))),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("unusable"), "{err}");
     assert!(!client.is_usable());
     let after = client
