@@ -17,7 +17,7 @@ use crate::timeouts::Timeouts;
 use crate::wire::{Line, Stream, Wire};
 
 /// RFC 5321 §4.5.3.1.5: "The maximum total length of a reply line including
-/// the reply code and the <CRLF> is 512 octets."
+/// the reply code and the `<CRLF>` is 512 octets."
 pub const MAX_REPLY_LINE: usize = 512;
 
 /// How a client session connects and how patient it is.
