@@ -1,0 +1,73 @@
+//! What happened in one client session, for the message trace.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::capabilities::Capabilities;
+use crate::error::Stage;
+use crate::reply::Reply;
+
+/// The TLS parameters a STARTTLS handshake agreed on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsInfo {
+    /// The protocol version, e.g. `TLSv1_3`.
+    pub version: String,
+    /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher: String,
+    /// The name sent as SNI and verified against (the MX host name).
+    pub server_name: String,
+}
+
+/// One command and the reply it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandRecord {
+    /// The step it belongs to.
+    pub stage: Stage,
+    /// The command line as sent, without CRLF; message data is shown as
+    /// `<N octets>` followed by the final `.`.
+    pub command: String,
+    /// The reply, or `None` when none arrived (timeout, closed connection).
+    pub reply: Option<Reply>,
+}
+
+/// The record of one client session: where it went, what was offered and
+/// agreed, and each command's reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// The server's address.
+    pub remote: SocketAddr,
+    /// Our address, once connected.
+    pub local: Option<SocketAddr>,
+    /// The server's greeting.
+    pub greeting: Option<Reply>,
+    /// The name we sent in EHLO/HELO.
+    pub ehlo_name: Option<String>,
+    /// Whether EHLO was refused and HELO used instead.
+    pub used_helo: bool,
+    /// What the server offered in its latest EHLO reply.
+    pub capabilities: Option<Capabilities>,
+    /// Whether STARTTLS completed.
+    pub starttls: bool,
+    /// The negotiated TLS parameters, after STARTTLS.
+    pub tls: Option<TlsInfo>,
+    /// Every command sent and its reply, in order.
+    pub commands: Vec<CommandRecord>,
+}
+
+impl SessionRecord {
+    /// An empty record for a session to `remote`.
+    pub fn new(remote: SocketAddr) -> SessionRecord {
+        SessionRecord {
+            remote,
+            local: None,
+            greeting: None,
+            ehlo_name: None,
+            used_helo: false,
+            capabilities: None,
+            starttls: false,
+            tls: None,
+            commands: Vec::new(),
+        }
+    }
+}

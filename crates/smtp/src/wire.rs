@@ -1,0 +1,189 @@
+//! The byte stream under a session: plaintext or TLS, read a line at a time.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+
+/// A connection before or after STARTTLS.
+pub(crate) enum Stream<S> {
+    /// Before STARTTLS.
+    Plain(S),
+    /// After STARTTLS, client side.
+    ClientTls(Box<tokio_rustls::client::TlsStream<S>>),
+    /// After STARTTLS, server side.
+    ServerTls(Box<tokio_rustls::server::TlsStream<S>>),
+    /// The plaintext stream was handed to a TLS handshake that failed; nothing
+    /// is left to read or write.
+    Gone,
+}
+
+fn gone() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        "connection closed after a failed TLS handshake",
+    )
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for Stream<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::ClientTls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::ServerTls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Stream<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::ClientTls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::ServerTls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::ClientTls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::ServerTls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::ClientTls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::ServerTls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Gone => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+/// What [`Wire::read_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Line {
+    /// A line, its LF (and CR, if any) included.
+    Complete(Vec<u8>),
+    /// A line longer than the limit; it has been read and dropped up to its LF.
+    TooLong,
+    /// The peer closed the connection (any unterminated partial line is dropped).
+    Eof,
+}
+
+const CHUNK: usize = 8 * 1024;
+
+/// A stream with a read buffer, so lines can be taken one at a time while
+/// pipelined input stays buffered.
+pub(crate) struct Wire<S> {
+    pub(crate) stream: Stream<S>,
+    buf: Vec<u8>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
+    pub(crate) fn new(stream: S) -> Wire<S> {
+        Wire {
+            stream: Stream::Plain(stream),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Whether input is waiting in the buffer (read but not yet consumed).
+    pub(crate) fn has_buffered(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
+    /// Drops buffered input (the server side does this at STARTTLS).
+    pub(crate) fn discard_buffered(&mut self) {
+        self.buf.clear();
+    }
+
+    /// Reads one line ending in LF, of at most `limit` bytes with its line end.
+    pub(crate) async fn read_line(&mut self, limit: usize) -> io::Result<Line> {
+        let mut discarding = false;
+        let mut scanned = 0;
+        loop {
+            if let Some(pos) = self.buf[scanned..].iter().position(|&b| b == b'\n') {
+                let end = scanned + pos + 1;
+                let line: Vec<u8> = self.buf.drain(..end).collect();
+                if discarding || line.len() > limit {
+                    return Ok(Line::TooLong);
+                }
+                return Ok(Line::Complete(line));
+            }
+            if self.buf.len() > limit {
+                // Keep reading to the end of the line without keeping it.
+                discarding = true;
+                self.buf.clear();
+            }
+            scanned = self.buf.len();
+            // `read_buf` appends and is cancel-safe: a timeout around this
+            // call loses no data and leaves no filler in the buffer.
+            self.buf.reserve(CHUNK);
+            let read = self.stream.read_buf(&mut self.buf).await?;
+            if read == 0 {
+                self.buf.clear();
+                return Ok(Line::Eof);
+            }
+        }
+    }
+
+    /// Writes all of `bytes` and flushes.
+    pub(crate) async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes).await?;
+        self.stream.flush().await
+    }
+
+    /// Takes the plaintext stream out for a TLS handshake, leaving
+    /// [`Stream::Gone`]; `None` when the stream is not plaintext.
+    pub(crate) fn take_plain(&mut self) -> Option<S> {
+        match std::mem::replace(&mut self.stream, Stream::Gone) {
+            Stream::Plain(s) => Some(s),
+            other => {
+                self.stream = other;
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reads_lines_and_reports_long_ones() {
+        let (mut a, b) = tokio::io::duplex(64);
+        let writer = tokio::spawn(async move {
+            a.write_all(b"short\r\n").await.unwrap();
+            a.write_all(&[b'x'; 100]).await.unwrap();
+            a.write_all(b"\r\nnext\nrest").await.unwrap();
+        });
+        let mut wire = Wire::new(b);
+        assert_eq!(
+            wire.read_line(16).await.unwrap(),
+            Line::Complete(b"short\r\n".to_vec())
+        );
+        assert_eq!(wire.read_line(16).await.unwrap(), Line::TooLong);
+        assert_eq!(
+            wire.read_line(16).await.unwrap(),
+            Line::Complete(b"next\n".to_vec())
+        );
+        writer.await.unwrap();
+        assert_eq!(wire.read_line(16).await.unwrap(), Line::Eof);
+    }
+}

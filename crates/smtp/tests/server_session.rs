@@ -1,0 +1,204 @@
+//! The server session driven by a raw client: replies from the table for
+//! bad input, sequencing, data handling and limits.
+
+mod common;
+
+use common::*;
+use smtp::{Decision, Reply, ReplyParser, SessionEnd, replies};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+struct Raw {
+    stream: BufReader<TcpStream>,
+}
+
+impl Raw {
+    async fn connect(server: &TestServer) -> (Raw, Reply) {
+        let stream = TcpStream::connect(server.addr).await.unwrap();
+        let mut raw = Raw {
+            stream: BufReader::new(stream),
+        };
+        let greeting = raw.reply().await;
+        (raw, greeting)
+    }
+
+    async fn reply(&mut self) -> Reply {
+        let mut parser = ReplyParser::new(true);
+        loop {
+            let mut line = Vec::new();
+            let read = self.stream.read_until(b'\n', &mut line).await.unwrap();
+            assert!(read > 0, "server closed the connection");
+            if let Some(reply) = parser.push_line(&line).unwrap() {
+                return reply;
+            }
+        }
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        self.stream.get_mut().write_all(bytes).await.unwrap();
+    }
+
+    async fn command(&mut self, line: &str) -> Reply {
+        self.send(format!("{line}\r\n").as_bytes()).await;
+        self.reply().await
+    }
+}
+
+#[tokio::test]
+async fn server_answers_malformed_commands_from_table() {
+    let server = spawn_server(server_config(), Script::default()).await;
+    let (mut raw, greeting) = Raw::connect(&server).await;
+    assert_eq!(greeting.code, 220);
+    assert!(greeting.text().starts_with(MX));
+    assert_eq!(raw.command("FROB").await, replies::SYNTAX_ERROR.reply());
+    assert_eq!(
+        raw.command("MAIL FROM:nobrackets").await,
+        replies::ARGUMENT_ERROR.reply()
+    );
+    assert_eq!(
+        raw.command("MAIL FROM:<a@b.example>").await,
+        replies::BAD_SEQUENCE.reply()
+    );
+    let long = format!("NOOP {}", "x".repeat(600));
+    assert_eq!(raw.command(&long).await, replies::LINE_TOO_LONG.reply());
+    let ehlo = raw.command("EHLO client.example").await;
+    assert_eq!(ehlo.code, 250);
+    assert!(ehlo.lines.iter().any(|l| l == "PIPELINING"));
+    assert_eq!(
+        raw.command("RCPT TO:<a@b.example>").await,
+        replies::BAD_SEQUENCE.reply()
+    );
+    assert_eq!(raw.command("DATA").await, replies::BAD_SEQUENCE.reply());
+    assert_eq!(
+        raw.command("MAIL FROM:<a@b.example> FOO=1").await,
+        replies::PARAMETER_NOT_IMPLEMENTED.reply()
+    );
+    assert_eq!(
+        raw.command("MAIL FROM:<a@b.example> SIZE=x").await,
+        replies::ARGUMENT_ERROR.reply()
+    );
+    assert_eq!(
+        raw.command("VRFY someone").await,
+        replies::NOT_IMPLEMENTED.reply()
+    );
+    assert_eq!(
+        raw.command("STARTTLS").await,
+        replies::NOT_IMPLEMENTED.reply()
+    );
+    assert_eq!(
+        raw.command("MAIL FROM:<a@b.example>").await,
+        replies::SENDER_OK.reply()
+    );
+    assert_eq!(
+        raw.command("MAIL FROM:<a@b.example>").await,
+        replies::BAD_SEQUENCE.reply()
+    );
+    assert_eq!(
+        raw.command("DATA").await,
+        replies::NO_VALID_RECIPIENTS.reply()
+    );
+    assert_eq!(
+        raw.command("RCPT TO:<>").await,
+        replies::ARGUMENT_ERROR.reply()
+    );
+    assert_eq!(raw.command("NOOP").await, replies::OK.reply());
+    let bye = raw.command("QUIT").await;
+    assert_eq!(bye.code, 221);
+    assert_eq!(server.task.await.unwrap().unwrap(), SessionEnd::Quit);
+    assert!(server.seen.lock().unwrap().messages.is_empty());
+}
+
+#[tokio::test]
+async fn server_keeps_smuggled_end_marker_as_text() {
+    let server = spawn_server(server_config(), Script::default()).await;
+    let (mut raw, _) = Raw::connect(&server).await;
+    raw.command("EHLO client.example").await;
+    raw.command("MAIL FROM:<a@b.example>").await;
+    raw.command("RCPT TO:<c@d.example>").await;
+    assert_eq!(raw.command("DATA").await.code, 354);
+    raw.send(b"Subject: x\r\n\r\nbody\n.\nMAIL FROM:<evil@b.example>\r\n..dot\r\n.\r\n")
+        .await;
+    assert_eq!(raw.reply().await, replies::MESSAGE_ACCEPTED.reply());
+    assert_eq!(raw.command("QUIT").await.code, 221);
+    server.task.await.unwrap().unwrap();
+    let seen = server.seen.lock().unwrap();
+    assert_eq!(seen.messages.len(), 1);
+    assert!(
+        seen.mails.len() == 1,
+        "smuggled MAIL was taken as a command"
+    );
+    let data = String::from_utf8(seen.messages[0].data.clone()).unwrap();
+    assert!(data.contains("MAIL FROM:<evil@b.example>"), "{data:?}");
+    assert!(data.ends_with("\r\n.dot\r\n"), "{data:?}");
+}
+
+#[tokio::test]
+async fn server_refuses_oversized_message_and_goes_on() {
+    let mut config = server_config();
+    config.max_message_size = 16;
+    config.capabilities.size = Some(16);
+    let server = spawn_server(config, Script::default()).await;
+    let (mut raw, _) = Raw::connect(&server).await;
+    raw.command("EHLO client.example").await;
+    assert_eq!(
+        raw.command("MAIL FROM:<a@b.example> SIZE=17").await,
+        replies::MESSAGE_TOO_BIG.reply()
+    );
+    raw.command("MAIL FROM:<a@b.example>").await;
+    raw.command("RCPT TO:<c@d.example>").await;
+    raw.command("DATA").await;
+    raw.send(b"0123456789\r\n0123456789\r\n.\r\n").await;
+    assert_eq!(raw.reply().await, replies::MESSAGE_TOO_BIG.reply());
+    // The transaction is over; a new one may start.
+    assert_eq!(
+        raw.command("MAIL FROM:<a@b.example>").await,
+        replies::SENDER_OK.reply()
+    );
+    raw.command("QUIT").await;
+    server.task.await.unwrap().unwrap();
+    assert!(server.seen.lock().unwrap().messages.is_empty());
+}
+
+#[tokio::test]
+async fn server_refuses_data_line_too_long() {
+    let mut config = server_config();
+    config.max_data_line = 100;
+    let server = spawn_server(config, Script::default()).await;
+    let (mut raw, _) = Raw::connect(&server).await;
+    raw.command("EHLO client.example").await;
+    raw.command("MAIL FROM:<a@b.example>").await;
+    raw.command("RCPT TO:<c@d.example>").await;
+    raw.command("DATA").await;
+    raw.send(format!("{}\r\nshort\r\n.\r\n", "y".repeat(200)).as_bytes())
+        .await;
+    assert_eq!(raw.reply().await, replies::DATA_LINE_TOO_LONG.reply());
+    raw.command("QUIT").await;
+    server.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn server_refusing_greeting_waits_for_quit() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    struct Refuse;
+    impl smtp::Handler for Refuse {
+        fn connected(&mut self) -> Decision {
+            Decision::Reply(Reply::new(554, None, "no service"))
+        }
+    }
+    let task = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        smtp::serve(stream, &server_config(), &mut Refuse).await
+    });
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let mut raw = Raw {
+        stream: BufReader::new(stream),
+    };
+    assert_eq!(raw.reply().await.code, 554);
+    assert_eq!(
+        raw.command("EHLO client.example").await,
+        replies::BAD_SEQUENCE.reply()
+    );
+    assert_eq!(raw.command("QUIT").await.code, 221);
+    assert_eq!(task.await.unwrap().unwrap(), SessionEnd::Quit);
+}
