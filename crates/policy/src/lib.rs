@@ -1,0 +1,9 @@
+//! What TLS each mail exchanger requires, and what a failure means.
+//!
+//! This crate owns the security decisions of DESIGN §2: from DNS answers
+//! (with their DNSSEC status), TLSA records, MTA-STS policies, local policy
+//! and REQUIRETLS it builds a delivery plan — the ordered MX hosts and, for
+//! each, the TLS requirement and verifier — and it owns the one table that
+//! turns a failure into temporary or permanent, an enhanced status code and a
+//! TLS-RPT result type. It does not open SMTP connections (the delivery code
+//! does, following the plan) and does not keep the queue.
