@@ -38,9 +38,9 @@ pub enum Fault {
     /// Nothing: the zone is served as declared.
     #[default]
     Healthy,
-    /// Every RRSIG expired a day ago.
+    /// Every RRSIG expired a week ago.
     ExpiredSignatures,
-    /// Every RRSIG becomes valid only tomorrow.
+    /// Every RRSIG becomes valid only in a week.
     SignaturesNotYetValid,
     /// RRSIGs are missing from every RRset but the DNSKEY RRset.
     MissingSignatures,
@@ -417,8 +417,10 @@ fn base32hex(bytes: &[u8]) -> String {
 /// delegation point), with validity dates and omissions chosen by the fault.
 fn sign_zone(zone: &mut BuiltZone, key: &ZoneKey, now: u32) {
     let (inception, expiration) = match zone.fault {
-        Fault::ExpiredSignatures => (now - 30 * DAY, now - DAY),
-        Fault::SignaturesNotYetValid => (now + DAY, now + 30 * DAY),
+        // A week out of range: well past the clock skew validators allow
+        // (Unbound accepts up to a day either side by default).
+        Fault::ExpiredSignatures => (now - 37 * DAY, now - 7 * DAY),
+        Fault::SignaturesNotYetValid => (now + 7 * DAY, now + 37 * DAY),
         _ => (now - 3600, now + 30 * DAY),
     };
     let mut rrsigs = BTreeMap::new();
