@@ -20,6 +20,10 @@ enum Command {
     /// Look up DNS records and show their DNSSEC status, validated by Sealane
     /// from its own trust anchors.
     Dns(cmd::dns::Args),
+    /// Generate TLSA records for a certificate, or check a certificate chain
+    /// against TLSA records as delivery would.
+    #[command(subcommand)]
+    Tlsa(cmd::tlsa::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -34,6 +38,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Dns(args) => cmd::dns::run(args).await,
+            Command::Tlsa(command) => cmd::tlsa::run(command),
         }
     });
     match result {
