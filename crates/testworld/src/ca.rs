@@ -307,6 +307,17 @@ mod tests {
     }
 
     #[test]
+    fn intermediate_with_chosen_validity_can_be_expired() {
+        let root = TestCa::new("Expired Intermediate Root");
+        let intermediate = root.intermediate_with("Expired Intermediate", Validity::expired());
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let cert = parse(intermediate.cert_der());
+        assert!(cert.validity().not_after.timestamp() < now);
+        let leaf = intermediate.issue(&["mx.example.test"]);
+        assert!(parse(&leaf.chain[0]).validity().is_valid());
+    }
+
+    #[test]
     fn roots_have_distinct_subjects() {
         let first = TestCa::new("First CA");
         let second = TestCa::new("Second CA");

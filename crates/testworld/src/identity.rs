@@ -125,6 +125,27 @@ impl Identity {
     }
 }
 
+/// A server configuration that has no certificate: every handshake ends
+/// with a `handshake_failure` alert.
+pub(crate) fn no_certificate_config() -> Arc<rustls::ServerConfig> {
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("the ring provider supports the default versions")
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(NoCert));
+    Arc::new(config)
+}
+
+/// Has no certificate for anyone.
+#[derive(Debug)]
+struct NoCert;
+
+impl ResolvesServerCert for NoCert {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        None
+    }
+}
+
 /// Serves one certified key to every client, without checking that its
 /// key and its leaf belong together.
 #[derive(Debug)]

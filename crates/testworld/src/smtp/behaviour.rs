@@ -83,8 +83,9 @@ struct Rule {
 ///   replayed chain without its key: [`Behaviour::starttls`] with such an
 ///   identity (see [`TestCa`](crate::ca::TestCa) and [`Identity::replayed`]);
 /// - no STARTTLS: [`Behaviour::plain`]; STARTTLS that fails:
-///   [`Behaviour::starttls_refused`] (454) or [`Behaviour::starttls_aborted`]
-///   (220, then the connection closes before any handshake);
+///   [`Behaviour::starttls_refused`] (454), [`Behaviour::starttls_aborted`]
+///   (220, then the connection closes before any handshake) or
+///   [`Behaviour::starttls_failing`] (220, then a TLS alert);
 /// - refusals, slowness and drops at a [`Step`]: [`Behaviour::temporary_at`],
 ///   [`Behaviour::permanent_at`], [`Behaviour::reply_at`],
 ///   [`Behaviour::delay_at`], [`Behaviour::drop_at`]; per recipient:
@@ -148,6 +149,13 @@ impl Behaviour {
     /// connection instead of doing the handshake.
     pub fn starttls_aborted() -> Behaviour {
         Behaviour::new(StartTls::Aborted)
+    }
+
+    /// A server that advertises STARTTLS, answers 220, then fails the
+    /// handshake with a `handshake_failure` alert (it has no certificate to
+    /// offer).
+    pub fn starttls_failing() -> Behaviour {
+        Behaviour::starttls_with(crate::identity::no_certificate_config())
     }
 
     /// The name in the greeting and the EHLO reply (default `receiver.test`).
