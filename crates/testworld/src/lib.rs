@@ -1,13 +1,24 @@
 //! A simulated internet for Sealane's tests and for `sealane demo`.
 //!
 //! The test world owns the peers that Sealane talks to, run on loopback:
-//! today an authoritative DNS server serving zones that are signed when the
-//! world is built (a private root with its own trust anchor, signed and
-//! unsigned children, NSEC and NSEC3 denial), with chosen breakages: expired
-//! or not-yet-valid signatures, missing signatures, a DS that matches no key,
-//! SERVFAIL and silence. SMTP receivers and HTTPS policy hosts join it with the
-//! delivery issues. It owns nothing of the product: it never decides whether
-//! an answer is secure — that is the `dns` crate's job, and the test world is
-//! what that job is checked against.
+//! an authoritative DNS server serving zones that are signed when the world
+//! is built (a private root with its own trust anchor, signed and unsigned
+//! children, NSEC and NSEC3 denial), with chosen breakages: expired or
+//! not-yet-valid signatures, missing signatures, a DS that matches no key,
+//! SERVFAIL and silence; SMTP receivers on `127.0.0.x` with chosen
+//! behaviours (no STARTTLS, a failing STARTTLS, expired, wrong-name or
+//! replayed certificates, 4xx/5xx at any step, slow replies, dropped
+//! connections) that record what they receive; and a test CA that issues
+//! their certificates (roots with distinct names, intermediates, chosen
+//! validity). HTTPS policy hosts join it with the MTA-STS issue. It owns
+//! nothing of the product: it never decides whether an answer is secure or
+//! a certificate good enough — that is the `dns` and `tls` crates' job, and
+//! the test world is what that job is checked against.
 
+pub mod ca;
 pub mod dns;
+mod identity;
+pub mod net;
+pub mod smtp;
+
+pub use identity::Identity;

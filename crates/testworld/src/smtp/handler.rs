@@ -1,0 +1,111 @@
+//! The server-session handler of one receiver connection: it answers as the
+//! behaviour says and records what arrives.
+
+use std::sync::Arc;
+
+use smtp::replies;
+use smtp::{Decision, Handler, ReceivedMessage, TlsInfo};
+
+use super::behaviour::{Behaviour, Step, accepts};
+use super::record::{Recorder, Session};
+
+pub(crate) struct SessionHandler {
+    behaviour: Behaviour,
+    recorder: Arc<Recorder>,
+    /// This session's index in the log.
+    index: usize,
+}
+
+impl SessionHandler {
+    /// Records a new session and returns its handler.
+    pub fn new(behaviour: Behaviour, recorder: Arc<Recorder>, session: Session) -> SessionHandler {
+        let index = recorder.update(|log| {
+            log.sessions.push(session);
+            log.sessions.len() - 1
+        });
+        SessionHandler {
+            behaviour,
+            recorder,
+            index,
+        }
+    }
+
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    fn session(&self, change: impl FnOnce(&mut Session)) {
+        self.recorder
+            .update(|log| change(&mut log.sessions[self.index]));
+    }
+
+    fn command(&self, line: String) {
+        self.session(|session| session.commands.push(line));
+    }
+}
+
+/// `COMMAND:<address> PARAMS` as the client sent it.
+fn with_params(verb: &str, address: &str, params: &[String]) -> String {
+    let mut line = format!("{verb}:<{address}>");
+    for param in params {
+        line.push(' ');
+        line.push_str(param);
+    }
+    line
+}
+
+impl Handler for SessionHandler {
+    fn connected(&mut self) -> Decision {
+        self.behaviour.decision(Step::Greeting, Decision::Accept)
+    }
+
+    fn hello(&mut self, name: &str, extended: bool) -> Decision {
+        let verb = if extended { "EHLO" } else { "HELO" };
+        self.command(format!("{verb} {name}"));
+        if extended && self.behaviour.helo_only {
+            return Decision::Reply(replies::SYNTAX_ERROR.reply());
+        }
+        let decision = self.behaviour.decision(Step::Ehlo, Decision::Accept);
+        if accepts(&decision) {
+            self.session(|session| session.ehlo = Some(name.to_owned()));
+        }
+        decision
+    }
+
+    fn starttls(&mut self) -> Decision {
+        self.command("STARTTLS".to_owned());
+        let standard = self.behaviour.starttls_standard();
+        self.behaviour.decision(Step::StartTls, standard)
+    }
+
+    fn tls_established(&mut self, info: &TlsInfo) {
+        self.session(|session| session.tls = Some(info.clone()));
+    }
+
+    fn mail(&mut self, from: &str, params: &[String]) -> Decision {
+        self.command(with_params("MAIL FROM", from, params));
+        self.behaviour.decision(Step::Mail, Decision::Accept)
+    }
+
+    fn rcpt(&mut self, to: &str, params: &[String]) -> Decision {
+        self.command(with_params("RCPT TO", to, params));
+        self.behaviour.rcpt_decision(to)
+    }
+
+    fn data(&mut self) -> Decision {
+        self.command("DATA".to_owned());
+        self.behaviour.decision(Step::Data, Decision::Accept)
+    }
+
+    fn message(&mut self, message: ReceivedMessage) -> Decision {
+        let decision = self.behaviour.decision(Step::DataEnd, Decision::Accept);
+        let accepted = accepts(&decision);
+        self.recorder.update(|log| {
+            log.sessions[self.index].commands.push(".".to_owned());
+            if accepted {
+                log.messages.push(message);
+            }
+        });
+        decision
+    }
+}

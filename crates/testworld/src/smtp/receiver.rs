@@ -1,0 +1,190 @@
+//! A receiver: a listener on one loopback address whose connections are
+//! served by `smtp::serve` on a thread (and runtime) of its own.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use smtp::{ReceivedMessage, SessionEnd};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+use super::behaviour::Behaviour;
+use super::handler::SessionHandler;
+use super::record::{Ended, Recorder, Session, WaitTimeout};
+
+/// An SMTP server on loopback with a chosen [`Behaviour`], recording what it
+/// receives. It stops when dropped.
+///
+/// It runs on its own thread, so it answers whatever the test's own runtime
+/// is doing (including blocking on a child process).
+pub struct Receiver {
+    addr: SocketAddr,
+    behaviour: Arc<Mutex<Behaviour>>,
+    recorder: Arc<Recorder>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Receiver {
+    /// Listens on `addr` (port 0 picks a free one) and serves every
+    /// connection with `behaviour`.
+    pub fn start(addr: SocketAddr, behaviour: Behaviour) -> io::Result<Receiver> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let behaviour = Arc::new(Mutex::new(behaviour));
+        let recorder = Arc::new(Recorder::new());
+        let (stop, stopped) = oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let thread = std::thread::Builder::new()
+            .name(format!("smtp-receiver {addr}"))
+            .spawn({
+                let behaviour = behaviour.clone();
+                let recorder = recorder.clone();
+                move || runtime.block_on(accept_loop(listener, behaviour, recorder, stopped))
+            })?;
+        Ok(Receiver {
+            addr,
+            behaviour,
+            recorder,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Where the receiver listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Replaces the behaviour for connections accepted from now on (e.g. a
+    /// server that refuses the first attempt and accepts the retry).
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        *self
+            .behaviour
+            .lock()
+            .expect("no thread panics holding the behaviour") = behaviour;
+    }
+
+    /// The messages accepted so far (a positive reply to the final dot).
+    pub fn messages(&self) -> Vec<ReceivedMessage> {
+        self.recorder.read().messages.clone()
+    }
+
+    /// Every session so far, in the order they connected.
+    pub fn sessions(&self) -> Vec<Session> {
+        self.recorder.read().sessions.clone()
+    }
+
+    /// Waits until at least `count` messages were accepted, and returns them.
+    pub async fn wait_for_messages(
+        &self,
+        count: usize,
+        limit: Duration,
+    ) -> Result<Vec<ReceivedMessage>, WaitTimeout> {
+        self.recorder
+            .wait("messages", count, limit, |log| log.messages.len())
+            .await?;
+        Ok(self.messages())
+    }
+
+    /// Waits until at least `count` sessions have ended, and returns every
+    /// session.
+    pub async fn wait_for_ended_sessions(
+        &self,
+        count: usize,
+        limit: Duration,
+    ) -> Result<Vec<Session>, WaitTimeout> {
+        self.recorder
+            .wait("ended sessions", count, limit, |log| log.ended())
+            .await?;
+        Ok(self.sessions())
+    }
+
+    /// [`Receiver::wait_for_messages`] for tests without a runtime: blocks
+    /// the calling thread.
+    pub fn wait_for_messages_blocking(
+        &self,
+        count: usize,
+        limit: Duration,
+    ) -> Result<Vec<ReceivedMessage>, WaitTimeout> {
+        self.recorder
+            .wait_blocking("messages", count, limit, |log| log.messages.len())?;
+        Ok(self.messages())
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _already_gone = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            // Dropping the runtime at the end of the thread cancels every
+            // session still running.
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: std::net::TcpListener,
+    behaviour: Arc<Mutex<Behaviour>>,
+    recorder: Arc<Recorder>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let listener = match TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::error!(error = %e, "smtp receiver cannot listen");
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => {
+                let Ok((stream, peer)) = accepted else { continue };
+                let behaviour = behaviour
+                    .lock()
+                    .expect("no thread panics holding the behaviour")
+                    .clone();
+                tokio::spawn(session(stream, peer, behaviour, recorder.clone()));
+            }
+        }
+    }
+}
+
+async fn session(
+    stream: TcpStream,
+    peer: SocketAddr,
+    behaviour: Behaviour,
+    recorder: Arc<Recorder>,
+) {
+    let config = behaviour.server_config();
+    let mut handler = SessionHandler::new(behaviour, recorder.clone(), Session::new(peer));
+    let end = match smtp::serve(stream, &config, &mut handler).await {
+        Ok(SessionEnd::Quit) => Ended::Quit,
+        Ok(SessionEnd::Dropped) => Ended::Dropped,
+        Err(error) => Ended::Failed {
+            stage: error.stage(),
+            error: error.to_string(),
+        },
+    };
+    let index = handler.index();
+    recorder.update(|log| log.sessions[index].end = Some(end));
+}
