@@ -7,3 +7,7 @@
 //! turns a failure into temporary or permanent, an enhanced status code and a
 //! TLS-RPT result type. It does not open SMTP connections (the delivery code
 //! does, following the plan) and does not keep the queue.
+
+mod trouble;
+
+pub use trouble::{Cause, DnsStep, RptResultType, Scope, Trouble};
