@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use dns::{DnssecStatus, MxKind, Name, Resolver};
+use futures_util::future::join_all;
 use serde::{Serialize, Serializer};
 
 use crate::dane;
@@ -313,10 +314,14 @@ pub async fn dane_plan(resolver: &Resolver, domain: &Name, options: &PlanOptions
             ));
         }
         MxKind::Explicit | MxKind::Implicit => {
-            for host in &mx.hosts {
-                plan.hosts
-                    .push(dane::host_plan(resolver, &host.name, host.preference).await);
-            }
+            // Hosts are looked up together, so that one slow or silent name
+            // server does not delay the others; the order stays the MX order.
+            plan.hosts = join_all(
+                mx.hosts
+                    .iter()
+                    .map(|host| dane::host_plan(resolver, &host.name, host.preference)),
+            )
+            .await;
         }
     }
     plan
