@@ -7,3 +7,12 @@
 //! turns a failure into temporary or permanent, an enhanced status code and a
 //! TLS-RPT result type. It does not open SMTP connections (the delivery code
 //! does, following the plan) and does not keep the queue.
+
+mod dane;
+mod options;
+mod plan;
+mod trouble;
+
+pub use options::PlanOptions;
+pub use plan::{DeliveryPlan, HostPlan, Raise, Reason, Requirement, TlsaAnswer, dane_plan, plan};
+pub use trouble::{Cause, DnsStep, RptResultType, Scope, Trouble};

@@ -42,7 +42,7 @@ pub(crate) fn answer(zones: &BTreeMap<Name, BuiltZone>, request: &Message) -> Re
         response.metadata.response_code = ResponseCode::Refused;
         return Reply::Message(Box::new(response));
     };
-    match zone.fault {
+    match zone.fault_of(&(query.name().clone(), query.query_type())) {
         Fault::ServFail => {
             response.metadata.response_code = ResponseCode::ServFail;
             return Reply::Message(Box::new(response));

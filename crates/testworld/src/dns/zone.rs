@@ -59,6 +59,8 @@ pub struct ZoneSpec {
     pub(crate) denial: Option<Denial>,
     pub(crate) records: Vec<Record>,
     pub(crate) fault: Fault,
+    /// Faults of single RRsets, over the zone's own.
+    pub(crate) rrset_faults: BTreeMap<RrsetKey, Fault>,
     pub(crate) key: ZoneKey,
 }
 
@@ -69,6 +71,7 @@ impl ZoneSpec {
             denial,
             records: Vec::new(),
             fault: Fault::Healthy,
+            rrset_faults: BTreeMap::new(),
             key: ZoneKey::generate(),
         }
     }
@@ -132,6 +135,23 @@ impl ZoneSpec {
         self
     }
 
+    /// Chooses what is wrong with one RRset only, say a bogus TLSA RRset
+    /// beside secure address records. `ExpiredSignatures`,
+    /// `SignaturesNotYetValid` and `MissingSignatures` apply to its RRSIGs;
+    /// `ServFail` and `Timeout` to queries for it. A DS that matches no key
+    /// concerns a whole zone: use [`ZoneSpec::fault`] for `DsMismatch`.
+    pub fn rrset_fault(&mut self, owner: &str, rtype: &str, fault: Fault) -> &mut Self {
+        assert!(
+            fault != Fault::DsMismatch,
+            "DsMismatch is a fault of a zone, not of an RRset"
+        );
+        let rtype: RecordType = rtype
+            .parse()
+            .unwrap_or_else(|e| panic!("bad test record type {rtype:?}: {e}"));
+        self.rrset_faults.insert((name(owner), rtype), fault);
+        self
+    }
+
     fn add(&mut self, owner: Name, data: RData) -> &mut Self {
         assert!(
             self.origin.zone_of(&owner),
@@ -165,6 +185,8 @@ pub(crate) type RrsetKey = (Name, RecordType);
 pub(crate) struct BuiltZone {
     pub(crate) origin: Name,
     pub(crate) fault: Fault,
+    /// Faults of single RRsets, over the zone's own.
+    pub(crate) rrset_faults: BTreeMap<RrsetKey, Fault>,
     pub(crate) signed: bool,
     /// RRsets by owner and type, including DNSSEC records.
     pub(crate) rrsets: BTreeMap<RrsetKey, Vec<Record>>,
@@ -181,6 +203,11 @@ pub(crate) struct BuiltZone {
 impl BuiltZone {
     pub(crate) fn soa_key(&self) -> RrsetKey {
         (self.origin.clone(), RecordType::SOA)
+    }
+
+    /// The fault of one RRset: its own, or the zone's.
+    pub(crate) fn fault_of(&self, key: &RrsetKey) -> Fault {
+        self.rrset_faults.get(key).copied().unwrap_or(self.fault)
     }
 }
 
@@ -286,6 +313,7 @@ fn build(spec: &ZoneSpec, children: &[&ZoneSpec], now: u32) -> BuiltZone {
     let mut zone = BuiltZone {
         origin: origin.clone(),
         fault: spec.fault,
+        rrset_faults: spec.rrset_faults.clone(),
         signed,
         rrsets,
         rrsigs: BTreeMap::new(),
@@ -416,17 +444,18 @@ fn base32hex(bytes: &[u8]) -> String {
 /// Signs every authoritative RRset (RFC 4035 §2.2: not the NS RRset at a
 /// delegation point), with validity dates and omissions chosen by the fault.
 fn sign_zone(zone: &mut BuiltZone, key: &ZoneKey, now: u32) {
-    let (inception, expiration) = match zone.fault {
-        // A week out of range: well past the clock skew validators allow
-        // (Unbound accepts up to a day either side by default).
-        Fault::ExpiredSignatures => (now - 37 * DAY, now - 7 * DAY),
-        Fault::SignaturesNotYetValid => (now + 7 * DAY, now + 37 * DAY),
-        _ => (now - 3600, now + 30 * DAY),
-    };
     let mut rrsigs = BTreeMap::new();
     for ((owner, rtype), records) in &zone.rrsets {
+        let fault = zone.fault_of(&(owner.clone(), *rtype));
+        let (inception, expiration) = match fault {
+            // A week out of range: well past the clock skew validators allow
+            // (Unbound accepts up to a day either side by default).
+            Fault::ExpiredSignatures => (now - 37 * DAY, now - 7 * DAY),
+            Fault::SignaturesNotYetValid => (now + 7 * DAY, now + 37 * DAY),
+            _ => (now - 3600, now + 30 * DAY),
+        };
         let delegation_ns = *rtype == RecordType::NS && zone.cuts.contains(owner);
-        let missing = zone.fault == Fault::MissingSignatures && *rtype != RecordType::DNSKEY;
+        let missing = fault == Fault::MissingSignatures && *rtype != RecordType::DNSKEY;
         if delegation_ns || missing {
             continue;
         }
@@ -463,6 +492,22 @@ mod tests {
     fn base32hex_matches_rfc4648_vectors() {
         assert_eq!(base32hex(b"f"), "co");
         assert_eq!(base32hex(b"foobar"), "cpnmuoj1e8");
+    }
+
+    #[test]
+    fn an_rrset_fault_touches_that_rrset_only() {
+        let mut spec = ZoneSpec::new(name("z.test."), Some(Denial::Nsec));
+        spec.a("mx.z.test.", "127.0.0.1")
+            .tlsa("_25._tcp.mx.z.test.", 3, 1, 1, "00")
+            .rrset_fault("_25._tcp.mx.z.test.", "TLSA", Fault::MissingSignatures);
+        let specs = BTreeMap::from([(spec.origin.clone(), spec)]);
+        let zone = &build_all(&specs)[&name("z.test.")];
+        let tlsa = (name("_25._tcp.mx.z.test."), RecordType::TLSA);
+        let a = (name("mx.z.test."), RecordType::A);
+        assert!(!zone.rrsigs.contains_key(&tlsa));
+        assert!(zone.rrsigs.contains_key(&a));
+        assert_eq!(zone.fault_of(&tlsa), Fault::MissingSignatures);
+        assert_eq!(zone.fault_of(&a), Fault::Healthy);
     }
 
     #[test]
