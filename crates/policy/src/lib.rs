@@ -7,3 +7,4 @@
 //! turns a failure into temporary or permanent, an enhanced status code and a
 //! TLS-RPT result type. It does not open SMTP connections (the delivery code
 //! does, following the plan) and does not keep the queue.
+pub mod sts;
