@@ -213,10 +213,16 @@ async fn failed_fetch_is_not_retried_for_every_message() {
 }
 
 #[tokio::test]
-async fn a_new_id_is_fetched_at_once_even_after_a_failure() {
+async fn back_off_is_per_domain_whatever_the_id() {
     let s = Setup::new(Record::Id("1"), None);
     let _ = s.deliver().await;
     s.publish(Record::Id("2"), Some(ENFORCE));
+    assert!(matches!(
+        s.deliver().await.fetch,
+        FetchAttempt::Backoff { .. }
+    ));
+    assert_eq!(s.fetches(), 1);
+    s.clock.advance(Duration::from_secs(5 * 60));
     assert_eq!(s.deliver().await.active().unwrap().id, "2");
     assert_eq!(s.fetches(), 2);
 }

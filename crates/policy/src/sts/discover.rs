@@ -10,6 +10,12 @@ use super::record::{RecordError, StsRecord, diagnose_non_candidate, is_candidate
 /// Only [`Discovery::Found`] announces a policy. Every other variant means
 /// "no policy discovered now"; none of them is by itself a reason to drop a
 /// cached policy that is still valid (RFC 8461 §5.1).
+///
+/// The DNSSEC status is reported but does not change the verdict: the record
+/// only says that a policy exists and which version; the policy itself is
+/// authenticated by WebPKI when it is fetched (RFC 8461 §3.3), so even a
+/// bogus record cannot weaken delivery, and a missing one never removes a
+/// cached policy.
 #[must_use]
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]

@@ -62,6 +62,12 @@ pub enum FetchError {
     /// Resolving the policy host failed.
     #[error("resolving the policy host: {0}")]
     Dns(#[source] DnsError),
+    /// The policy host's addresses failed DNSSEC validation.
+    #[error("the addresses of {host} failed DNSSEC validation (bogus)")]
+    DnssecBogus {
+        /// The policy host.
+        host: String,
+    },
     /// The policy host has no address.
     #[error("{host} has no A or AAAA record")]
     NoAddress {
@@ -152,7 +158,11 @@ impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Dns(error) => error.is_temporary(),
-            Self::Connect { .. } | Self::Tls { .. } | Self::Http { .. } | Self::Timeout(_) => true,
+            Self::DnssecBogus { .. }
+            | Self::Connect { .. }
+            | Self::Tls { .. }
+            | Self::Http { .. }
+            | Self::Timeout(_) => true,
             _ => false,
         }
     }

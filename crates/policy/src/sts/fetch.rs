@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dns::{DnsError, Name, Resolver};
+use dns::{DnsError, DnssecStatus, Name, Resolver};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue, LOCATION, USER_AGENT};
@@ -117,6 +117,9 @@ async fn fetch_unbounded(
     let host_text = host.to_ascii();
     let host_text = host_text.strip_suffix('.').unwrap_or(&host_text).to_owned();
     let addresses = resolver.addresses(&host).await.map_err(FetchError::Dns)?;
+    if addresses.status == DnssecStatus::Bogus {
+        return Err(FetchError::DnssecBogus { host: host_text });
+    }
     if addresses.records.is_empty() {
         return Err(FetchError::NoAddress { host: host_text });
     }

@@ -4,8 +4,10 @@
 //! On each delivery the TXT record is looked up. A cached, unexpired policy
 //! whose id equals the record's is used as is. Otherwise the policy is
 //! fetched; a failed fetch leaves an unexpired cached policy in force (it is
-//! never dropped because a refresh failed), and is not retried for the same
-//! record id before [`StsConfig::failure_backoff`] has passed. A record that
+//! never dropped because a refresh failed), and the domain is not fetched
+//! again before [`StsConfig::failure_backoff`] has passed, whatever the
+//! record id then says (a record whose id changes on every query must not
+//! cause a fetch per message). A record that
 //! is absent, invalid or cannot be looked up changes nothing in the cache:
 //! an unexpired cached policy stays in force (RFC 8461 §5.1). A fetched
 //! `mode: none` policy replaces the cached one and means "no policy"; it is
@@ -64,8 +66,8 @@ impl StsSource for NetworkSource {
 /// Timing of refetches and refreshes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StsConfig {
-    /// After a failed fetch, how long before the same record id is fetched
-    /// again (default five minutes).
+    /// After a failed fetch, how long before the domain is fetched again
+    /// (default five minutes).
     pub failure_backoff: Duration,
     /// How long before expiry a policy in use is due for a proactive
     /// refresh (default one day; RFC 8461 §5.1).
@@ -137,7 +139,7 @@ pub enum FetchAttempt {
         #[serde(serialize_with = "display")]
         error: FetchError,
     },
-    /// A fetch for this record id failed recently; not tried again yet.
+    /// A fetch for this domain failed recently; not tried again yet.
     Backoff {
         /// When it failed.
         failed_at: SystemTime,
@@ -236,10 +238,8 @@ impl<S: StsSource> StsPolicies<S> {
             });
         }
         if let Some(failure) = entry.failure.filter(|f| {
-            f.id == id
-                && now
-                    .duration_since(f.at)
-                    .is_ok_and(|since| since < self.config.failure_backoff)
+            now.duration_since(f.at)
+                .is_ok_and(|since| since < self.config.failure_backoff)
         }) {
             return Ok(StsAnswer {
                 discovery,

@@ -6,14 +6,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use dns::DnssecStatus;
 use dns::clock::ManualClock;
 use dns::{Name, Resolver, ResolverConfig, TrustAnchor};
 use policy::sts::{
-    FetchAttempt, FetchError, FetchOptions, Mode, NetworkSource, Origin, PolicyCache, StsConfig,
-    StsPolicies, fetch,
+    Discovery, FetchAttempt, FetchError, FetchOptions, Mode, NetworkSource, Origin, PolicyCache,
+    RecordError, StsConfig, StsPolicies, discover, fetch,
 };
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, date_time_ymd};
-use testworld::dns::{Denial, DnsServer, DnsWorld};
+use testworld::dns::{Denial, DnsServer, DnsWorld, Fault};
 use tls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tls::{FixedTime, ResultType, TrustRoots};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -143,7 +144,8 @@ struct Net {
 }
 
 /// `example.test` publishes an MTA-STS record and its policy host on
-/// loopback; `nohost.test` has no policy host.
+/// loopback; `nohost.test` has no policy host; `bogus.test` is signed with
+/// expired signatures; `two.test` publishes two records.
 async fn net() -> Net {
     let mut world = DnsWorld::new();
     world
@@ -153,6 +155,15 @@ async fn net() -> Net {
     world
         .signed_zone("nohost.test.", Denial::Nsec)
         .txt("_mta-sts.nohost.test.", "v=STSv1; id=1");
+    world
+        .signed_zone("bogus.test.", Denial::Nsec)
+        .txt("_mta-sts.bogus.test.", "v=STSv1; id=1")
+        .a("mta-sts.bogus.test.", "127.0.0.1")
+        .fault(Fault::ExpiredSignatures);
+    world
+        .signed_zone("two.test.", Denial::Nsec)
+        .txt("_mta-sts.two.test.", "v=STSv1; id=1")
+        .txt("_mta-sts.two.test.", "v=STSv1; id=2");
     let server = world.serve().await.unwrap();
     let anchors = TrustAnchor::parse(&server.trust_anchor_ds()).unwrap();
     let config = ResolverConfig::new(vec![server.addr()])
@@ -423,4 +434,53 @@ async fn network_source_discovers_fetches_and_caches() {
     let second = policies.policy_for(&name("example.test")).await.unwrap();
     assert_eq!(second.active().unwrap().origin, Origin::Cache);
     assert_eq!(host.seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn policy_host_with_bogus_addresses_is_not_contacted() {
+    let net = net().await;
+    let ca = Ca::new();
+    let error = fetch(&net.resolver, &name("bogus.test"), &options(&ca, 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, FetchError::DnssecBogus { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn discovery_reads_the_record_with_its_dnssec_status() {
+    let net = net().await;
+    match discover(&net.resolver, &name("example.test")).await {
+        Discovery::Found { record, status } => {
+            assert_eq!(record.id, "20260101");
+            assert_eq!(status, DnssecStatus::Secure);
+        }
+        other => panic!("expected a record, got {other:?}"),
+    }
+    assert!(matches!(
+        discover(&net.resolver, &name("two.test")).await,
+        Discovery::Invalid {
+            reason: RecordError::MultipleRecords { count: 2 },
+            ..
+        }
+    ));
+    // A bogus record still only hints that a policy exists: the policy is
+    // authenticated by WebPKI, never by DNS. Its status is reported.
+    let bogus = discover(&net.resolver, &name("bogus.test")).await;
+    assert!(
+        matches!(
+            bogus,
+            Discovery::Found {
+                status: DnssecStatus::Bogus,
+                ..
+            }
+        ),
+        "{bogus:?}"
+    );
+    assert!(matches!(
+        discover(&net.resolver, &name("absent.example.test")).await,
+        Discovery::NoRecord {
+            ignored: 0,
+            status: DnssecStatus::Secure
+        }
+    ));
 }
