@@ -11,6 +11,7 @@
 mod dane;
 mod options;
 mod plan;
+pub mod sts;
 mod trouble;
 
 pub use options::PlanOptions;
