@@ -24,6 +24,9 @@ enum Command {
     /// against TLSA records as delivery would.
     #[command(subcommand)]
     Tlsa(cmd::tlsa::Command),
+    /// Deliver one message now with the full security policy, and show what
+    /// happened to each recipient and on each host.
+    Deliver(cmd::deliver::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -39,6 +42,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Dns(args) => cmd::dns::run(args).await,
             Command::Tlsa(command) => cmd::tlsa::run(command),
+            Command::Deliver(args) => cmd::deliver::run(args).await,
         }
     });
     match result {

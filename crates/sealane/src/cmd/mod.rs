@@ -1,5 +1,6 @@
 //! One module per subcommand, plus the options they share.
 
+pub mod deliver;
 pub mod dns;
 pub mod resolver;
 pub mod tlsa;

@@ -1,0 +1,147 @@
+//! One connection: connect, EHLO, STARTTLS as the plan requires, the
+//! transaction, QUIT.
+
+use std::net::SocketAddr;
+
+use policy::{Cause, HostPlan, Requirement, Trouble};
+use smtp::{Client, ClientOptions, Envelope, MailOptions, Recipient, RecipientResult};
+use tls::pki_types::ServerName;
+
+use crate::message::Message;
+use crate::options::DeliveryOptions;
+use crate::report::HostAttempt;
+
+/// What one connection achieved.
+pub(crate) struct Attempt {
+    pub(crate) record: HostAttempt,
+    /// Per-recipient results when the transaction ran.
+    pub(crate) results: Vec<RecipientResult>,
+    /// The STARTTLS handshake failed on a host that does not require TLS.
+    pub(crate) opportunistic_tls_failed: bool,
+}
+
+/// Runs one session with `host` at `address` for the `pending` recipients.
+pub(crate) async fn run(
+    host: &HostPlan,
+    address: SocketAddr,
+    message: &Message,
+    pending: &[String],
+    options: &DeliveryOptions,
+    plaintext_retry: bool,
+) -> Attempt {
+    let mut attempt = Attempt {
+        record: HostAttempt {
+            host: host.name.to_string(),
+            address,
+            requirement: host.requirement.clone(),
+            plaintext_retry,
+            session: None,
+            verification: None,
+            trouble: None,
+            delivered: Vec::new(),
+        },
+        results: Vec::new(),
+        opportunistic_tls_failed: false,
+    };
+    let client_options = ClientOptions {
+        source: options.source,
+        timeouts: options.timeouts,
+        ..ClientOptions::default()
+    };
+    let mut client = match Client::connect(address, client_options).await {
+        Ok(client) => client,
+        Err(e) => {
+            attempt.record.trouble = Some(Trouble::from_smtp(&e, None));
+            return attempt;
+        }
+    };
+    let outcome = session(
+        &mut client,
+        host,
+        message,
+        pending,
+        options,
+        plaintext_retry,
+        &mut attempt,
+    )
+    .await;
+    match outcome {
+        Ok(results) => {
+            attempt.record.delivered = results
+                .iter()
+                .filter(|r| r.status == smtp::RecipientStatus::Accepted)
+                .map(|r| r.address.clone())
+                .collect();
+            attempt.results = results;
+        }
+        Err(trouble) => attempt.record.trouble = Some(trouble),
+    }
+    if client.is_usable() {
+        // The transaction is settled; a failed QUIT changes nothing.
+        let _ = client.quit().await;
+    }
+    attempt.record.session = Some(client.into_record());
+    attempt
+}
+
+async fn session(
+    client: &mut Client,
+    host: &HostPlan,
+    message: &Message,
+    pending: &[String],
+    options: &DeliveryOptions,
+    plaintext_retry: bool,
+    attempt: &mut Attempt,
+) -> Result<Vec<RecipientResult>, Trouble> {
+    let offers_starttls = client
+        .ehlo(&options.ehlo_name)
+        .await
+        .map_err(|e| Trouble::from_smtp(&e, None))?
+        .starttls;
+    let requirement = host
+        .requirement
+        .tls_requirement()
+        .ok_or_else(|| Trouble::new(Cause::LocalSoftware))?;
+    if offers_starttls && !plaintext_retry {
+        let (config, handle) =
+            tls::client_config(&requirement, &options.roots, options.time.clone())
+                .map_err(|e| Trouble::with_detail(Cause::LocalSoftware, e.to_string()))?;
+        let sni = server_name(host)?;
+        let result = client.starttls(config, sni).await;
+        attempt.record.verification = handle.take();
+        if let Err(e) = result {
+            if !host.requirement.requires_tls() && e.is_tls_failure() {
+                attempt.opportunistic_tls_failed = true;
+            }
+            return Err(Trouble::from_smtp(&e, attempt.record.verification.as_ref()));
+        }
+    } else if host.requirement.requires_tls() {
+        // RFC 7672 §2.2: no plaintext where DANE (or policy) demands TLS.
+        return Err(Trouble::new(Cause::StarttlsNotSupported));
+    }
+    let envelope = Envelope {
+        sender: message.sender.clone(),
+        recipients: pending.iter().map(Recipient::new).collect(),
+        options: MailOptions {
+            requiretls: message.require_tls,
+            ..MailOptions::default()
+        },
+    };
+    let result = client
+        .send(&envelope, &message.data)
+        .await
+        .map_err(|e| Trouble::from_smtp(&e, None))?;
+    Ok(result.recipients)
+}
+
+/// The SNI name: the TLSA base domain for DANE (RFC 7672 §8.1), the MX
+/// host name otherwise; without the trailing dot.
+fn server_name(host: &HostPlan) -> Result<ServerName<'static>, Trouble> {
+    let name = match &host.requirement {
+        Requirement::Dane { base_domain, .. } => base_domain.to_string(),
+        _ => host.name.to_string(),
+    };
+    let name = name.trim_end_matches('.').to_owned();
+    ServerName::try_from(name.clone())
+        .map_err(|e| Trouble::with_detail(Cause::InvalidAddress, format!("{name}: {e}")))
+}

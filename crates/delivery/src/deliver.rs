@@ -1,0 +1,124 @@
+//! The order of attempts: hosts by preference, every address of each, until
+//! every recipient is settled.
+
+use std::net::SocketAddr;
+
+use policy::{Cause, DeliveryPlan, Requirement, Scope, Trouble};
+use smtp::RecipientStatus as WireStatus;
+
+use crate::attempt;
+use crate::message::Message;
+use crate::options::DeliveryOptions;
+use crate::report::{DeliveryReport, RecipientOutcome, RecipientStatus};
+
+/// Delivers `message` by following `plan` once.
+///
+/// Hosts are tried in plan order and each of their addresses in turn; a
+/// failure scoped to a host (a security failure, a lost connection, a 4xx
+/// greeting) moves on to the next address and host, and when none is left
+/// the remaining recipients are deferred with the last trouble (DESIGN §2).
+/// Nothing here bounces on a security failure: the trouble table makes
+/// those temporary, and only the queue turns an expired deferral into a
+/// non-delivery report.
+pub async fn deliver(
+    plan: &DeliveryPlan,
+    message: &Message,
+    options: &DeliveryOptions,
+) -> DeliveryReport {
+    let mut report = DeliveryReport {
+        plan: plan.clone(),
+        recipients: Vec::new(),
+        attempts: Vec::new(),
+    };
+    let mut pending: Vec<String> = message.recipients.clone();
+    let mut last = plan.trouble();
+    if last.is_none() {
+        'hosts: for host in plan.usable_hosts() {
+            if message.require_tls && !authenticated(&host.requirement) {
+                // RFC 8689 §4.2: only to a host whose certificate is authenticated.
+                last = Some(Trouble::with_detail(
+                    Cause::RequireTlsUnavailable,
+                    format!("{} has no authenticated TLS (DANE or MTA-STS)", host.name),
+                ));
+                continue;
+            }
+            for ip in &host.addresses {
+                if pending.is_empty() {
+                    break 'hosts;
+                }
+                let address = SocketAddr::new(*ip, options.smtp_port);
+                let mut result =
+                    attempt::run(host, address, message, &pending, options, false).await;
+                if result.opportunistic_tls_failed {
+                    report.attempts.push(result.record);
+                    result = attempt::run(host, address, message, &pending, options, true).await;
+                }
+                for outcome in &result.results {
+                    let settled = settle(outcome, &host.name.to_string());
+                    pending.retain(|p| p != &outcome.address);
+                    report.recipients.push(settled);
+                }
+                if let Some(trouble) = &result.record.trouble {
+                    match trouble.scope() {
+                        Scope::Host => last = Some(trouble.clone()),
+                        Scope::Recipient => {
+                            for address in pending.drain(..) {
+                                report.recipients.push(RecipientOutcome::from_trouble(
+                                    &address,
+                                    trouble,
+                                    Some(host.name.to_string()),
+                                ));
+                            }
+                        }
+                        Scope::Domain => {
+                            last = Some(trouble.clone());
+                            report.attempts.push(result.record);
+                            break 'hosts;
+                        }
+                    }
+                }
+                report.attempts.push(result.record);
+            }
+        }
+    }
+    let trouble = last
+        .unwrap_or_else(|| Trouble::with_detail(Cause::NoAddresses, "no MX host could be tried"));
+    for address in pending {
+        report
+            .recipients
+            .push(RecipientOutcome::from_trouble(&address, &trouble, None));
+    }
+    let order = |address: &str| message.recipients.iter().position(|r| r == address);
+    report.recipients.sort_by_key(|r| order(&r.address));
+    report
+}
+
+/// Whether the host's certificate will be authenticated: DANE, or WebPKI
+/// under an MTA-STS policy.
+fn authenticated(requirement: &Requirement) -> bool {
+    matches!(
+        requirement.tls_requirement(),
+        Some(tls::TlsRequirement::Dane { .. } | tls::TlsRequirement::WebPki { .. })
+    )
+}
+
+/// A recipient's fate from the server's reply to it.
+fn settle(result: &smtp::RecipientResult, host: &str) -> RecipientOutcome {
+    match result.status {
+        WireStatus::Accepted => RecipientOutcome {
+            address: result.address.clone(),
+            status: RecipientStatus::Delivered,
+            code: result.reply.enhanced,
+            host: Some(host.to_owned()),
+            reply: Some(result.reply.clone()),
+            trouble: None,
+        },
+        _ => {
+            let trouble = Trouble::from_reply(smtp::Stage::Rcpt, &result.reply);
+            let mut outcome =
+                RecipientOutcome::from_trouble(&result.address, &trouble, Some(host.to_owned()));
+            outcome.reply = Some(result.reply.clone());
+            outcome
+        }
+    }
+}

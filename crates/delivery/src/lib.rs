@@ -1,0 +1,27 @@
+//! The delivery function: one message, one recipient domain, one attempt.
+//!
+//! Given a [`policy::DeliveryPlan`] and a [`Message`], [`deliver`] tries the
+//! plan's hosts in order, and every address of each: it connects, greets,
+//! does STARTTLS with the verifier the plan requires (never falling back to
+//! plaintext where TLS is required), sends the envelope and the data, and
+//! returns what became of each recipient with the status code that the
+//! `policy` crate's trouble table assigns, plus a record of every host it
+//! talked to (address, TLS version and cipher, how the certificate was
+//! verified, which TLSA record matched) for the message trace.
+//!
+//! It owns the order of attempts and nothing else: it does not decide what
+//! TLS a host needs (`policy`), what a failure means (`policy::Trouble`),
+//! when to retry (the queue's scheduler), or how SMTP is spoken (`smtp`).
+//! The CLI calls it today; the queue's delivery workers will call it the
+//! same way.
+
+mod attempt;
+mod deliver;
+mod message;
+mod options;
+mod report;
+
+pub use deliver::deliver;
+pub use message::Message;
+pub use options::DeliveryOptions;
+pub use report::{DeliveryReport, HostAttempt, RecipientOutcome, RecipientStatus};

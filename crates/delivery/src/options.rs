@@ -1,0 +1,40 @@
+//! How delivery connects: port, names, source address, trust roots, time.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use smtp::Timeouts;
+use tls::TrustRoots;
+use tls::rustls::time_provider::TimeProvider;
+
+/// Settings for [`crate::deliver`].
+#[derive(Clone)]
+pub struct DeliveryOptions {
+    /// The port MX hosts listen on: 25, unless a test world or an
+    /// administrator says otherwise.
+    pub smtp_port: u16,
+    /// The name we give in EHLO.
+    pub ehlo_name: String,
+    /// The local address to connect from (an outbound pool's address).
+    pub source: Option<IpAddr>,
+    /// Roots for WebPKI validation (MTA-STS hosts).
+    pub roots: TrustRoots,
+    /// SMTP time limits.
+    pub timeouts: Timeouts,
+    /// The clock certificates are judged by.
+    pub time: Arc<dyn TimeProvider>,
+}
+
+impl DeliveryOptions {
+    /// Port 25, RFC 5321 time limits, the public WebPKI roots, the system clock.
+    pub fn new(ehlo_name: impl Into<String>) -> Self {
+        Self {
+            smtp_port: 25,
+            ehlo_name: ehlo_name.into(),
+            source: None,
+            roots: TrustRoots::public(),
+            timeouts: Timeouts::default(),
+            time: tls::system_time(),
+        }
+    }
+}

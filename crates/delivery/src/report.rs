@@ -1,0 +1,99 @@
+//! What became of each recipient, and what happened on each host: the
+//! material of the message trace, DSNs and TLS-RPT.
+
+use std::net::SocketAddr;
+
+use policy::{DeliveryPlan, Requirement, Trouble};
+use serde::Serialize;
+use smtp::{EnhancedCode, Reply, SessionRecord};
+use tls::VerificationOutcome;
+
+/// Delivered, not yet, or never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecipientStatus {
+    /// A server accepted the message for this recipient.
+    Delivered,
+    /// Not delivered this time; the queue tries again later.
+    Deferred,
+    /// Refused for good; the sender gets a non-delivery report.
+    Failed,
+}
+
+/// The fate of one recipient.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecipientOutcome {
+    /// The recipient's address.
+    pub address: String,
+    /// Delivered, deferred or failed.
+    pub status: RecipientStatus,
+    /// The enhanced status code: the server's for a delivery, ours (from
+    /// the trouble table) otherwise.
+    pub code: Option<EnhancedCode>,
+    /// The host that accepted or refused the recipient, if one did.
+    pub host: Option<String>,
+    /// The server's reply that decided, if there was one.
+    pub reply: Option<Reply>,
+    /// Why it was not delivered.
+    pub trouble: Option<Trouble>,
+}
+
+impl RecipientOutcome {
+    pub(crate) fn from_trouble(address: &str, trouble: &Trouble, host: Option<String>) -> Self {
+        Self {
+            address: address.to_owned(),
+            status: if trouble.is_temporary() {
+                RecipientStatus::Deferred
+            } else {
+                RecipientStatus::Failed
+            },
+            code: Some(trouble.code()),
+            host,
+            reply: None,
+            trouble: Some(trouble.clone()),
+        }
+    }
+}
+
+/// One connection to one address of one MX host.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostAttempt {
+    /// The MX host name.
+    pub host: String,
+    /// The address and port connected to.
+    pub address: SocketAddr,
+    /// What the plan required of this host.
+    pub requirement: Requirement,
+    /// Whether this was a plaintext retry after STARTTLS failed on an
+    /// opportunistic host (RFC 7435: better unencrypted than not at all,
+    /// where nothing demands TLS).
+    pub plaintext_retry: bool,
+    /// The SMTP session: greeting, capabilities, TLS version and cipher,
+    /// every command and reply.
+    pub session: Option<SessionRecord>,
+    /// How the certificate was verified, and which TLSA record matched.
+    pub verification: Option<VerificationOutcome>,
+    /// What went wrong, if anything did.
+    pub trouble: Option<Trouble>,
+    /// The recipients this host accepted.
+    pub delivered: Vec<String>,
+}
+
+/// The result of [`crate::deliver`].
+#[must_use]
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryReport {
+    /// The plan followed.
+    pub plan: DeliveryPlan,
+    /// One outcome per recipient, in the message's order.
+    pub recipients: Vec<RecipientOutcome>,
+    /// Every connection made, in order.
+    pub attempts: Vec<HostAttempt>,
+}
+
+impl DeliveryReport {
+    /// The outcome for `address`.
+    pub fn recipient(&self, address: &str) -> Option<&RecipientOutcome> {
+        self.recipients.iter().find(|r| r.address == address)
+    }
+}

@@ -1,0 +1,203 @@
+//! `sealane deliver`: one message, delivered once with the full policy,
+//! every recipient's outcome and every host's record printed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use delivery::{DeliveryOptions, DeliveryReport, Message, RecipientStatus};
+use dns::Resolver;
+use policy::PlanOptions;
+use tls::TrustRoots;
+
+use super::resolver::ResolverArgs;
+use crate::exit::Failure;
+
+/// EX_TEMPFAIL (sysexits.h): some recipient was deferred.
+const EXIT_DEFERRED: u8 = 75;
+
+/// Arguments of `sealane deliver`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The envelope sender (empty for the null sender).
+    #[arg(long, value_name = "ADDR")]
+    from: String,
+    /// A recipient; repeat for several.
+    #[arg(long = "to", value_name = "ADDR", required = true)]
+    to: Vec<String>,
+    /// The message (header and body) to send.
+    #[arg(long, value_name = "FILE")]
+    message: PathBuf,
+    #[command(flatten)]
+    resolver: ResolverArgs,
+    #[command(flatten)]
+    transport: TransportArgs,
+    /// The message requires TLS (RFC 8689 REQUIRETLS).
+    #[arg(long)]
+    require_tls: bool,
+    /// Print the reports as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Options that point delivery at a test world or a lab: port, roots, name.
+#[derive(clap::Args, Clone)]
+pub struct TransportArgs {
+    /// PEM file of extra trusted root certificates (for MTA-STS hosts).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// The port MX hosts listen on.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub smtp_port: u16,
+    /// The name to give in EHLO (default: this machine's host name).
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+}
+
+impl TransportArgs {
+    /// The validated delivery options.
+    pub fn options(&self) -> Result<DeliveryOptions, Failure> {
+        let ehlo = match &self.ehlo {
+            Some(name) => name.clone(),
+            None => std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_else(|_| "localhost".into()),
+        };
+        let mut options = DeliveryOptions::new(ehlo);
+        options.smtp_port = self.smtp_port;
+        if let Some(path) = &self.ca {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("cannot read {}", path.display()))
+                .map_err(Failure::Input)?;
+            let roots = tls::certificates_from_pem(&pem)
+                .with_context(|| format!("{}", path.display()))
+                .map_err(Failure::Input)?;
+            options.roots = TrustRoots::public_and(&roots)
+                .with_context(|| format!("{}", path.display()))
+                .map_err(Failure::Input)?;
+        }
+        Ok(options)
+    }
+}
+
+/// Delivers and prints. Exit 0 when every recipient was delivered, 75 when
+/// some were deferred and none failed, 1 when some failed, 2 for bad input.
+pub async fn run(args: Args) -> Result<ExitCode, Failure> {
+    let data = std::fs::read(&args.message)
+        .with_context(|| format!("cannot read {}", args.message.display()))
+        .map_err(Failure::Input)?;
+    let mut by_domain: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for to in &args.to {
+        let domain = to
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_ascii_lowercase())
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| {
+                Failure::Input(anyhow!("--to {to:?} is not an address (local@domain)"))
+            })?;
+        by_domain.entry(domain).or_default().push(to.clone());
+    }
+    let resolver = Resolver::new(args.resolver.config()?);
+    let options = args.transport.options()?;
+    let mut reports = Vec::new();
+    for (domain, recipients) in by_domain {
+        let name = Resolver::parse_name(&domain).map_err(|e| Failure::Input(e.into()))?;
+        let plan = policy::plan(&resolver, &name, &PlanOptions::new()).await;
+        let message = Message {
+            sender: args.from.clone(),
+            recipients,
+            data: data.clone(),
+            require_tls: args.require_tls,
+        };
+        reports.push(delivery::deliver(&plan, &message, &options).await);
+    }
+    if args.json {
+        let text =
+            serde_json::to_string_pretty(&reports).map_err(|e| Failure::Runtime(e.into()))?;
+        println!("{text}");
+    } else {
+        for report in &reports {
+            print!("{}", human(report));
+        }
+    }
+    let statuses: Vec<RecipientStatus> = reports
+        .iter()
+        .flat_map(|r| r.recipients.iter().map(|o| o.status))
+        .collect();
+    Ok(if statuses.contains(&RecipientStatus::Failed) {
+        ExitCode::from(1)
+    } else if statuses.contains(&RecipientStatus::Deferred) {
+        ExitCode::from(EXIT_DEFERRED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn human(report: &DeliveryReport) -> String {
+    let mut out = format!("domain {}\n", report.plan.domain);
+    for outcome in &report.recipients {
+        let status = match outcome.status {
+            RecipientStatus::Delivered => "delivered",
+            RecipientStatus::Deferred => "deferred",
+            RecipientStatus::Failed => "failed",
+        };
+        out += &format!("  {} {status}", outcome.address);
+        if let Some(code) = outcome.code {
+            out += &format!(" {code}");
+        }
+        if let Some(host) = &outcome.host {
+            out += &format!(" via {host}");
+        }
+        if let Some(trouble) = &outcome.trouble {
+            out += &format!(": {}", trouble.diagnostic());
+        } else if let Some(reply) = &outcome.reply {
+            out += &format!(": {}", reply.text());
+        }
+        out += "\n";
+    }
+    for attempt in &report.attempts {
+        out += &format!("  host {} [{}]", attempt.host, attempt.address);
+        if attempt.plaintext_retry {
+            out += " (plaintext retry)";
+        }
+        if let Some(tls) = attempt.session.as_ref().and_then(|s| s.tls.as_ref()) {
+            out += &format!(" {} {}", tls.version, tls.cipher);
+        }
+        if let Some(verification) = &attempt.verification {
+            out += &format!(" verified: {}", describe(verification));
+        }
+        if let Some(trouble) = &attempt.trouble {
+            out += &format!(" trouble: {}", trouble.diagnostic());
+        }
+        if !attempt.delivered.is_empty() {
+            out += &format!(" delivered: {}", attempt.delivered.join(", "));
+        }
+        out += "\n";
+    }
+    out
+}
+
+/// "dane authenticated, TLSA 3 1 1 … at depth 0", for the human report.
+fn describe(outcome: &tls::VerificationOutcome) -> String {
+    let mut text = format!(
+        "{} {}",
+        serde_name(&outcome.method),
+        serde_name(&outcome.status)
+    );
+    if let Some(found) = &outcome.dane {
+        text += &format!(", TLSA {} at depth {}", found.record, found.depth);
+    }
+    if let Some(failure) = &outcome.failure {
+        text += &format!(", {} ({})", failure.result_type.as_str(), failure.reason);
+    }
+    text
+}
+
+/// The serde name of a unit enum value ("dane", "authenticated").
+fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => format!("{other:?}"),
+    }
+}
