@@ -1,0 +1,138 @@
+//! `sealane deliver` end to end: the binary against signed DNS and SMTP
+//! receivers of the test world.
+
+use std::net::SocketAddr;
+use std::process::Output;
+use std::time::Duration;
+
+use testworld::ca::TestCa;
+use testworld::dns::{Denial, DnsServer, DnsWorld};
+use testworld::net::{free_port, loopback};
+use testworld::smtp::{Behaviour, Receiver};
+
+struct World {
+    dns: DnsServer,
+    dir: tempfile::TempDir,
+    port: u16,
+    receiver: Receiver,
+}
+
+/// `example.test.` with one MX on 127.0.0.41 whose TLSA record matches
+/// `served` when `publish_tlsa` is set.
+async fn world(
+    publish_tlsa: bool,
+    behaviour: impl FnOnce(&testworld::Identity) -> Behaviour,
+) -> World {
+    let ca = TestCa::new("cli deliver ca");
+    let id = ca.issue(&["mx.example.test"]);
+    let record = tls::tlsa_for_certificate(
+        id.leaf(),
+        tls::Usage::DaneEe,
+        tls::Selector::Spki,
+        tls::Matching::Sha256,
+    )
+    .unwrap()
+    .to_string();
+    let mut dns_world = DnsWorld::new();
+    let zone = dns_world
+        .signed_zone("example.test.", Denial::Nsec)
+        .mx(10, "mx.example.test.")
+        .a("mx.example.test.", "127.0.0.41");
+    if publish_tlsa {
+        let hex = record.rsplit(' ').next().unwrap();
+        zone.tlsa("_25._tcp.mx.example.test.", 3, 1, 1, hex);
+    }
+    let dns = dns_world.serve().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    dns.write_trust_anchor(&dir.path().join("anchor")).unwrap();
+    std::fs::write(dir.path().join("message"), "Subject: hi\r\n\r\nHello.\r\n").unwrap();
+    let port = free_port(&[loopback(41)]);
+    let receiver = Receiver::start(SocketAddr::new(loopback(41), port), behaviour(&id)).unwrap();
+    World {
+        dns,
+        dir,
+        port,
+        receiver,
+    }
+}
+
+impl World {
+    async fn deliver(&self, extra: &[&str]) -> Output {
+        let path = |name: &str| self.dir.path().join(name).to_string_lossy().into_owned();
+        let mut args = vec![
+            "deliver".to_string(),
+            "--from".into(),
+            "sender@sender.test".into(),
+            "--to".into(),
+            "user@example.test".into(),
+            "--message".into(),
+            path("message"),
+            "--dns-server".into(),
+            self.dns.addr().to_string(),
+            "--trust-anchor".into(),
+            path("anchor"),
+            "--smtp-port".into(),
+            self.port.to_string(),
+            "--ehlo".into(),
+            "client.sender.test".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_sealane"))
+            .args(args)
+            .output()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn dane_delivery_succeeds_and_reports_the_matching_record() {
+    let w = world(true, Behaviour::starttls).await;
+    let output = w.deliver(&["--json"]).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reports: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = &reports[0];
+    assert_eq!(report["recipients"][0]["status"], "delivered");
+    assert_eq!(report["attempts"][0]["verification"]["method"], "dane");
+    assert_eq!(report["attempts"][0]["verification"]["dane"]["depth"], 0);
+    assert_eq!(report["plan"]["hosts"][0]["requirement"]["kind"], "dane");
+    w.receiver
+        .wait_for_messages(1, Duration::from_secs(2))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn stripped_starttls_on_a_dane_host_defers_with_exit_75() {
+    let w = world(true, |_| Behaviour::plain()).await;
+    let output = w.deliver(&[]).await;
+    assert_eq!(output.status.code(), Some(75));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("deferred 4.7.321"), "{text}");
+    assert!(w.receiver.messages().is_empty());
+}
+
+#[tokio::test]
+async fn bad_recipient_is_exit_2() {
+    let w = world(false, Behaviour::starttls).await;
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sealane"))
+        .args([
+            "deliver",
+            "--from",
+            "a@b.test",
+            "--to",
+            "no-at-sign",
+            "--message",
+        ])
+        .arg(w.dir.path().join("message"))
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not an address"));
+}
