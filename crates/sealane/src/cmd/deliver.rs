@@ -143,16 +143,14 @@ fn human(report: &DeliveryReport) -> String {
             RecipientStatus::Failed => "failed",
         };
         out += &format!("  {} {status}", outcome.address);
-        if let Some(code) = outcome.code {
-            out += &format!(" {code}");
-        }
         if let Some(host) = &outcome.host {
             out += &format!(" via {host}");
         }
-        if let Some(trouble) = &outcome.trouble {
-            out += &format!(": {}", trouble.diagnostic());
-        } else if let Some(reply) = &outcome.reply {
-            out += &format!(": {}", reply.text());
+        match (&outcome.trouble, &outcome.reply) {
+            // The diagnostic starts with our status code.
+            (Some(trouble), _) => out += &format!(": {}", trouble.diagnostic()),
+            (None, Some(reply)) => out += &format!(": {reply}"),
+            (None, None) => {}
         }
         out += "\n";
     }
