@@ -27,6 +27,19 @@ pub enum Method {
     MandatoryUnauthenticated,
 }
 
+impl Method {
+    /// The name used in JSON and reports: `dane`, `web-pki`,
+    /// `opportunistic`, `mandatory-unauthenticated`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dane => "dane",
+            Self::WebPki => "web-pki",
+            Self::Opportunistic => "opportunistic",
+            Self::MandatoryUnauthenticated => "mandatory-unauthenticated",
+        }
+    }
+}
+
 /// The verdict. Starts, and stays, [`Status::Indeterminate`] until both the
 /// certificate check and the handshake signature have passed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
@@ -44,6 +57,18 @@ pub enum Status {
     Unauthenticated,
     /// A check failed; see [`VerificationOutcome::failure`].
     Failed,
+}
+
+impl Status {
+    /// The name used in JSON and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Indeterminate => "indeterminate",
+            Self::Authenticated => "authenticated",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 /// Whether the server's handshake signature (TLS 1.2 ServerKeyExchange,
@@ -193,6 +218,31 @@ impl OutcomeHandle {
         // A panic while holding the lock leaves plain data behind; the
         // outcome is still the best record there is.
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    #[test]
+    fn names_match_the_json_form() {
+        for method in [
+            Method::Dane,
+            Method::WebPki,
+            Method::Opportunistic,
+            Method::MandatoryUnauthenticated,
+        ] {
+            assert_eq!(serde_json::to_value(method).unwrap(), method.as_str());
+        }
+        for status in [
+            Status::Indeterminate,
+            Status::Authenticated,
+            Status::Unauthenticated,
+            Status::Failed,
+        ] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
     }
 }
 

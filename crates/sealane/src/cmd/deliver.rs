@@ -177,12 +177,8 @@ fn human(report: &DeliveryReport) -> String {
 }
 
 /// "dane authenticated, TLSA 3 1 1 … at depth 0", for the human report.
-fn describe(outcome: &tls::VerificationOutcome) -> String {
-    let mut text = format!(
-        "{} {}",
-        serde_name(&outcome.method),
-        serde_name(&outcome.status)
-    );
+pub fn describe(outcome: &tls::VerificationOutcome) -> String {
+    let mut text = format!("{} {}", outcome.method.as_str(), outcome.status.as_str());
     if let Some(found) = &outcome.dane {
         text += &format!(", TLSA {} at depth {}", found.record, found.depth);
     }
@@ -190,12 +186,4 @@ fn describe(outcome: &tls::VerificationOutcome) -> String {
         text += &format!(", {} ({})", failure.result_type.as_str(), failure.reason);
     }
     text
-}
-
-/// The serde name of a unit enum value ("dane", "authenticated").
-fn serde_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        other => format!("{other:?}"),
-    }
 }
