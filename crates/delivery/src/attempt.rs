@@ -10,6 +10,7 @@ use tls::pki_types::ServerName;
 use crate::message::Message;
 use crate::options::DeliveryOptions;
 use crate::report::HostAttempt;
+use crate::sts_testing::{self, Seen};
 
 /// What one connection achieved.
 pub(crate) struct Attempt {
@@ -38,6 +39,7 @@ pub(crate) async fn run(
             session: None,
             verification: None,
             trouble: None,
+            sts_testing_failure: None,
             delivered: Vec::new(),
         },
         results: Vec::new(),
@@ -113,11 +115,26 @@ async fn session(
             if !host.requirement.requires_tls() && e.is_tls_failure() {
                 attempt.opportunistic_tls_failed = true;
             }
-            return Err(Trouble::from_smtp(&e, attempt.record.verification.as_ref()));
+            let trouble = Trouble::from_smtp(&e, attempt.record.verification.as_ref());
+            record_testing(host, Seen::TlsFailed(&trouble), options, attempt);
+            return Err(trouble);
         }
-    } else if host.requirement.requires_tls() {
-        // RFC 7672 §2.2: no plaintext where DANE (or policy) demands TLS.
-        return Err(Trouble::new(Cause::StarttlsNotSupported));
+        let chain = client.peer_certificates().unwrap_or_default();
+        record_testing(host, Seen::Chain(chain), options, attempt);
+    } else {
+        if !offers_starttls {
+            record_testing(host, Seen::NoStarttls, options, attempt);
+        } else if let Some(testing) = &host.sts_testing {
+            // The plaintext retry after a failed handshake: that failure was
+            // recorded on the attempt before; only the policy's MX list
+            // still speaks here.
+            attempt.record.sts_testing_failure = testing.mx_trouble();
+        }
+        if host.requirement.requires_tls() {
+            // RFC 7672 §2.2, RFC 8461 §5: no plaintext where DANE or policy
+            // demands TLS.
+            return Err(Trouble::new(Cause::StarttlsNotSupported));
+        }
     }
     let envelope = Envelope {
         sender: message.sender.clone(),
@@ -132,6 +149,18 @@ async fn session(
         .await
         .map_err(|e| Trouble::from_smtp(&e, None))?;
     Ok(result.recipients)
+}
+
+/// Records what MTA-STS `testing` would have refused on this session.
+fn record_testing(
+    host: &HostPlan,
+    seen: Seen<'_>,
+    options: &DeliveryOptions,
+    attempt: &mut Attempt,
+) {
+    if let Some(testing) = &host.sts_testing {
+        attempt.record.sts_testing_failure = sts_testing::would_be_failure(testing, seen, options);
+    }
 }
 
 /// The SNI name: the TLSA base domain for DANE (RFC 7672 §8.1), the MX

@@ -20,6 +20,13 @@ use crate::report::{DeliveryReport, RecipientOutcome, RecipientStatus};
 /// Nothing here bounces on a security failure: the trouble table makes
 /// those temporary, and only the queue turns an expired deferral into a
 /// non-delivery report.
+///
+/// MTA-STS (RFC 8461 §5) arrives through the plan: an `enforce` host is a
+/// [`Requirement::StsEnforce`] (STARTTLS and a WebPKI-valid certificate for
+/// the MX name, or on to the next host), and counts as authenticated for
+/// REQUIRETLS; a host under a `testing` policy is delivered to as its
+/// requirement allows, with what `enforce` would have refused recorded in
+/// [`crate::HostAttempt::sts_testing_failure`].
 pub async fn deliver(
     plan: &DeliveryPlan,
     message: &Message,

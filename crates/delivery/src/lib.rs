@@ -20,6 +20,7 @@ mod deliver;
 mod message;
 mod options;
 mod report;
+mod sts_testing;
 
 pub use deliver::deliver;
 pub use message::Message;

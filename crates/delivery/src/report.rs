@@ -75,6 +75,12 @@ pub struct HostAttempt {
     pub verification: Option<VerificationOutcome>,
     /// What went wrong, if anything did.
     pub trouble: Option<Trouble>,
+    /// Under an MTA-STS `testing` policy (RFC 8461 §5): what `enforce`
+    /// would have refused on this session — the host not in the policy, no
+    /// STARTTLS, a failed handshake, or a certificate WebPKI rejects for
+    /// the MX host name — for TLS-RPT ([`Trouble::result_type`]). Delivery
+    /// went on regardless.
+    pub sts_testing_failure: Option<Trouble>,
     /// The recipients this host accepted.
     pub delivered: Vec<String>,
 }

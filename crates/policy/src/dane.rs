@@ -29,6 +29,7 @@ pub(crate) async fn host_plan(resolver: &Resolver, name: &Name, preference: u16)
         requirement: Requirement::Opportunistic,
         reason: Reason::AddressLookupFailed,
         raised_by: None,
+        sts_testing: None,
     };
     let addresses = match resolver.addresses(name).await {
         Ok(addresses) => addresses,

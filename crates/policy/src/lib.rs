@@ -12,8 +12,10 @@ mod dane;
 mod options;
 mod plan;
 pub mod sts;
+mod sts_plan;
 mod trouble;
 
 pub use options::PlanOptions;
 pub use plan::{DeliveryPlan, HostPlan, Raise, Reason, Requirement, TlsaAnswer, dane_plan, plan};
+pub use sts_plan::{StsPlan, StsTesting, plan_with_sts};
 pub use trouble::{Cause, DnsStep, RptResultType, Scope, Trouble};

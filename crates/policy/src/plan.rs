@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 
 use crate::dane;
 use crate::options::PlanOptions;
+use crate::sts_plan::{StsPlan, StsTesting};
 use crate::trouble::{Cause, DnsStep, Trouble};
 
 /// Serializes a DNS name in presentation form, with its trailing dot.
@@ -40,6 +41,11 @@ pub struct DeliveryPlan {
     pub domain_trouble: Option<Trouble>,
     /// The local policy the plan was built under.
     pub options: PlanOptions,
+    /// What MTA-STS said, when it was consulted ([`crate::plan_with_sts`]
+    /// consults it when some host has no DANE): the policy applied (id,
+    /// mode, `mx` patterns, cache or fetch, expiry) and any fetch failure
+    /// to report.
+    pub sts: Option<StsPlan>,
 }
 
 /// One MX host and what it requires.
@@ -65,6 +71,10 @@ pub struct HostPlan {
     pub reason: Reason,
     /// The local policy rule that raised the requirement, if one did.
     pub raised_by: Option<Raise>,
+    /// An MTA-STS `testing` policy covers this host (RFC 8461 §5): delivery
+    /// goes on as the requirement says, and records what would have failed
+    /// under `enforce`, for TLS-RPT.
+    pub sts_testing: Option<StsTesting>,
 }
 
 /// The TLSA RRset found for a host.
@@ -111,6 +121,16 @@ pub enum Requirement {
     /// STARTTLS mandatory, any certificate: the TLSA RRset is secure but no
     /// record is usable (RFC 7672 §2.2), or local policy requires TLS.
     TlsMandatoryUnauthenticated,
+    /// MTA-STS `enforce` (RFC 8461 §4.2, §5): STARTTLS mandatory, TLS 1.2
+    /// or later, and a certificate valid under WebPKI for the MX host name.
+    /// Only for a host without DANE whose name matches a policy `mx`
+    /// pattern (§4.1); a host that matches none is
+    /// [`Requirement::UnusableNow`].
+    StsEnforce {
+        /// The MX host name, as the MX record gives it, without the
+        /// trailing dot: the name the certificate must be valid for.
+        name: String,
+    },
     /// No DANE for this host: the TLSA RRset is securely absent or not
     /// secure. This is where MTA-STS (RFC 8461) and then local policy apply;
     /// as DANE alone leaves it, STARTTLS is used when offered, and plaintext
@@ -133,6 +153,7 @@ impl Requirement {
             Self::TlsMandatoryUnauthenticated => {
                 Some(tls::TlsRequirement::MandatoryUnauthenticated)
             }
+            Self::StsEnforce { name } => Some(tls::TlsRequirement::WebPki { name: name.clone() }),
             Self::Opportunistic => Some(tls::TlsRequirement::Opportunistic),
             Self::UnusableNow(_) => None,
         }
@@ -140,7 +161,10 @@ impl Requirement {
 
     /// Whether STARTTLS is mandatory: no plaintext delivery to this host.
     pub fn requires_tls(&self) -> bool {
-        matches!(self, Self::Dane { .. } | Self::TlsMandatoryUnauthenticated)
+        matches!(
+            self,
+            Self::Dane { .. } | Self::TlsMandatoryUnauthenticated | Self::StsEnforce { .. }
+        )
     }
 
     /// Whether the host may be tried now.
@@ -215,6 +239,7 @@ impl DeliveryPlan {
             hosts: Vec::new(),
             domain_trouble: Some(trouble),
             options: options.clone(),
+            sts: None,
         }
     }
 
@@ -257,7 +282,9 @@ impl DeliveryPlan {
     }
 }
 
-/// Builds the delivery plan for `domain` (DESIGN §2).
+/// Builds the delivery plan for `domain` (DESIGN §2) from DNS, DANE and
+/// local policy, without consulting MTA-STS: for tools and tests that look
+/// at DNS alone. Delivery uses [`crate::plan_with_sts`].
 ///
 /// - MX per RFC 5321 §5.1 with null MX (RFC 7505 §3 → permanent `5.1.10`)
 ///   and implicit MX; NXDOMAIN → permanent `5.1.2`; a failed MX lookup →
@@ -268,8 +295,8 @@ impl DeliveryPlan {
 /// - Then local policy ([`PlanOptions::apply`]).
 pub async fn plan(resolver: &Resolver, domain: &Name, options: &PlanOptions) -> DeliveryPlan {
     let mut plan = dane_plan(resolver, domain, options).await;
-    // MTA-STS (RFC 8461) belongs here, on `plan.hosts_without_dane_mut()`,
-    // before local policy raises what is left.
+    // MTA-STS (RFC 8461) comes here in `plan_with_sts`, on
+    // `plan.hosts_without_dane_mut()`, before local policy raises what is left.
     options.apply(&mut plan);
     plan
 }
@@ -289,6 +316,7 @@ pub async fn dane_plan(resolver: &Resolver, domain: &Name, options: &PlanOptions
         hosts: Vec::new(),
         domain_trouble: None,
         options: options.clone(),
+        sts: None,
     };
     // RFC 7672 §2.1: an MX RRset that fails validation cannot be used, and
     // delivery is deferred. A bogus answer carries no records, so this comes

@@ -3,18 +3,21 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod sts;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use delivery::{DeliveryOptions, DeliveryReport, Message};
 use dns::{Name, Resolver, ResolverConfig, TrustAnchor};
+use policy::sts::{StsPolicies, StsSource};
 use smtp::Timeouts;
 use testworld::Identity;
 use testworld::ca::TestCa;
 use testworld::dns::{Denial, DnsServer, DnsWorld, ZoneSpec};
 use testworld::net::{free_port, loopback};
 use testworld::smtp::{Behaviour, Receiver};
-use tls::{Matching, Selector, Usage};
+use tls::{Matching, Selector, TrustRoots, Usage};
 
 pub const RECIPIENT: &str = "user@example.test";
 
@@ -116,18 +119,45 @@ impl World {
     }
 
     pub async fn deliver_with(&self, require_tls: bool) -> DeliveryReport {
-        let domain = Name::from_ascii("example.test.").unwrap();
-        let plan = policy::plan(&self.resolver, &domain, &policy::PlanOptions::new()).await;
+        let plan = policy::plan(&self.resolver, &domain(), &policy::PlanOptions::new()).await;
+        delivery::deliver(&plan, &message(require_tls), &self.options()).await
+    }
+
+    /// Plans with MTA-STS from `sts` and delivers, trusting `roots` for
+    /// WebPKI.
+    pub async fn deliver_sts<S: StsSource>(
+        &self,
+        sts: &StsPolicies<S>,
+        roots: TrustRoots,
+        require_tls: bool,
+    ) -> DeliveryReport {
+        let plan =
+            policy::plan_with_sts(&self.resolver, &domain(), &policy::PlanOptions::new(), sts)
+                .await;
+        let mut options = self.options();
+        options.roots = roots;
+        delivery::deliver(&plan, &message(require_tls), &options).await
+    }
+
+    /// Delivery options pointed at this world.
+    pub fn options(&self) -> DeliveryOptions {
         let mut options = DeliveryOptions::new("sender.test");
         options.smtp_port = self.port;
         options.timeouts = Timeouts::uniform(Duration::from_secs(3));
-        let message = Message {
-            sender: "sender@sender.test".into(),
-            recipients: vec![RECIPIENT.into()],
-            data: b"Subject: test\r\n\r\nHello.\r\n".to_vec(),
-            require_tls,
-        };
-        delivery::deliver(&plan, &message, &options).await
+        options
+    }
+}
+
+pub fn domain() -> Name {
+    Name::from_ascii("example.test.").unwrap()
+}
+
+pub fn message(require_tls: bool) -> Message {
+    Message {
+        sender: "sender@sender.test".into(),
+        recipients: vec![RECIPIENT.into()],
+        data: b"Subject: test\r\n\r\nHello.\r\n".to_vec(),
+        require_tls,
     }
 }
 

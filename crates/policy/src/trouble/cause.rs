@@ -68,6 +68,9 @@ pub enum Cause {
     StsPolicyFetch,
     /// The MTA-STS policy is not valid (RFC 8461 §3.2).
     StsPolicyInvalid,
+    /// The MTA-STS policy host's certificate did not validate under WebPKI
+    /// (RFC 8461 §3.3; TLS-RPT `sts-webpki-invalid`, RFC 8460 §4.3.2.2).
+    StsPolicyHostCertificate,
     /// Local policy requires DANE and the host has no usable, DNSSEC-validated
     /// TLSA records.
     DaneRequired,

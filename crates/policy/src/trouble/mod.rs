@@ -11,6 +11,7 @@
 mod cause;
 mod convert;
 mod result_type;
+mod sts;
 mod table;
 
 use serde::{Serialize, Serializer};
@@ -221,6 +222,7 @@ mod tests {
             Cause::StsValidationFailure,
             Cause::StsPolicyFetch,
             Cause::StsPolicyInvalid,
+            Cause::StsPolicyHostCertificate,
             Cause::DaneRequired,
             Cause::RequireTlsUnavailable,
             Cause::MessageTooBig,
@@ -260,6 +262,7 @@ mod tests {
                 | Cause::StsValidationFailure
                 | Cause::StsPolicyFetch
                 | Cause::StsPolicyInvalid
+                | Cause::StsPolicyHostCertificate
                 | Cause::DaneRequired
                 | Cause::RequireTlsUnavailable
                 | Cause::MessageTooBig
@@ -356,6 +359,7 @@ mod tests {
             ),
             (Cause::StsPolicyFetch, Some("sts-policy-fetch-error")),
             (Cause::StsPolicyInvalid, Some("sts-policy-invalid")),
+            (Cause::StsPolicyHostCertificate, Some("sts-webpki-invalid")),
             (Cause::RequireTlsUnavailable, None),
         ];
         for (cause, result_type) in expected {

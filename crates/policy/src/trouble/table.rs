@@ -273,6 +273,15 @@ pub(crate) fn entry(cause: &Cause) -> Entry {
             "the receiving domain's MTA-STS policy is not valid; the recipient's administrator \
              must correct the policy file",
         ),
+        Cause::StsPolicyHostCertificate => security(
+            7,
+            5,
+            Some(R::StsWebpkiInvalid),
+            Domain,
+            "the receiving domain announces an MTA-STS policy, but the certificate of its \
+             mta-sts web host did not validate (untrusted, expired or for another name); the \
+             recipient's administrator must install a valid certificate on the policy host",
+        ),
         Cause::DaneRequired => security(
             7,
             5,

@@ -2,6 +2,8 @@
 
 //! Shared set-up: serve a DNS world and build a resolver that trusts it.
 
+pub mod sts;
+
 use std::time::Duration;
 
 use dns::{Name, Resolver, ResolverConfig, TrustAnchor};

@@ -4,11 +4,14 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use delivery::{DeliveryOptions, DeliveryReport, Message, RecipientStatus};
 use dns::Resolver;
+use dns::clock::SystemClock;
 use policy::PlanOptions;
+use policy::sts::{FetchOptions, NetworkSource, PolicyCache, StsConfig, StsPolicies};
 use tls::TrustRoots;
 
 use super::resolver::ResolverArgs;
@@ -50,6 +53,9 @@ pub struct TransportArgs {
     /// The port MX hosts listen on.
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub smtp_port: u16,
+    /// The port MTA-STS policy hosts (`mta-sts.<domain>`) listen on.
+    #[arg(long, value_name = "N", default_value_t = 443)]
+    pub https_port: u16,
     /// The name to give in EHLO (default: this machine's host name).
     #[arg(long, value_name = "NAME")]
     pub ehlo: Option<String>,
@@ -79,6 +85,30 @@ impl TransportArgs {
         }
         Ok(options)
     }
+
+    /// MTA-STS policies fetched through `resolver` over HTTPS, trusting the
+    /// same roots as delivery, cached in memory for this run.
+    pub fn sts_policies(
+        &self,
+        resolver: &Resolver,
+        delivery: &DeliveryOptions,
+    ) -> Result<StsPolicies, Failure> {
+        let source = NetworkSource {
+            resolver: resolver.clone(),
+            options: FetchOptions::new(delivery.roots.clone())
+                .with_port(self.https_port)
+                .with_time(delivery.time.clone()),
+        };
+        let cache = PolicyCache::in_memory()
+            .context("cannot open the MTA-STS policy cache")
+            .map_err(Failure::Setup)?;
+        Ok(StsPolicies::new(
+            source,
+            cache,
+            Arc::new(SystemClock),
+            StsConfig::default(),
+        ))
+    }
 }
 
 /// Delivers and prints. Exit 0 when every recipient was delivered, 75 when
@@ -100,10 +130,11 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     }
     let resolver = Resolver::new(args.resolver.config()?);
     let options = args.transport.options()?;
+    let sts = args.transport.sts_policies(&resolver, &options)?;
     let mut reports = Vec::new();
     for (domain, recipients) in by_domain {
         let name = Resolver::parse_name(&domain).map_err(|e| Failure::Input(e.into()))?;
-        let plan = policy::plan(&resolver, &name, &PlanOptions::new()).await;
+        let plan = policy::plan_with_sts(&resolver, &name, &PlanOptions::new(), &sts).await;
         let message = Message {
             sender: args.from.clone(),
             recipients,
@@ -136,6 +167,19 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
 
 fn human(report: &DeliveryReport) -> String {
     let mut out = format!("domain {}\n", report.plan.domain);
+    if let Some(sts) = &report.plan.sts {
+        if let Some(applied) = sts.active() {
+            out += &format!(
+                "  MTA-STS policy {} mode {} ({})\n",
+                applied.id,
+                applied.policy.mode,
+                serde_name(&applied.origin)
+            );
+        }
+        if let Some(trouble) = &sts.trouble {
+            out += &format!("  MTA-STS: {}\n", trouble.diagnostic());
+        }
+    }
     for outcome in &report.recipients {
         let status = match outcome.status {
             RecipientStatus::Delivered => "delivered",
@@ -167,6 +211,9 @@ fn human(report: &DeliveryReport) -> String {
         }
         if let Some(trouble) = &attempt.trouble {
             out += &format!(" trouble: {}", trouble.diagnostic());
+        }
+        if let Some(trouble) = &attempt.sts_testing_failure {
+            out += &format!(" MTA-STS testing would fail: {}", trouble.diagnostic());
         }
         if !attempt.delivered.is_empty() {
             out += &format!(" delivered: {}", attempt.delivered.join(", "));
