@@ -93,6 +93,16 @@ pub enum Origin {
     Cache,
 }
 
+impl Origin {
+    /// `fetched` or `cached`, for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Fetch => "fetched",
+            Self::Cache => "cached",
+        }
+    }
+}
+
 /// The policy in force for a domain.
 #[must_use]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

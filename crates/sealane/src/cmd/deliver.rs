@@ -173,7 +173,7 @@ fn human(report: &DeliveryReport) -> String {
                 "  MTA-STS policy {} mode {} ({})\n",
                 applied.id,
                 applied.policy.mode,
-                serde_name(&applied.origin)
+                applied.origin.describe()
             );
         }
         if let Some(trouble) = &sts.trouble {
