@@ -8,17 +8,23 @@
 //! SERVFAIL and silence; SMTP receivers on `127.0.0.x` with chosen
 //! behaviours (no STARTTLS, a failing STARTTLS, expired, wrong-name or
 //! replayed certificates, 4xx/5xx at any step, slow replies, dropped
-//! connections) that record what they receive; and a test CA that issues
-//! their certificates (roots with distinct names, intermediates, chosen
-//! validity). HTTPS policy hosts join it with the MTA-STS issue. It owns
-//! nothing of the product: it never decides whether an answer is secure or
-//! a certificate good enough — that is the `dns` and `tls` crates' job, and
-//! the test world is what that job is checked against.
+//! connections) that record what they receive; HTTPS MTA-STS policy hosts
+//! for `mta-sts.<domain>` with chosen behaviours (redirects, other statuses
+//! and media types, oversized bodies and lying `Content-Length`, bad
+//! certificates, slowness, dropped connections) that record and count
+//! their requests; and a test CA that issues their certificates (roots
+//! with distinct names, intermediates, chosen validity). It owns nothing of
+//! the product: it never decides whether an answer is secure, a
+//! certificate good enough or a policy acceptable — that is the `dns`,
+//! `tls` and `policy` crates' job, and the test world is what that job is
+//! checked against.
 
 pub mod ca;
 pub mod dns;
+pub mod https;
 mod identity;
 pub mod net;
+mod record;
 pub mod smtp;
 
 pub use identity::Identity;

@@ -2,11 +2,13 @@
 //! between the receiver's thread and the test, with waiting.
 
 use std::net::SocketAddr;
-use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
 use smtp::{ReceivedMessage, TlsInfo};
-use tokio::sync::watch;
+
+pub use crate::record::WaitTimeout;
+
+/// A receiver's recorder.
+pub(crate) type Recorder = crate::record::Recorder<Log>;
 
 /// How a session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,20 +84,6 @@ impl Session {
     }
 }
 
-/// A wait that ran out of time, with what had arrived.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("waited {waited:?} for {wanted} {what}, {got} arrived")]
-pub struct WaitTimeout {
-    /// What was waited for.
-    pub what: &'static str,
-    /// How many were wanted.
-    pub wanted: usize,
-    /// How many there were.
-    pub got: usize,
-    /// How long the wait lasted.
-    pub waited: Duration,
-}
-
 /// Everything recorded so far.
 #[derive(Debug, Default)]
 pub(crate) struct Log {
@@ -106,99 +94,5 @@ pub(crate) struct Log {
 impl Log {
     pub fn ended(&self) -> usize {
         self.sessions.iter().filter(|s| s.end.is_some()).count()
-    }
-}
-
-/// The log with its change signals: a condition variable for blocking
-/// waits and a watch channel (a change counter) for async ones.
-pub(crate) struct Recorder {
-    log: Mutex<Log>,
-    changed: Condvar,
-    version: watch::Sender<u64>,
-}
-
-impl Recorder {
-    pub fn new() -> Recorder {
-        Recorder {
-            log: Mutex::new(Log::default()),
-            changed: Condvar::new(),
-            version: watch::Sender::new(0),
-        }
-    }
-
-    pub fn read(&self) -> MutexGuard<'_, Log> {
-        self.log
-            .lock()
-            .expect("no thread panics holding the receiver log")
-    }
-
-    /// Changes the log and wakes every waiter.
-    pub fn update<T>(&self, change: impl FnOnce(&mut Log) -> T) -> T {
-        let result = change(&mut self.read());
-        self.changed.notify_all();
-        self.version.send_modify(|v| *v += 1);
-        result
-    }
-
-    /// Waits (async) until `count(log) >= wanted`.
-    pub async fn wait(
-        &self,
-        what: &'static str,
-        wanted: usize,
-        limit: Duration,
-        count: impl Fn(&Log) -> usize,
-    ) -> Result<(), WaitTimeout> {
-        let mut version = self.version.subscribe();
-        let wait = async {
-            loop {
-                if count(&self.read()) >= wanted {
-                    return;
-                }
-                if version.changed().await.is_err() {
-                    // The sender lives as long as the recorder.
-                    return;
-                }
-            }
-        };
-        tokio::time::timeout(limit, wait)
-            .await
-            .map_err(|_| WaitTimeout {
-                what,
-                wanted,
-                got: count(&self.read()),
-                waited: limit,
-            })
-    }
-
-    /// Waits (blocking the thread) until `count(log) >= wanted`.
-    pub fn wait_blocking(
-        &self,
-        what: &'static str,
-        wanted: usize,
-        limit: Duration,
-        count: impl Fn(&Log) -> usize,
-    ) -> Result<(), WaitTimeout> {
-        let deadline = Instant::now() + limit;
-        let mut log = self.read();
-        loop {
-            let got = count(&log);
-            if got >= wanted {
-                return Ok(());
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(WaitTimeout {
-                    what,
-                    wanted,
-                    got,
-                    waited: limit,
-                });
-            }
-            log = self
-                .changed
-                .wait_timeout(log, left)
-                .expect("no thread panics holding the receiver log")
-                .0;
-        }
     }
 }
