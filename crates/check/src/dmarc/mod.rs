@@ -2,6 +2,7 @@
 //! tags, the policy it asks for, and where its reports go — including
 //! whether external destinations accept them (§7.1).
 
+mod error;
 mod record;
 mod texts;
 

@@ -4,6 +4,7 @@
 
 mod macros;
 mod record;
+mod term;
 mod texts;
 mod tree;
 mod walk;
