@@ -315,7 +315,9 @@ impl DmarcRecord {
                     .filter(|_| value.chars().all(|c| c.is_ascii_digit()))
                     .map(|ri| record.ri = Some(ri))
                     .ok_or_else(|| bad("ri", value, "a number of seconds")),
-                "v" | "p" => unreachable!("duplicates were refused above"),
+                "v" | "p" => unreachable!(
+                    "v and p are the first two tags, skipped, and duplicates were refused above"
+                ),
                 _ => {
                     record.unknown_tags.push(name.to_owned());
                     Ok(())

@@ -98,7 +98,7 @@ fn all(shown: &str, tree: &SpfTree) -> Finding {
         .root
         .terms
         .iter()
-        .any(|t| t.term.starts_with("redirect="));
+        .any(|t| t.term.to_ascii_lowercase().starts_with("redirect="));
     let Some((qualifier, source)) = &tree.root.effective_all else {
         if has_redirect {
             return texts::NO_ALL.finding(
