@@ -1,0 +1,31 @@
+//! The domain posture checker and record generators (the inbound side).
+//!
+//! This crate owns the questions a domain owner asks about their own
+//! domain — can senders reach me securely, and do receivers believe mail
+//! that claims to be from me? — answered as [`Finding`]s with a severity,
+//! the evidence (including the DNSSEC status of every answer it rests on)
+//! and a remedy. It holds the record analyzers for SPF ([`check_spf`]),
+//! DMARC ([`check_dmarc`]) and TLS-RPT ([`check_tlsrpt`]), each reading its
+//! TXT records through the `dns` crate's validating resolver. It does not
+//! deliver mail, decide what TLS a delivery requires (the `policy` crate
+//! does) or evaluate SPF/DMARC for incoming messages (the `auth` crate
+//! will); it reports what a receiver or a sender would conclude.
+
+mod dmarc;
+mod finding;
+mod spf;
+mod text;
+mod tlsrpt;
+mod txt;
+mod uri;
+
+pub use dmarc::{
+    Alignment, DmarcError, DmarcRecord, DmarcUri, RequestedPolicy, check_dmarc, is_dmarc,
+};
+pub use finding::{Area, Detail, Finding, Severity, worst};
+pub use spf::{
+    Crossing, LOOKUP_LIMIT, MX_HOST_LIMIT, Mechanism, Qualifier, RecordNode, SpfRecord, SpfTree,
+    Term, TermError, TermKind, TermNode, VOID_LIMIT, check_spf, is_spf,
+};
+pub use tlsrpt::{TlsRptError, TlsRptRecord, check_tlsrpt, is_tlsrpt};
+pub use uri::{ReportUri, Scheme};
