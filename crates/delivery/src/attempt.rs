@@ -12,6 +12,17 @@ use crate::options::DeliveryOptions;
 use crate::report::HostAttempt;
 use crate::sts_testing::{self, Seen};
 
+/// What a connection is for.
+pub(crate) enum Work<'a> {
+    /// Send `message` to the `pending` recipients.
+    Deliver {
+        message: &'a Message,
+        pending: &'a [String],
+    },
+    /// Stop after STARTTLS and verification: a dry run.
+    Probe,
+}
+
 /// What one connection achieved.
 pub(crate) struct Attempt {
     pub(crate) record: HostAttempt,
@@ -21,12 +32,11 @@ pub(crate) struct Attempt {
     pub(crate) opportunistic_tls_failed: bool,
 }
 
-/// Runs one session with `host` at `address` for the `pending` recipients.
+/// Runs one session with `host` at `address`.
 pub(crate) async fn run(
     host: &HostPlan,
     address: SocketAddr,
-    message: &Message,
-    pending: &[String],
+    work: &Work<'_>,
     options: &DeliveryOptions,
     plaintext_retry: bool,
 ) -> Attempt {
@@ -60,8 +70,7 @@ pub(crate) async fn run(
     let outcome = session(
         &mut client,
         host,
-        message,
-        pending,
+        work,
         options,
         plaintext_retry,
         &mut attempt,
@@ -89,8 +98,7 @@ pub(crate) async fn run(
 async fn session(
     client: &mut Client,
     host: &HostPlan,
-    message: &Message,
-    pending: &[String],
+    work: &Work<'_>,
     options: &DeliveryOptions,
     plaintext_retry: bool,
     attempt: &mut Attempt,
@@ -136,6 +144,9 @@ async fn session(
             return Err(Trouble::new(Cause::StarttlsNotSupported));
         }
     }
+    let Work::Deliver { message, pending } = work else {
+        return Ok(Vec::new());
+    };
     let envelope = Envelope {
         sender: message.sender.clone(),
         recipients: pending.iter().map(Recipient::new).collect(),

@@ -54,11 +54,30 @@ pub async fn deliver(
                     break 'hosts;
                 }
                 let address = SocketAddr::new(*ip, options.smtp_port);
-                let mut result =
-                    attempt::run(host, address, message, &pending, options, false).await;
+                let mut result = attempt::run(
+                    host,
+                    address,
+                    &attempt::Work::Deliver {
+                        message,
+                        pending: &pending,
+                    },
+                    options,
+                    false,
+                )
+                .await;
                 if result.opportunistic_tls_failed {
                     report.attempts.push(result.record);
-                    result = attempt::run(host, address, message, &pending, options, true).await;
+                    result = attempt::run(
+                        host,
+                        address,
+                        &attempt::Work::Deliver {
+                            message,
+                            pending: &pending,
+                        },
+                        options,
+                        true,
+                    )
+                    .await;
                 }
                 for outcome in &result.results {
                     let settled = settle(outcome, &host.name.to_string());

@@ -19,10 +19,12 @@ mod attempt;
 mod deliver;
 mod message;
 mod options;
+mod probe;
 mod report;
 mod sts_testing;
 
 pub use deliver::deliver;
 pub use message::Message;
 pub use options::DeliveryOptions;
+pub use probe::{Verdict, probe};
 pub use report::{DeliveryReport, HostAttempt, RecipientOutcome, RecipientStatus};

@@ -27,6 +27,9 @@ enum Command {
     /// Deliver one message now with the full security policy, and show what
     /// happened to each recipient and on each host.
     Deliver(cmd::deliver::Args),
+    /// Dry run for a destination: what DNS, DANE and MTA-STS say, a STARTTLS
+    /// handshake with every MX host, and what would happen to a message now.
+    Route(cmd::route::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -43,6 +46,7 @@ fn main() -> std::process::ExitCode {
             Command::Dns(args) => cmd::dns::run(args).await,
             Command::Tlsa(command) => cmd::tlsa::run(command),
             Command::Deliver(args) => cmd::deliver::run(args).await,
+            Command::Route(args) => cmd::route::run(args).await,
         }
     });
     match result {

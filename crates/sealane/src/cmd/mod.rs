@@ -3,4 +3,6 @@
 pub mod deliver;
 pub mod dns;
 pub mod resolver;
+pub mod route;
+mod route_text;
 pub mod tlsa;

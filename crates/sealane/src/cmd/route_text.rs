@@ -1,0 +1,173 @@
+//! The human form of `sealane route`: DNS, DANE, MTA-STS, each host's
+//! handshake, and the verdict, in that order.
+
+use std::fmt::Write;
+
+use delivery::{HostAttempt, Verdict};
+use policy::{DeliveryPlan, Requirement};
+
+use super::deliver::describe;
+
+/// Renders the report.
+pub fn render(
+    destination: &str,
+    plan: &DeliveryPlan,
+    probes: &[HostAttempt],
+    verdict: &Verdict,
+) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_report(&mut out, destination, plan, probes, verdict);
+    out
+}
+
+fn write_report(
+    out: &mut String,
+    destination: &str,
+    plan: &DeliveryPlan,
+    probes: &[HostAttempt],
+    verdict: &Verdict,
+) -> std::fmt::Result {
+    writeln!(out, "Route to {destination} (domain {})", plan.domain)?;
+    writeln!(out)?;
+    match plan.mx_kind {
+        Some(kind) => writeln!(out, "MX ({kind:?}, DNSSEC {}):", plan.mx_status)?,
+        None => writeln!(out, "MX: lookup failed")?,
+    }
+    if let Some(trouble) = &plan.domain_trouble {
+        writeln!(out, "  {}", trouble.diagnostic())?;
+    }
+    for host in &plan.hosts {
+        let addresses: Vec<String> = host.addresses.iter().map(ToString::to_string).collect();
+        writeln!(
+            out,
+            "  {:>5} {}  [{}]  addresses DNSSEC {}",
+            host.preference,
+            host.name,
+            addresses.join(", "),
+            host.address_status
+        )?;
+        if let Some(tlsa) = &host.tlsa {
+            writeln!(
+                out,
+                "        TLSA at _25._tcp.{} (DNSSEC {}): {}",
+                tlsa.base_domain,
+                tlsa.status,
+                if tlsa.records.is_empty() {
+                    "none".to_owned()
+                } else {
+                    tlsa.records
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+            )?;
+        }
+        writeln!(
+            out,
+            "        requires: {} — {}",
+            requirement(&host.requirement),
+            host.reason.describe()
+        )?;
+    }
+    writeln!(out)?;
+    write_sts(out, plan)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Connections (STARTTLS and verification, no message sent):"
+    )?;
+    if probes.is_empty() {
+        writeln!(out, "  none: no host can be tried now")?;
+    }
+    for probe in probes {
+        write!(out, "  {} [{}]", probe.host, probe.address)?;
+        if let Some(session) = &probe.session {
+            match &session.tls {
+                Some(tls) => write!(out, " {} {}", tls.version, tls.cipher)?,
+                None => write!(out, " no TLS")?,
+            }
+        }
+        writeln!(out)?;
+        if let Some(verification) = &probe.verification {
+            if let Some(cert) = &verification.certificate {
+                writeln!(
+                    out,
+                    "        certificate: {} (issuer {})",
+                    cert.subject, cert.issuer
+                )?;
+            }
+            writeln!(out, "        verified: {}", describe(verification))?;
+        }
+        match &probe.trouble {
+            Some(trouble) => writeln!(out, "        FAIL {}", trouble.diagnostic())?,
+            None => writeln!(out, "        ok")?,
+        }
+    }
+    writeln!(out)?;
+    match verdict {
+        Verdict::Deliver {
+            host,
+            address,
+            security,
+        } => writeln!(
+            out,
+            "Verdict: a message would be delivered now to {host} [{address}] ({security})."
+        )?,
+        Verdict::Defer { trouble } => writeln!(
+            out,
+            "Verdict: a message would be deferred and retried: {}",
+            trouble.diagnostic()
+        )?,
+        Verdict::Bounce { trouble } => writeln!(
+            out,
+            "Verdict: a message would be returned to the sender: {}",
+            trouble.diagnostic()
+        )?,
+    }
+    Ok(())
+}
+
+fn write_sts(out: &mut String, plan: &DeliveryPlan) -> std::fmt::Result {
+    let Some(sts) = &plan.sts else {
+        return writeln!(
+            out,
+            "MTA-STS: not consulted (every host has DANE, or none can be tried)"
+        );
+    };
+    match sts.answer.as_ref().and_then(|a| a.applied.as_ref()) {
+        Some(applied) => {
+            let patterns: Vec<String> = applied.policy.mx.iter().map(ToString::to_string).collect();
+            writeln!(
+                out,
+                "MTA-STS: policy id {} ({}), mode {}, mx {}, max_age {} s",
+                applied.id,
+                applied.origin.describe(),
+                applied.policy.mode,
+                patterns.join(", "),
+                applied.policy.max_age
+            )?;
+        }
+        None => writeln!(out, "MTA-STS: no policy in force")?,
+    }
+    if let Some(trouble) = &sts.trouble {
+        writeln!(out, "  {}", trouble.diagnostic())?;
+    }
+    Ok(())
+}
+
+fn requirement(requirement: &Requirement) -> String {
+    match requirement {
+        Requirement::Dane { records, .. } => {
+            format!("DANE ({} usable TLSA records)", records.len())
+        }
+        Requirement::TlsMandatoryUnauthenticated => "TLS, certificate not authenticated".into(),
+        Requirement::Opportunistic => "opportunistic TLS".into(),
+        Requirement::StsEnforce { name } => {
+            format!("MTA-STS enforce: TLS with a WebPKI certificate for {name}")
+        }
+        Requirement::UnusableNow(trouble) => format!("not usable now: {}", trouble.code()),
+        other => format!("{other:?}"),
+    }
+}
