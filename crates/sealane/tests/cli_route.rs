@@ -193,3 +193,45 @@ async fn null_mx_would_bounce_with_exit_1() {
     assert_eq!(report["verdict"]["trouble"]["code"], "5.1.10");
     assert!(w.receiver.sessions().is_empty());
 }
+
+#[tokio::test]
+async fn policy_cache_file_serves_the_second_run_from_the_cache() {
+    let w = world(false, true, Behaviour::starttls).await;
+    let cache = w.dir.path().join("sts.sqlite");
+    let run = || async {
+        let mut args: Vec<String> = vec![
+            "route".into(),
+            "example.test".into(),
+            "--json".into(),
+            "--sts-cache".into(),
+            cache.to_string_lossy().into_owned(),
+        ];
+        let path = |name: &str| w.dir.path().join(name).to_string_lossy().into_owned();
+        args.extend([
+            "--dns-server".into(),
+            w.dns.addr().to_string(),
+            "--trust-anchor".into(),
+            path("anchor"),
+            "--ca".into(),
+            path("ca.pem"),
+            "--smtp-port".into(),
+            w.smtp_port.to_string(),
+            "--https-port".into(),
+            w.https_port.to_string(),
+        ]);
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sealane"))
+            .args(args)
+            .output()
+            .await
+            .unwrap();
+        json(&output)
+    };
+    assert_eq!(
+        run().await["plan"]["sts"]["answer"]["applied"]["origin"],
+        "fetch"
+    );
+    assert_eq!(
+        run().await["plan"]["sts"]["answer"]["applied"]["origin"],
+        "cache"
+    );
+}

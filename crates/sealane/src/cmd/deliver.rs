@@ -59,6 +59,10 @@ pub struct TransportArgs {
     /// The name to give in EHLO (default: this machine's host name).
     #[arg(long, value_name = "NAME")]
     pub ehlo: Option<String>,
+    /// Keep MTA-STS policies in this SQLite file across runs (default: in
+    /// memory, for this run only).
+    #[arg(long, value_name = "FILE")]
+    pub sts_cache: Option<PathBuf>,
 }
 
 impl TransportArgs {
@@ -99,9 +103,14 @@ impl TransportArgs {
                 .with_port(self.https_port)
                 .with_time(delivery.time.clone()),
         };
-        let cache = PolicyCache::in_memory()
-            .context("cannot open the MTA-STS policy cache")
-            .map_err(Failure::Setup)?;
+        let cache = match &self.sts_cache {
+            Some(path) => PolicyCache::open(path)
+                .with_context(|| format!("cannot open the MTA-STS policy cache {}", path.display()))
+                .map_err(Failure::Input)?,
+            None => PolicyCache::in_memory()
+                .context("cannot open the MTA-STS policy cache")
+                .map_err(Failure::Setup)?,
+        };
         Ok(StsPolicies::new(
             source,
             cache,
