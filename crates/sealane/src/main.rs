@@ -27,6 +27,9 @@ enum Command {
     /// Deliver one message now with the full security policy, and show what
     /// happened to each recipient and on each host.
     Deliver(cmd::deliver::Args),
+    /// Print the DNS records (MTA-STS, TLS-RPT, TLSA, SPF) and the MTA-STS
+    /// policy file to publish for a domain, with the order to roll them out.
+    Publish(cmd::publish::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -43,6 +46,7 @@ fn main() -> std::process::ExitCode {
             Command::Dns(args) => cmd::dns::run(args).await,
             Command::Tlsa(command) => cmd::tlsa::run(command),
             Command::Deliver(args) => cmd::deliver::run(args).await,
+            Command::Publish(args) => cmd::publish::run(args),
         }
     });
     match result {

@@ -2,5 +2,6 @@
 
 pub mod deliver;
 pub mod dns;
+pub mod publish;
 pub mod resolver;
 pub mod tlsa;
