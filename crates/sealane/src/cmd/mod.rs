@@ -2,6 +2,7 @@
 
 pub mod deliver;
 pub mod dns;
+pub mod mta_sts;
 pub mod publish;
 pub mod resolver;
 pub mod tlsa;
