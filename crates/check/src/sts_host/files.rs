@@ -134,3 +134,55 @@ fn changed((path, last): &mut (PathBuf, Fingerprint)) -> bool {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use testworld::ca::TestCa;
+
+    use super::*;
+
+    const HOST: &str = "mta-sts.example.test";
+
+    fn load(dir: &Path, cert: &str, key: &str) -> Result<Arc<CertifiedKey>, HostError> {
+        let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert_path, cert).unwrap();
+        std::fs::write(&key_path, key).unwrap();
+        let provider = tls::rustls::crypto::ring::default_provider();
+        load_identity(&cert_path, &key_path, HOST, &provider)
+    }
+
+    #[test]
+    fn identity_needs_the_host_name_and_its_own_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = TestCa::new("sts host files ca");
+        let good = ca.issue(&[HOST]);
+        let other = ca.issue(&[HOST]);
+        assert!(load(dir.path(), &good.chain_pem(), &good.key_pem()).is_ok());
+        let wildcard = ca.issue(&["*.example.test"]);
+        assert!(load(dir.path(), &wildcard.chain_pem(), &wildcard.key_pem()).is_ok());
+        let mismatch = load(dir.path(), &good.chain_pem(), &other.key_pem()).unwrap_err();
+        assert!(matches!(mismatch, HostError::Key { .. }), "{mismatch}");
+        assert!(!mismatch.to_string().contains("PRIVATE"), "{mismatch}");
+        let elsewhere = ca.issue(&["www.example.test"]);
+        assert!(matches!(
+            load(dir.path(), &elsewhere.chain_pem(), &elsewhere.key_pem()),
+            Err(HostError::WrongName { .. })
+        ));
+        assert!(matches!(
+            load(dir.path(), "junk", &good.key_pem()),
+            Err(HostError::Certificate { .. })
+        ));
+    }
+
+    #[test]
+    fn fingerprint_notices_a_rewrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.txt");
+        std::fs::write(&path, "one").unwrap();
+        let mut watched = Watched::new(&path, &path, &path);
+        assert!(!watched.policy_changed());
+        std::fs::write(&path, "two, longer").unwrap();
+        assert!(watched.policy_changed());
+        assert!(!watched.policy_changed(), "noted once");
+    }
+}
