@@ -6,14 +6,19 @@
 //! the evidence (including the DNSSEC status of every answer it rests on)
 //! and a remedy. It holds the record analyzers for SPF ([`check_spf`]),
 //! DMARC ([`check_dmarc`]) and TLS-RPT ([`check_tlsrpt`]), each reading its
-//! TXT records through the `dns` crate's validating resolver. It does not
+//! TXT records through the `dns` crate's validating resolver. It also
+//! generates what a domain should publish ([`publish`]: MTA-STS, TLS-RPT,
+//! TLSA and SPF records and the MTA-STS policy file) and serves that
+//! policy ([`sts_host`], behind `sealane mta-sts serve`). It does not
 //! deliver mail, decide what TLS a delivery requires (the `policy` crate
 //! does) or evaluate SPF/DMARC for incoming messages (the `auth` crate
 //! will); it reports what a receiver or a sender would conclude.
 
 mod dmarc;
 mod finding;
+pub mod publish;
 mod spf;
+pub mod sts_host;
 mod text;
 mod tlsrpt;
 mod txt;

@@ -30,6 +30,12 @@ enum Command {
     /// Dry run for a destination: what DNS, DANE and MTA-STS say, a STARTTLS
     /// handshake with every MX host, and what would happen to a message now.
     Route(cmd::route::Args),
+    /// Print the DNS records (MTA-STS, TLS-RPT, TLSA, SPF) and the MTA-STS
+    /// policy file to publish for a domain, with the order to roll them out.
+    Publish(cmd::publish::Args),
+    /// Serve a domain's MTA-STS policy over HTTPS.
+    #[command(subcommand, name = "mta-sts")]
+    MtaSts(cmd::mta_sts::Command),
 }
 
 fn main() -> std::process::ExitCode {
@@ -47,6 +53,8 @@ fn main() -> std::process::ExitCode {
             Command::Tlsa(command) => cmd::tlsa::run(command),
             Command::Deliver(args) => cmd::deliver::run(args).await,
             Command::Route(args) => cmd::route::run(args).await,
+            Command::Publish(args) => cmd::publish::run(args),
+            Command::MtaSts(command) => cmd::mta_sts::run(command).await,
         }
     });
     match result {

@@ -2,6 +2,8 @@
 
 pub mod deliver;
 pub mod dns;
+pub mod mta_sts;
+pub mod publish;
 pub mod resolver;
 pub mod route;
 mod route_text;
