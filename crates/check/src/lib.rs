@@ -11,21 +11,35 @@
 //! does) or evaluate SPF/DMARC for incoming messages (the `auth` crate
 //! will); it reports what a receiver or a sender would conclude.
 
+pub mod batch;
+mod dane;
 mod dmarc;
+mod dnssec;
 mod finding;
+mod mtasts;
+mod mx;
+mod names;
+mod posture;
 mod spf;
 mod text;
 mod tlsrpt;
 mod txt;
 mod uri;
+mod verdict;
 
+pub use dane::check_dane;
 pub use dmarc::{
     Alignment, DmarcError, DmarcRecord, DmarcUri, RequestedPolicy, check_dmarc, is_dmarc,
 };
+pub use dnssec::check_dnssec;
 pub use finding::{Area, Detail, Finding, Severity, worst};
+pub use mtasts::check_mta_sts;
+pub use mx::check_mx;
+pub use posture::{Checker, DomainReport};
 pub use spf::{
     Crossing, LOOKUP_LIMIT, MX_HOST_LIMIT, Mechanism, Qualifier, RecordNode, SpfRecord, SpfTree,
     Term, TermError, TermKind, TermNode, VOID_LIMIT, check_spf, is_spf,
 };
 pub use tlsrpt::{TlsRptError, TlsRptRecord, check_tlsrpt, is_tlsrpt};
 pub use uri::{ReportUri, Scheme};
+pub use verdict::verdict_finding;
