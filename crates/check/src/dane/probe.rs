@@ -13,7 +13,11 @@ pub(crate) const EXPIRY_WARNING_DAYS: i64 = 14;
 
 /// The findings for one probe.
 pub(crate) fn findings(shown: &str, attempt: &HostAttempt) -> Vec<Finding> {
-    let at = format!("{} ({})", attempt.host, attempt.address);
+    let at = format!(
+        "{} ({})",
+        attempt.host.trim_end_matches('.'),
+        attempt.address
+    );
     let dane = matches!(attempt.requirement, Requirement::Dane { .. });
     let mut out = Vec::new();
     let Some(session) = &attempt.session else {
@@ -24,7 +28,13 @@ pub(crate) fn findings(shown: &str, attempt: &HostAttempt) -> Vec<Finding> {
         }
         return out;
     };
-    let offered = session.capabilities.as_ref().map(|c| c.starttls);
+    // After STARTTLS the capabilities are those of the second EHLO, which
+    // no longer lists STARTTLS: a session that did TLS had it offered.
+    let offered = if session.starttls || session.tls.is_some() {
+        Some(true)
+    } else {
+        session.capabilities.as_ref().map(|c| c.starttls)
+    };
     match offered {
         Some(true) => {
             out.push(texts::STARTTLS_OFFERED.finding(shown, format!("{at}: EHLO lists STARTTLS")))

@@ -28,12 +28,13 @@ pub(crate) fn check(shown: &str, probes: &[HostAttempt]) -> Vec<Finding> {
 }
 
 fn one(shown: &str, probe: &HostAttempt) -> Option<Finding> {
-    let at = format!("{} ({})", probe.host, probe.address);
+    let host = probe.host.trim_end_matches('.');
+    let at = format!("{host} ({})", probe.address);
     let verification = probe.verification.as_ref();
     match &probe.requirement {
         Requirement::StsEnforce { .. } => Some(match (&probe.trouble, verification) {
             (None, Some(v)) if v.status == Status::Authenticated => {
-                texts::CERT_VALID.finding(shown, format!("{at}: WebPKI-valid for {}", probe.host))
+                texts::CERT_VALID.finding(shown, format!("{at}: WebPKI-valid for {host}"))
             }
             (Some(trouble), _) => {
                 texts::CERT_INVALID.finding(shown, format!("{at}: {}", trouble.diagnostic()))
@@ -53,7 +54,7 @@ fn one(shown: &str, probe: &HostAttempt) -> Option<Finding> {
                 .dns_names
                 .iter()
                 .filter_map(|n| MxPattern::parse(n).ok())
-                .any(|p| p.matches(&probe.host));
+                .any(|p| p.matches(host));
             let names = certificate.dns_names.join(", ");
             Some(if valid {
                 texts::CERT_VALID.finding(
@@ -70,7 +71,7 @@ fn one(shown: &str, probe: &HostAttempt) -> Option<Finding> {
                         } else {
                             names
                         },
-                        probe.host
+                        host
                     ),
                 )
             })
