@@ -30,6 +30,9 @@ enum Command {
     /// Dry run for a destination: what DNS, DANE and MTA-STS say, a STARTTLS
     /// handshake with every MX host, and what would happen to a message now.
     Route(cmd::route::Args),
+    /// Check the posture of domains: MX, DNSSEC, DANE, MTA-STS, TLS-RPT,
+    /// SPF, DMARC and the delivery verdict, with a remedy for each finding.
+    Check(cmd::check::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -47,6 +50,7 @@ fn main() -> std::process::ExitCode {
             Command::Tlsa(command) => cmd::tlsa::run(command),
             Command::Deliver(args) => cmd::deliver::run(args).await,
             Command::Route(args) => cmd::route::run(args).await,
+            Command::Check(args) => cmd::check::run(args).await,
         }
     });
     match result {
