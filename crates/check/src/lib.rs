@@ -6,7 +6,13 @@
 //! the evidence (including the DNSSEC status of every answer it rests on)
 //! and a remedy. It holds the record analyzers for SPF ([`check_spf`]),
 //! DMARC ([`check_dmarc`]) and TLS-RPT ([`check_tlsrpt`]), each reading its
-//! TXT records through the `dns` crate's validating resolver. It does not
+//! TXT records through the `dns` crate's validating resolver; the
+//! transport-security areas — MX ([`check_mx`]), DNSSEC with the cause of
+//! a bogus answer ([`check_dnssec`]), DANE ([`check_dane`]) and MTA-STS
+//! ([`check_mta_sts`]) — read the delivery plan and the delivery probe
+//! that `sealane route` makes (the `policy` and `delivery` crates' own code
+//! paths), so the checker and delivery never disagree; [`Checker`] puts it
+//! all together per domain, and [`batch`] checks thousands at once. It does not
 //! deliver mail, decide what TLS a delivery requires (the `policy` crate
 //! does) or evaluate SPF/DMARC for incoming messages (the `auth` crate
 //! will); it reports what a receiver or a sender would conclude.

@@ -166,3 +166,75 @@ fn tags(tags: &BTreeSet<u16>) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use dns::{RawRecord, RawSignature};
+
+    use super::*;
+
+    fn name(text: &str) -> Name {
+        Name::from_ascii(text).unwrap()
+    }
+
+    fn sig(inception: u32, expiration: u32) -> RawSignature {
+        RawSignature {
+            owner: name("mx.example.test."),
+            type_covered: "A".into(),
+            signer: name("example.test."),
+            key_tag: 4242,
+            inception,
+            expiration,
+        }
+    }
+
+    fn record(owner: &str, rtype: &str) -> RawRecord {
+        RawRecord {
+            owner: name(owner),
+            rtype: rtype.into(),
+            data: String::new(),
+            key_tag: None,
+        }
+    }
+
+    #[test]
+    fn signatures_out_of_date_are_named_with_their_dates() {
+        let raw = RawRrset {
+            records: vec![record("mx.example.test.", "A")],
+            authority: Vec::new(),
+            signatures: vec![sig(1_000, 2_000), sig(9_000, 20_000), sig(3_000, 9_000)],
+        };
+        let found = signatures("example.test", &raw, 5_000);
+        let ids: Vec<&str> = found.iter().map(|f| f.id).collect();
+        assert_eq!(ids, ["dnssec-rrsig-expired", "dnssec-rrsig-not-yet-valid"]);
+        assert!(
+            found[0]
+                .evidence
+                .contains("expired on 1970-01-01T00:33:20Z"),
+            "{found:?}"
+        );
+        assert!(found[0].evidence.contains("key tag 4242"), "{found:?}");
+    }
+
+    #[test]
+    fn rrsets_without_signatures_are_listed_once() {
+        let raw = RawRrset {
+            records: vec![
+                record("mx.example.test.", "A"),
+                record("mx.example.test.", "A"),
+            ],
+            authority: vec![record("example.test.", "NS")],
+            signatures: Vec::new(),
+        };
+        let missing = missing_signatures(&raw);
+        assert_eq!(
+            missing.into_iter().collect::<Vec<_>>(),
+            ["mx.example.test A"]
+        );
+        let signed = RawRrset {
+            signatures: vec![sig(0, u32::MAX)],
+            ..raw
+        };
+        assert!(missing_signatures(&signed).is_empty());
+    }
+}
