@@ -61,6 +61,14 @@ async fn world(octet: u8) -> World {
         .mx(10, "mx.broken.test.")
         .a("mx.broken.test.", &address)
         .tlsa("_25._tcp.mx.broken.test.", 3, 1, 1, &hex(&other));
+    dns_world
+        .signed_zone("bogus.test.", Denial::Nsec)
+        .mx(10, "mx.bogus.test.")
+        .a("mx.bogus.test.", &address)
+        .fault(testworld::dns::Fault::ExpiredSignatures);
+    dns_world
+        .signed_zone("ghost.test.", Denial::Nsec)
+        .mx(10, "nowhere.ghost.test.");
     let dns = dns_world.serve().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     dns.write_trust_anchor(&dir.path().join("anchor")).unwrap();
@@ -161,6 +169,27 @@ async fn a_domain_route_defers_is_never_reported_healthy() {
     let ids = ids(report);
     assert!(ids.contains(&"dane-no-match".to_owned()), "{ids:?}");
     assert!(ids.contains(&"delivery-deferred".to_owned()), "{ids:?}");
+}
+
+#[tokio::test]
+async fn every_domain_route_cannot_deliver_to_is_an_error() {
+    let w = world(124).await;
+    for domain in ["broken.test", "bogus.test", "ghost.test"] {
+        let route = w.run("route", &[domain]).await;
+        assert_ne!(route.status.code(), Some(0), "{domain}: route delivers");
+        let output = w.run("check", &[domain, "--json"]).await;
+        assert_eq!(output.status.code(), Some(4), "{domain}");
+        let report = &lines(&output)[0];
+        assert_ne!(report["verdict"]["outcome"], "deliver", "{domain}");
+        let ids = ids(report);
+        assert!(
+            ids.iter()
+                .any(|id| id == "delivery-deferred" || id == "delivery-bounced"),
+            "{domain}: {ids:?}"
+        );
+    }
+    let bogus = w.run("check", &["bogus.test", "--json"]).await;
+    assert!(ids(&lines(&bogus)[0]).contains(&"dnssec-rrsig-expired".to_owned()));
 }
 
 #[tokio::test]

@@ -11,8 +11,8 @@
 //!   evidence says so).
 
 use delivery::HostAttempt;
-use policy::Requirement;
 use policy::sts::MxPattern;
+use policy::{Cause, Requirement};
 use tls::Status;
 
 use super::texts;
@@ -36,8 +36,11 @@ fn one(shown: &str, probe: &HostAttempt) -> Option<Finding> {
             (None, Some(v)) if v.status == Status::Authenticated => {
                 texts::CERT_VALID.finding(shown, format!("{at}: WebPKI-valid for {host}"))
             }
-            (Some(trouble), _) => {
+            (Some(trouble), _) if is_certificate(&trouble.cause) => {
                 texts::CERT_INVALID.finding(shown, format!("{at}: {}", trouble.diagnostic()))
+            }
+            (Some(trouble), _) => {
+                texts::HOST_FAILED.finding(shown, format!("{at}: {}", trouble.diagnostic()))
             }
             _ => return None,
         }),
@@ -77,4 +80,16 @@ fn one(shown: &str, probe: &HostAttempt) -> Option<Finding> {
             })
         }
     }
+}
+
+/// Whether a probe failed on the certificate (RFC 8461 §4.2), rather than
+/// on reaching the host or on STARTTLS.
+fn is_certificate(cause: &Cause) -> bool {
+    matches!(
+        cause,
+        Cause::StsCertificateHostMismatch
+            | Cause::StsCertificateNotTrusted
+            | Cause::StsValidationFailure
+            | Cause::CertificateExpired
+    )
 }

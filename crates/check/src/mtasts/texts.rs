@@ -99,6 +99,13 @@ pub(crate) const CERT_INVALID: Text = row(
     "Serve a certificate from a public CA whose names include the MX host name: MTA-STS \
      senders in enforce mode refuse the host (RFC 8461 §4.2).",
 );
+pub(crate) const HOST_FAILED: Text = row(
+    "mta-sts-host-failed",
+    Error,
+    "An MX host under the enforce policy failed the delivery probe",
+    "Fix the host named in the evidence (STARTTLS, TLS 1.2 or later, reachable on port 25): \
+     MTA-STS senders will not use it.",
+);
 
 #[cfg(test)]
 mod tests {
@@ -124,6 +131,7 @@ mod tests {
                 MX_NOT_COVERED,
                 CERT_VALID,
                 CERT_INVALID,
+                HOST_FAILED,
             ],
             "mta-sts-",
         );
