@@ -87,7 +87,14 @@ impl<S: StsSource> Checker<S> {
         let (mx, dnssec, sts) = tokio::join!(
             check_mx(&self.resolver, plan, probes),
             check_dnssec(&self.resolver, plan),
-            check_mta_sts(&self.resolver, domain, &self.fetch, plan, probes),
+            check_mta_sts(
+                &self.resolver,
+                domain,
+                &self.fetch,
+                plan,
+                probes,
+                &self.delivery
+            ),
         );
         let mut findings = mx;
         findings.extend(dnssec);

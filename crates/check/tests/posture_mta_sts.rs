@@ -95,3 +95,38 @@ async fn no_record_is_info() {
         Severity::Info
     );
 }
+
+#[tokio::test]
+async fn dane_host_is_still_checked_under_webpki_for_the_policy() {
+    let mut scene = Scene::new();
+    let wrong = scene.ca.issue(&["other.example.test"]);
+    scene
+        .mx_host(1, 119, testworld::smtp::Behaviour::starttls(&wrong))
+        .tlsa(1, &wrong);
+    scene.sts(120, ENFORCE);
+    let report = scene.start().await.check().await;
+    // DANE-EE ignores names, so DANE senders deliver ...
+    only(&report.findings, "dane-match");
+    only(&report.findings, "delivery-deliverable");
+    // ... but senders that only know MTA-STS refuse the certificate.
+    let finding = only(&report.findings, "mta-sts-certificate-invalid");
+    assert!(
+        finding.evidence.starts_with("mx1.example.test"),
+        "{finding:?}"
+    );
+}
+
+#[tokio::test]
+async fn testing_policy_hosts_are_checked_as_enforce_would() {
+    let mut scene = Scene::new();
+    let wrong = scene.ca.issue(&["other.example.test"]);
+    scene.mx_host(1, 121, testworld::smtp::Behaviour::starttls(&wrong));
+    scene.sts(
+        122,
+        "version: STSv1\nmode: testing\nmx: mx1.example.test\nmax_age: 604800\n",
+    );
+    let report = scene.start().await.check().await;
+    only(&report.findings, "mta-sts-testing");
+    only(&report.findings, "mta-sts-certificate-invalid");
+    only(&report.findings, "delivery-deliverable");
+}

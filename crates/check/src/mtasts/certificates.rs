@@ -1,27 +1,55 @@
 //! Whether each MX host's certificate is valid for its name under WebPKI
-//! (RFC 8461 §4.2), from the delivery probe:
+//! (RFC 8461 §4.2), from delivery probes:
 //!
 //! - a host the plan puts under `enforce` was probed with the WebPKI
-//!   verifier itself, so its outcome is the answer;
-//! - under `testing`, the probe records what `enforce` would have refused
-//!   ([`HostAttempt::sts_testing_failure`]);
-//! - a host DANE governs was verified by DANE; senders without DANE still
-//!   apply the policy, so the served certificate's names are checked
-//!   against the host name (the chain's trust is not re-checked: the
-//!   evidence says so).
+//!   verifier already, so its probe is the answer;
+//! - any other host the policy lists (a DANE host, which senders without
+//!   DANE still judge by the policy; every host of a `testing` policy) is
+//!   probed again by [`delivery::probe`] with the requirement `enforce`
+//!   gives it ([`Requirement::StsEnforce`]): the same verifier, the same
+//!   trust roots, QUIT before MAIL.
 
-use delivery::HostAttempt;
-use policy::sts::MxPattern;
+use delivery::{DeliveryOptions, HostAttempt};
+use policy::DeliveryPlan;
+use policy::sts::Policy;
 use policy::{Cause, Requirement};
 use tls::Status;
 
 use super::texts;
 use crate::finding::Finding;
 
-/// One finding per probed MX address.
-pub(crate) fn check(shown: &str, probes: &[HostAttempt]) -> Vec<Finding> {
+/// The probes of the hosts `policy` lists that the plan did not put under
+/// `enforce`, made as `enforce` would make them.
+pub(crate) async fn webpki_probes(
+    plan: &DeliveryPlan,
+    policy: &Policy,
+    delivery: &DeliveryOptions,
+) -> Vec<HostAttempt> {
+    let mut enforced = plan.clone();
+    enforced.domain_trouble = None;
+    enforced.hosts.retain(|h| {
+        h.requirement.is_usable()
+            && !matches!(h.requirement, Requirement::StsEnforce { .. })
+            && policy.allows_mx(h.name.to_string().trim_end_matches('.'))
+    });
+    if enforced.hosts.is_empty() {
+        return Vec::new();
+    }
+    for host in &mut enforced.hosts {
+        let name = host.name.to_string().trim_end_matches('.').to_owned();
+        host.requirement = Requirement::StsEnforce { name };
+        host.sts_testing = None;
+    }
+    delivery::probe(&enforced, delivery).await
+}
+
+/// One finding per probed MX address under `enforce`: from the plan's own
+/// probes where it put the host under `enforce`, else from `webpki`.
+pub(crate) fn check(shown: &str, probes: &[HostAttempt], webpki: &[HostAttempt]) -> Vec<Finding> {
     probes
         .iter()
+        .filter(|p| matches!(p.requirement, Requirement::StsEnforce { .. }))
+        .chain(webpki)
         .filter(|p| !p.plaintext_retry)
         .filter_map(|p| one(shown, p))
         .collect()
@@ -31,55 +59,18 @@ fn one(shown: &str, probe: &HostAttempt) -> Option<Finding> {
     let host = probe.host.trim_end_matches('.');
     let at = format!("{host} ({})", probe.address);
     let verification = probe.verification.as_ref();
-    match &probe.requirement {
-        Requirement::StsEnforce { .. } => Some(match (&probe.trouble, verification) {
-            (None, Some(v)) if v.status == Status::Authenticated => {
-                texts::CERT_VALID.finding(shown, format!("{at}: WebPKI-valid for {host}"))
-            }
-            (Some(trouble), _) if is_certificate(&trouble.cause) => {
-                texts::CERT_INVALID.finding(shown, format!("{at}: {}", trouble.diagnostic()))
-            }
-            (Some(trouble), _) => {
-                texts::HOST_FAILED.finding(shown, format!("{at}: {}", trouble.diagnostic()))
-            }
-            _ => return None,
-        }),
-        _ if probe.sts_testing_failure.is_some() => {
-            let trouble = probe.sts_testing_failure.as_ref()?;
-            Some(texts::CERT_INVALID.finding(
-                shown,
-                format!("{at}: enforce would refuse: {}", trouble.diagnostic()),
-            ))
+    Some(match (&probe.trouble, verification) {
+        (None, Some(v)) if v.status == Status::Authenticated => {
+            texts::CERT_VALID.finding(shown, format!("{at}: WebPKI-valid for {host}"))
         }
-        _ => {
-            let certificate = verification?.certificate.as_ref()?;
-            let valid = certificate
-                .dns_names
-                .iter()
-                .filter_map(|n| MxPattern::parse(n).ok())
-                .any(|p| p.matches(host));
-            let names = certificate.dns_names.join(", ");
-            Some(if valid {
-                texts::CERT_VALID.finding(
-                    shown,
-                    format!("{at}: the certificate names {names} (name check; chain verified by DANE, not WebPKI)"),
-                )
-            } else {
-                texts::CERT_INVALID.finding(
-                    shown,
-                    format!(
-                        "{at}: the certificate names {}, not {}",
-                        if names.is_empty() {
-                            "nothing".into()
-                        } else {
-                            names
-                        },
-                        host
-                    ),
-                )
-            })
+        (Some(trouble), _) if is_certificate(&trouble.cause) => {
+            texts::CERT_INVALID.finding(shown, format!("{at}: {}", trouble.diagnostic()))
         }
-    }
+        (Some(trouble), _) => {
+            texts::HOST_FAILED.finding(shown, format!("{at}: {}", trouble.diagnostic()))
+        }
+        _ => return None,
+    })
 }
 
 /// Whether a probe failed on the certificate (RFC 8461 §4.2), rather than

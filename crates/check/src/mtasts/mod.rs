@@ -7,7 +7,7 @@
 mod certificates;
 mod texts;
 
-use delivery::HostAttempt;
+use delivery::{DeliveryOptions, HostAttempt};
 use dns::{Name, Resolver};
 use policy::DeliveryPlan;
 use policy::sts::{Discovery, FetchOptions, Mode, Policy, discover, fetch};
@@ -21,13 +21,16 @@ const DAY: u32 = 86_400;
 const WEEK: u32 = 7 * DAY;
 
 /// Checks the MTA-STS record and policy of `domain` against the MX hosts
-/// of `plan` and the probes of them.
+/// of `plan` and the probes of them; hosts the plan did not put under
+/// `enforce` (DANE hosts, or all of them in `testing` mode) are probed
+/// again with `delivery` as `enforce` would.
 pub async fn check_mta_sts(
     resolver: &Resolver,
     domain: &Name,
     options: &FetchOptions,
     plan: &DeliveryPlan,
     probes: &[HostAttempt],
+    delivery: &DeliveryOptions,
 ) -> Vec<Finding> {
     let shown = bare(domain);
     let record = format!("_mta-sts.{shown} TXT");
@@ -90,7 +93,8 @@ pub async fn check_mta_sts(
         texts::MAX_AGE.finding(&shown, age)
     });
     findings.extend(coverage(&shown, policy, plan));
-    findings.extend(certificates::check(&shown, probes));
+    let webpki = certificates::webpki_probes(plan, policy, delivery).await;
+    findings.extend(certificates::check(&shown, probes, &webpki));
     findings
 }
 
