@@ -19,7 +19,8 @@
 //! }
 //! ```
 //!
-//! - `area`: `mx`, `dnssec`, `dane`, `mta-sts`, `tls-rpt`, `spf`, `dmarc`.
+//! - `area`: `mx`, `dnssec`, `dane`, `mta-sts`, `tls-rpt`, `spf`, `dmarc`,
+//!   `delivery`.
 //! - `severity`: `error`, `warning`, `info`, `pass`.
 //! - `id`: kebab-case, prefixed by its area (`spf-`, `dmarc-`, `tlsrpt-`, …).
 //! - `evidence`: what was seen, for people; not meant to be parsed.
@@ -50,6 +51,8 @@ pub enum Area {
     Spf,
     /// DMARC (RFC 7489).
     Dmarc,
+    /// What delivery would do now (the verdict `sealane route` gives).
+    Delivery,
 }
 
 impl Area {
@@ -63,6 +66,7 @@ impl Area {
             Self::TlsRpt => "tls-rpt",
             Self::Spf => "spf",
             Self::Dmarc => "dmarc",
+            Self::Delivery => "delivery",
         }
     }
 }

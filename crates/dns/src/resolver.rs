@@ -251,6 +251,11 @@ impl Resolver {
         }
     }
 
+    /// The upstream handle without validation (DO and CD set).
+    pub(crate) fn wire(&self) -> &CheckingDisabled<Pool> {
+        &self.inner.wire
+    }
+
     /// The validating handle, built on first use: DS anchors become trusted
     /// keys once the owner's DNSKEY RRset has been fetched.
     async fn validator(&self) -> Result<&Validator, DnsError> {
@@ -328,7 +333,7 @@ impl Resolver {
     }
 }
 
-fn request_options() -> DnsRequestOptions {
+pub(crate) fn request_options() -> DnsRequestOptions {
     let mut options = DnsRequestOptions::default();
     options.recursion_desired = true;
     options.use_edns = true;

@@ -36,6 +36,9 @@ enum Command {
     /// Serve a domain's MTA-STS policy over HTTPS.
     #[command(subcommand, name = "mta-sts")]
     MtaSts(cmd::mta_sts::Command),
+    /// Check the posture of domains: MX, DNSSEC, DANE, MTA-STS, TLS-RPT,
+    /// SPF, DMARC and the delivery verdict, with a remedy for each finding.
+    Check(cmd::check::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -55,6 +58,7 @@ fn main() -> std::process::ExitCode {
             Command::Route(args) => cmd::route::run(args).await,
             Command::Publish(args) => cmd::publish::run(args),
             Command::MtaSts(command) => cmd::mta_sts::run(command).await,
+            Command::Check(args) => cmd::check::run(args).await,
         }
     });
     match result {

@@ -3,6 +3,8 @@
 //! Shared set-up: serve a DNS world, build a resolver that trusts it, and
 //! read findings.
 
+pub mod scene;
+
 use std::time::Duration;
 
 use check::{Finding, Severity};

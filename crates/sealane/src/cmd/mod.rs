@@ -1,5 +1,7 @@
 //! One module per subcommand, plus the options they share.
 
+pub mod check;
+mod check_text;
 pub mod deliver;
 pub mod dns;
 pub mod mta_sts;

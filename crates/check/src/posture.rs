@@ -1,0 +1,132 @@
+//! The whole posture of one domain: the delivery plan and probe that
+//! `sealane route` makes, and every area's findings, in one report.
+
+use std::sync::Arc;
+
+use delivery::{DeliveryOptions, HostAttempt, Verdict};
+use dns::{Name, Resolver};
+use policy::sts::{FetchOptions, NetworkSource, StsPolicies, StsSource};
+use policy::{DeliveryPlan, PlanOptions};
+use serde::Serialize;
+
+use crate::finding::{Finding, Severity, worst};
+use crate::names::bare;
+use crate::{
+    check_dane, check_dmarc, check_dnssec, check_mta_sts, check_mx, check_spf, check_tlsrpt,
+    verdict,
+};
+
+/// Everything the checker needs, shared by every domain it checks: one
+/// resolver (one cache), one set of MTA-STS policies, the delivery options
+/// of the probe and the fetch options of the policy check.
+pub struct Checker<S = NetworkSource> {
+    /// The validating resolver, shared.
+    pub resolver: Resolver,
+    /// How MX hosts are probed (port, trust roots, timeouts), as delivery would.
+    pub delivery: DeliveryOptions,
+    /// The MTA-STS policies the delivery plan consults.
+    pub sts: StsPolicies<S>,
+    /// How the MTA-STS check fetches policies (port, roots, timeout).
+    pub fetch: FetchOptions,
+}
+
+/// The report on one domain.
+#[must_use]
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainReport {
+    /// The domain, without its trailing dot.
+    pub domain: String,
+    /// The worst severity found (`pass` when nothing but passes).
+    pub worst: Severity,
+    /// What delivery would do now, as `sealane route` says.
+    pub verdict: Verdict,
+    /// Every finding, grouped by area in a fixed order: mx, dnssec, dane,
+    /// mta-sts, tls-rpt, spf, dmarc, delivery.
+    pub findings: Vec<Finding>,
+}
+
+impl<S: StsSource> Checker<S> {
+    /// Checks one domain: plans as delivery does (DNS, DANE, MTA-STS),
+    /// probes every MX host as `sealane route` does, and reads the
+    /// records senders and receivers read.
+    pub async fn check(&self, domain: &Name) -> DomainReport {
+        let shown = bare(domain);
+        let route = async {
+            let plan =
+                policy::plan_with_sts(&self.resolver, domain, &PlanOptions::new(), &self.sts).await;
+            let probes = delivery::probe(&plan, &self.delivery).await;
+            (plan, probes)
+        };
+        let ((plan, probes), tlsrpt, spf, dmarc) = tokio::join!(
+            route,
+            check_tlsrpt(&self.resolver, domain),
+            check_spf(&self.resolver, domain),
+            check_dmarc(&self.resolver, domain),
+        );
+        let verdict = Verdict::of(&plan, &probes);
+        let mut findings = self.transport(domain, &plan, &probes).await;
+        findings.extend(tlsrpt);
+        findings.extend(spf);
+        findings.extend(dmarc);
+        findings.push(verdict::verdict_finding(&shown, &verdict));
+        DomainReport {
+            domain: shown,
+            worst: worst(&findings).unwrap_or(Severity::Pass),
+            verdict,
+            findings,
+        }
+    }
+
+    /// The transport-security areas: MX, DNSSEC, DANE, MTA-STS.
+    async fn transport(
+        &self,
+        domain: &Name,
+        plan: &DeliveryPlan,
+        probes: &[HostAttempt],
+    ) -> Vec<Finding> {
+        let (mx, dnssec, sts) = tokio::join!(
+            check_mx(&self.resolver, plan, probes),
+            check_dnssec(&self.resolver, plan),
+            check_mta_sts(
+                &self.resolver,
+                domain,
+                &self.fetch,
+                plan,
+                probes,
+                &self.delivery
+            ),
+        );
+        let mut findings = mx;
+        findings.extend(dnssec);
+        findings.extend(check_dane(plan, probes));
+        findings.extend(sts);
+        findings
+    }
+}
+
+impl Checker<NetworkSource> {
+    /// A checker whose MTA-STS policies come from the network through
+    /// `resolver`, fetched with `fetch` and cached in memory for this run.
+    pub fn new(
+        resolver: Resolver,
+        delivery: DeliveryOptions,
+        fetch: FetchOptions,
+    ) -> Result<Self, policy::sts::CacheError> {
+        let source = NetworkSource {
+            resolver: resolver.clone(),
+            options: fetch.clone(),
+        };
+        let sts = StsPolicies::new(
+            source,
+            policy::sts::PolicyCache::in_memory()?,
+            Arc::new(dns::clock::SystemClock),
+            policy::sts::StsConfig::default(),
+        );
+        Ok(Self {
+            resolver,
+            delivery,
+            sts,
+            fetch,
+        })
+    }
+}
