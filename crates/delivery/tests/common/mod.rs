@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+// The scripted MTA-STS source is shared with the policy crate's tests.
+#[path = "../../../policy/tests/common/sts.rs"]
 pub mod sts;
 
 use std::net::SocketAddr;
