@@ -63,7 +63,7 @@ pub(crate) async fn run(
     let mut client = match Client::connect(address, client_options).await {
         Ok(client) => client,
         Err(e) => {
-            attempt.record.trouble = Some(Trouble::from_smtp(&e, None));
+            attempt.record.trouble = Some(before_tls(host, Trouble::from_smtp(&e, None)));
             return attempt;
         }
     };
@@ -106,7 +106,7 @@ async fn session(
     let offers_starttls = client
         .ehlo(&options.ehlo_name)
         .await
-        .map_err(|e| Trouble::from_smtp(&e, None))?
+        .map_err(|e| before_tls(host, Trouble::from_smtp(&e, None)))?
         .starttls;
     let requirement = host
         .requirement
@@ -174,6 +174,23 @@ fn record_testing(
     }
 }
 
+/// A failure seen before TLS is up. On a host that requires TLS (DANE,
+/// MTA-STS enforce, local policy) nothing said in plaintext is
+/// authenticated: a 5xx greeting or EHLO reply may be injected by whoever
+/// strips STARTTLS, so it defers (moving on to the next host) instead of
+/// bouncing — as a refused STARTTLS already does (4.7.321).
+fn before_tls(host: &HostPlan, trouble: Trouble) -> Trouble {
+    match trouble.cause {
+        Cause::RemotePermanent { stage, reply } if host.requirement.requires_tls() => {
+            Trouble::with_detail(
+                Cause::RemoteTemporary { stage, reply },
+                "a permanent refusal before TLS on a host that requires TLS is not trusted",
+            )
+        }
+        _ => trouble,
+    }
+}
+
 /// The SNI name: the TLSA base domain for DANE (RFC 7672 §8.1), the MX
 /// host name otherwise; without the trailing dot.
 fn server_name(host: &HostPlan) -> Result<ServerName<'static>, Trouble> {
@@ -182,6 +199,12 @@ fn server_name(host: &HostPlan) -> Result<ServerName<'static>, Trouble> {
         _ => host.name.to_string(),
     };
     let name = name.trim_end_matches('.').to_owned();
-    ServerName::try_from(name.clone())
-        .map_err(|e| Trouble::with_detail(Cause::InvalidAddress, format!("{name}: {e}")))
+    // A name DNS allows but TLS does not (a label ending in a hyphen, say)
+    // is this host's problem: move on to the next one, never bounce.
+    ServerName::try_from(name.clone()).map_err(|e| {
+        Trouble::with_detail(
+            Cause::LocalSoftware,
+            format!("{name} cannot be sent as a TLS server name: {e}"),
+        )
+    })
 }

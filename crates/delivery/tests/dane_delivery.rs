@@ -320,3 +320,45 @@ async fn permanent_rcpt_refusal_fails_the_recipient_with_the_server_reply() {
     assert!(code(&report).starts_with("5."));
     assert_eq!(report.recipients[0].reply.as_ref().unwrap().code, 550);
 }
+
+#[tokio::test]
+async fn permanent_refusal_before_tls_on_a_dane_host_defers_not_bounces() {
+    use testworld::smtp::Step;
+    for step in [Step::Greeting, Step::Ehlo] {
+        let ca = ca();
+        let id = identity(&ca, "mx1.example.test");
+        let record = tlsa_for(id.leaf(), 3, 1, 1);
+        let w = world(
+            &[mx(MX1, 31, 10)],
+            vec![Behaviour::starttls(&id).permanent_at(step)],
+            |z| add_tlsa(z.zone("example.test.").unwrap(), TLSA1, &record),
+        )
+        .await;
+        let report = w.deliver().await;
+        assert_eq!(
+            status(&report),
+            RecipientStatus::Deferred,
+            "{step:?}: {report:#?}"
+        );
+        assert!(
+            code(&report).starts_with("4."),
+            "{step:?}: {}",
+            code(&report)
+        );
+    }
+}
+
+#[tokio::test]
+async fn mx_name_that_tls_refuses_as_server_name_defers_not_bounces() {
+    let ca = ca();
+    let id = identity(&ca, "mx1.example.test");
+    let w = world(
+        &[mx("mx-.example.test.", 31, 10)],
+        vec![Behaviour::starttls(&id)],
+        |_| {},
+    )
+    .await;
+    let report = w.deliver().await;
+    assert_eq!(status(&report), RecipientStatus::Deferred, "{report:#?}");
+    assert!(w.receivers[0].messages().is_empty());
+}

@@ -370,11 +370,16 @@ fn classify(
         &records
     };
     if !found.is_empty() {
-        let status = found
+        let records_status = found
             .iter()
             .map(|r| DnssecStatus::from(r.proof))
             .reduce(DnssecStatus::weakest)
             .unwrap_or_default();
+        // Records whose own signatures verify can still be bogus as an
+        // answer: a wildcard expansion without its proof that no closer
+        // name exists (RFC 4035 §5.3.4) is reported by the validator as a
+        // failed denial, and that verdict must not be lost.
+        let status = denial_status.map_or(records_status, |d| records_status.weakest(d));
         let ttl = found.iter().map(|r| r.ttl).min().unwrap_or(0);
         let cname = if records.is_empty() {
             cname_records.iter().find_map(|r| match &r.data {
@@ -431,5 +436,39 @@ fn cap_untrusted(status: DnssecStatus, ttl: u32) -> u32 {
     match status {
         DnssecStatus::Bogus | DnssecStatus::Indeterminate => ttl.min(UNTRUSTED_TTL_CAP),
         _ => ttl,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::dnssec::Proof;
+    use hickory_proto::op::{Message, MessageType, OpCode};
+    use hickory_proto::rr::rdata::A;
+
+    fn response_with_secure_a(name: &Name) -> DnsResponse {
+        let mut message = Message::new(1, MessageType::Response, OpCode::Query);
+        let mut record = Record::from_rdata(name.clone(), 300, RData::A(A::new(192, 0, 2, 1)));
+        record.proof = Proof::Secure;
+        message.add_answer(record);
+        DnsResponse::from_message(message).expect("a response message")
+    }
+
+    #[test]
+    fn signed_records_with_a_failed_denial_proof_are_bogus() {
+        let name = Name::from_ascii("host.example.").unwrap();
+        let response = response_with_secure_a(&name);
+        let step = classify(&name, RecordType::A, &response, Some(DnssecStatus::Bogus));
+        assert_eq!(step.records.len(), 1);
+        assert_eq!(step.status, DnssecStatus::Bogus);
+        assert!(step.ttl <= UNTRUSTED_TTL_CAP);
+    }
+
+    #[test]
+    fn signed_records_without_a_denial_verdict_are_secure() {
+        let name = Name::from_ascii("host.example.").unwrap();
+        let response = response_with_secure_a(&name);
+        let step = classify(&name, RecordType::A, &response, None);
+        assert_eq!(step.status, DnssecStatus::Secure);
     }
 }
