@@ -19,6 +19,10 @@ pub struct PlanOptions {
     /// RFC 8460 §4.3.2.1), and the recipient is deferred, not sent in the
     /// clear or under weaker authentication.
     pub require_dane: bool,
+    /// `require-sts`: every host without DANE must be covered by an
+    /// enforce-mode MTA-STS policy (RFC 8461 §5); any other host is unusable
+    /// now and the recipient deferred.
+    pub require_sts: bool,
     /// `require-tls`: STARTTLS is mandatory for every host, even where the
     /// domain publishes nothing (an unauthenticated certificate is enough).
     pub require_tls: bool,
@@ -33,6 +37,12 @@ impl PlanOptions {
     /// Sets `require-dane`.
     pub fn with_require_dane(mut self, on: bool) -> Self {
         self.require_dane = on;
+        self
+    }
+
+    /// Sets `require-sts`.
+    pub fn with_require_sts(mut self, on: bool) -> Self {
+        self.require_sts = on;
         self
     }
 
@@ -54,6 +64,14 @@ impl PlanOptions {
                         format!("{}: {}", host.name, host.reason.describe()),
                     )),
                     Raise::RequireDane,
+                )),
+                Requirement::StsEnforce { .. } => None,
+                _ if self.require_sts => Some((
+                    Requirement::UnusableNow(Trouble::with_detail(
+                        Cause::StsRequired,
+                        format!("{}: {}", host.name, host.reason.describe()),
+                    )),
+                    Raise::RequireSts,
                 )),
                 Requirement::Opportunistic if self.require_tls => {
                     Some((Requirement::TlsMandatoryUnauthenticated, Raise::RequireTls))

@@ -226,6 +226,8 @@ impl Reason {
 pub enum Raise {
     /// `require-dane`.
     RequireDane,
+    /// `require-sts`.
+    RequireSts,
     /// `require-tls`.
     RequireTls,
 }

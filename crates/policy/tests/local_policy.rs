@@ -63,3 +63,22 @@ async fn without_local_policy_nothing_is_raised() {
     assert_eq!(plan.hosts[1].requirement, Requirement::Opportunistic);
     assert!(plan.hosts.iter().all(|h| h.raised_by.is_none()));
 }
+
+#[tokio::test]
+async fn require_sts_makes_hosts_without_dane_or_enforce_unusable_now() {
+    let env = serve(mixed_world()).await;
+    let plan = env
+        .plan_with("mixed.test", &PlanOptions::new().with_require_sts(true))
+        .await;
+    assert!(matches!(
+        plan.hosts[0].requirement,
+        Requirement::Dane { .. }
+    ));
+    let Requirement::UnusableNow(trouble) = &plan.hosts[1].requirement else {
+        panic!("require-sts, got {:?}", plan.hosts[1].requirement);
+    };
+    assert_eq!(trouble.cause, Cause::StsRequired);
+    assert!(trouble.is_temporary());
+    assert_eq!(trouble.code().to_string(), "4.7.5");
+    assert_eq!(plan.hosts[1].raised_by, Some(Raise::RequireSts));
+}

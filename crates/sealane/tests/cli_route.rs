@@ -235,3 +235,35 @@ async fn policy_cache_file_serves_the_second_run_from_the_cache() {
         "cache"
     );
 }
+
+#[tokio::test]
+async fn require_sts_defers_a_destination_with_neither_dane_nor_enforce() {
+    let w = world(false, false, Behaviour::starttls).await;
+    let plain = w.route("example.test", true).await;
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "without local policy it delivers"
+    );
+    let path = |name: &str| w.dir.path().join(name).to_string_lossy().into_owned();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sealane"))
+        .args([
+            "route".to_string(),
+            "example.test".into(),
+            "--json".into(),
+            "--require-sts".into(),
+            "--dns-server".into(),
+            w.dns.addr().to_string(),
+            "--trust-anchor".into(),
+            path("anchor"),
+            "--smtp-port".into(),
+            w.smtp_port.to_string(),
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(75));
+    let report = json(&output);
+    assert_eq!(report["plan"]["hosts"][0]["raised_by"], "require-sts");
+    assert_eq!(report["verdict"]["trouble"]["code"], "4.7.5");
+}

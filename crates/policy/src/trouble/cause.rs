@@ -74,6 +74,9 @@ pub enum Cause {
     /// Local policy requires DANE and the host has no usable, DNSSEC-validated
     /// TLSA records.
     DaneRequired,
+    /// Local policy requires MTA-STS and the host has neither DANE nor an
+    /// enforce-mode MTA-STS policy covering it.
+    StsRequired,
     /// The message carries REQUIRETLS (RFC 8689) and the host cannot honour it.
     RequireTlsUnavailable,
     /// The message is larger than the server accepts (RFC 1870 §6).

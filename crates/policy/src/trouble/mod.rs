@@ -224,6 +224,7 @@ mod tests {
             Cause::StsPolicyInvalid,
             Cause::StsPolicyHostCertificate,
             Cause::DaneRequired,
+            Cause::StsRequired,
             Cause::RequireTlsUnavailable,
             Cause::MessageTooBig,
             Cause::Smtputf8Required,
@@ -264,6 +265,7 @@ mod tests {
                 | Cause::StsPolicyInvalid
                 | Cause::StsPolicyHostCertificate
                 | Cause::DaneRequired
+                | Cause::StsRequired
                 | Cause::RequireTlsUnavailable
                 | Cause::MessageTooBig
                 | Cause::Smtputf8Required

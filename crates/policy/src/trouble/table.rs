@@ -291,6 +291,15 @@ pub(crate) fn entry(cause: &Cause) -> Entry {
              DNSSEC-signed TLSA records; the recipient's administrator must publish them, or \
              the sending system's administrator must change the local policy",
         ),
+        Cause::StsRequired => security(
+            7,
+            5,
+            None,
+            Host,
+            "local policy requires MTA-STS (or DANE) for this domain, but no enforce-mode MTA-STS \
+             policy covers its mail server; the recipient's administrator must publish one, or \
+             the sending system's administrator must change the local policy",
+        ),
         Cause::RequireTlsUnavailable => security(
             7,
             30,

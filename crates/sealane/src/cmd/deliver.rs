@@ -36,12 +36,38 @@ pub struct Args {
     resolver: ResolverArgs,
     #[command(flatten)]
     transport: TransportArgs,
+    #[command(flatten)]
+    local: LocalPolicyArgs,
     /// The message requires TLS (RFC 8689 REQUIRETLS).
     #[arg(long)]
     require_tls: bool,
     /// Print the reports as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// Local policy for the destination: it can raise the bar, never lower it.
+#[derive(clap::Args, Clone, Copy)]
+pub struct LocalPolicyArgs {
+    /// Require DANE: hosts without usable TLSA records are not used.
+    #[arg(long)]
+    pub require_dane: bool,
+    /// Require MTA-STS enforce (or DANE) for every host.
+    #[arg(long)]
+    pub require_sts: bool,
+    /// Require STARTTLS for every host, even unauthenticated.
+    #[arg(long)]
+    pub require_tls: bool,
+}
+
+impl LocalPolicyArgs {
+    /// The plan options these flags ask for.
+    pub fn options(self) -> PlanOptions {
+        PlanOptions::new()
+            .with_require_dane(self.require_dane)
+            .with_require_sts(self.require_sts)
+            .with_require_tls(self.require_tls)
+    }
 }
 
 /// Options that point delivery at a test world or a lab: port, roots, name.
@@ -143,7 +169,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     let mut reports = Vec::new();
     for (domain, recipients) in by_domain {
         let name = Resolver::parse_name(&domain).map_err(|e| Failure::Input(e.into()))?;
-        let plan = policy::plan_with_sts(&resolver, &name, &PlanOptions::new(), &sts).await;
+        let plan = policy::plan_with_sts(&resolver, &name, &args.local.options(), &sts).await;
         let message = Message {
             sender: args.from.clone(),
             recipients,

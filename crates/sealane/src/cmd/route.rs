@@ -11,7 +11,7 @@ use delivery::{HostAttempt, Verdict};
 use dns::Resolver;
 use serde::Serialize;
 
-use super::deliver::TransportArgs;
+use super::deliver::{LocalPolicyArgs, TransportArgs};
 use super::resolver::ResolverArgs;
 use crate::exit::Failure;
 
@@ -24,6 +24,8 @@ pub struct Args {
     resolver: ResolverArgs,
     #[command(flatten)]
     transport: TransportArgs,
+    #[command(flatten)]
+    local: LocalPolicyArgs,
     /// Print the report as JSON (see docs/route-json.md).
     #[arg(long)]
     json: bool,
@@ -56,7 +58,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     let resolver = Resolver::new(args.resolver.config()?);
     let options = args.transport.options()?;
     let sts = args.transport.sts_policies(&resolver, &options)?;
-    let plan = policy::plan_with_sts(&resolver, &name, &policy::PlanOptions::new(), &sts).await;
+    let plan = policy::plan_with_sts(&resolver, &name, &args.local.options(), &sts).await;
     let probes = delivery::probe(&plan, &options).await;
     let verdict = Verdict::of(&plan, &probes);
     if args.json {
