@@ -66,3 +66,13 @@ fn main() -> std::process::ExitCode {
         Err(failure) => exit::fail(failure),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_subcommand_has_unique_well_formed_options() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -55,9 +55,11 @@ pub struct LocalPolicyArgs {
     /// Require MTA-STS enforce (or DANE) for every host.
     #[arg(long)]
     pub require_sts: bool,
-    /// Require STARTTLS for every host, even unauthenticated.
+    /// Require STARTTLS for every host, even unauthenticated (local policy
+    /// `require-tls`; not to be confused with the message flag `--require-tls`,
+    /// RFC 8689 REQUIRETLS).
     #[arg(long)]
-    pub require_tls: bool,
+    pub require_starttls: bool,
 }
 
 impl LocalPolicyArgs {
@@ -66,7 +68,7 @@ impl LocalPolicyArgs {
         PlanOptions::new()
             .with_require_dane(self.require_dane)
             .with_require_sts(self.require_sts)
-            .with_require_tls(self.require_tls)
+            .with_require_tls(self.require_starttls)
     }
 }
 
