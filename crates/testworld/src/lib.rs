@@ -25,6 +25,7 @@ pub mod https;
 mod identity;
 pub mod net;
 mod record;
+mod server_thread;
 pub mod smtp;
 
 pub use identity::Identity;

@@ -5,12 +5,10 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_rustls::TlsAcceptor;
 
@@ -18,6 +16,7 @@ use super::behaviour::PolicyBehaviour;
 use super::http::{HEAD_TIMEOUT, not_found, parse_head, policy_response, read_head};
 use super::record::{Recorder, Request};
 use crate::record::WaitTimeout;
+use crate::server_thread::ServerThread;
 
 /// An HTTPS server on loopback standing for `mta-sts.<domain>`, answering
 /// `GET /.well-known/mta-sts.txt` with a chosen [`PolicyBehaviour`] and
@@ -26,17 +25,15 @@ use crate::record::WaitTimeout;
 /// It runs on its own thread, so it answers whatever the test's own runtime
 /// is doing (including blocking on a child process).
 pub struct PolicyHost {
-    addr: SocketAddr,
+    server: ServerThread,
     behaviour: Arc<Mutex<PolicyBehaviour>>,
     recorder: Arc<Recorder>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for PolicyHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PolicyHost")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr())
             .finish_non_exhaustive()
     }
 }
@@ -45,40 +42,35 @@ impl PolicyHost {
     /// Listens on `addr` (port 0 picks a free one) and serves every
     /// connection with `behaviour`.
     pub fn start(addr: SocketAddr, behaviour: PolicyBehaviour) -> io::Result<PolicyHost> {
-        let listener = std::net::TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
         let behaviour = Arc::new(Mutex::new(behaviour));
         let recorder = Arc::new(Recorder::new());
-        let (stop, stopped) = oneshot::channel();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()?;
-        let thread = std::thread::Builder::new()
-            .name(format!("policy-host {addr}"))
-            .spawn({
-                let behaviour = behaviour.clone();
-                let recorder = recorder.clone();
-                move || runtime.block_on(accept_loop(listener, behaviour, recorder, stopped))
-            })?;
+        let server = ServerThread::start(addr, "policy-host", {
+            let behaviour = behaviour.clone();
+            let recorder = recorder.clone();
+            move |stream, peer| {
+                recorder.update(|log| log.connections += 1);
+                let behaviour = behaviour
+                    .lock()
+                    .expect("no thread panics holding the behaviour")
+                    .clone();
+                serve(stream, peer, behaviour, recorder.clone())
+            }
+        })?;
         Ok(PolicyHost {
-            addr,
+            server,
             behaviour,
             recorder,
-            stop: Some(stop),
-            thread: Some(thread),
         })
     }
 
     /// Where the host listens.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The port it listens on: what a fetcher's HTTPS port override takes.
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.server.addr().port()
     }
 
     /// Replaces the behaviour for connections accepted from now on.
@@ -138,48 +130,6 @@ impl PolicyHost {
         self.recorder
             .wait_blocking("policy fetches", count, limit, |log| log.fetches())?;
         Ok(self.requests())
-    }
-}
-
-impl Drop for PolicyHost {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _already_gone = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            // Dropping the runtime at the end of the thread cancels every
-            // connection still being served (e.g. a slow one).
-            let _ = thread.join();
-        }
-    }
-}
-
-async fn accept_loop(
-    listener: std::net::TcpListener,
-    behaviour: Arc<Mutex<PolicyBehaviour>>,
-    recorder: Arc<Recorder>,
-    mut stopped: oneshot::Receiver<()>,
-) {
-    let listener = match TcpListener::from_std(listener) {
-        Ok(listener) => listener,
-        Err(e) => {
-            tracing::error!(error = %e, "policy host cannot listen");
-            return;
-        }
-    };
-    loop {
-        tokio::select! {
-            _ = &mut stopped => return,
-            accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else { continue };
-                recorder.update(|log| log.connections += 1);
-                let behaviour = behaviour
-                    .lock()
-                    .expect("no thread panics holding the behaviour")
-                    .clone();
-                tokio::spawn(serve(stream, peer, behaviour, recorder.clone()));
-            }
-        }
     }
 }
 

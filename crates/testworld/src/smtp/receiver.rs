@@ -4,16 +4,15 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use smtp::{ReceivedMessage, SessionEnd};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::net::TcpStream;
 
 use super::behaviour::Behaviour;
 use super::handler::SessionHandler;
 use super::record::{Ended, Recorder, Session, WaitTimeout};
+use crate::server_thread::ServerThread;
 
 /// An SMTP server on loopback with a chosen [`Behaviour`], recording what it
 /// receives. It stops when dropped.
@@ -21,17 +20,15 @@ use super::record::{Ended, Recorder, Session, WaitTimeout};
 /// It runs on its own thread, so it answers whatever the test's own runtime
 /// is doing (including blocking on a child process).
 pub struct Receiver {
-    addr: SocketAddr,
+    server: ServerThread,
     behaviour: Arc<Mutex<Behaviour>>,
     recorder: Arc<Recorder>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Receiver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Receiver")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr())
             .finish_non_exhaustive()
     }
 }
@@ -40,35 +37,29 @@ impl Receiver {
     /// Listens on `addr` (port 0 picks a free one) and serves every
     /// connection with `behaviour`.
     pub fn start(addr: SocketAddr, behaviour: Behaviour) -> io::Result<Receiver> {
-        let listener = std::net::TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
         let behaviour = Arc::new(Mutex::new(behaviour));
         let recorder = Arc::new(Recorder::new());
-        let (stop, stopped) = oneshot::channel();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()?;
-        let thread = std::thread::Builder::new()
-            .name(format!("smtp-receiver {addr}"))
-            .spawn({
-                let behaviour = behaviour.clone();
-                let recorder = recorder.clone();
-                move || runtime.block_on(accept_loop(listener, behaviour, recorder, stopped))
-            })?;
+        let server = ServerThread::start(addr, "smtp-receiver", {
+            let behaviour = behaviour.clone();
+            let recorder = recorder.clone();
+            move |stream, peer| {
+                let behaviour = behaviour
+                    .lock()
+                    .expect("no thread panics holding the behaviour")
+                    .clone();
+                session(stream, peer, behaviour, recorder.clone())
+            }
+        })?;
         Ok(Receiver {
-            addr,
+            server,
             behaviour,
             recorder,
-            stop: Some(stop),
-            thread: Some(thread),
         })
     }
 
     /// Where the receiver listens.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// Replaces the behaviour for connections accepted from now on (e.g. a
@@ -125,47 +116,6 @@ impl Receiver {
         self.recorder
             .wait_blocking("messages", count, limit, |log| log.messages.len())?;
         Ok(self.messages())
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _already_gone = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            // Dropping the runtime at the end of the thread cancels every
-            // session still running.
-            let _ = thread.join();
-        }
-    }
-}
-
-async fn accept_loop(
-    listener: std::net::TcpListener,
-    behaviour: Arc<Mutex<Behaviour>>,
-    recorder: Arc<Recorder>,
-    mut stopped: oneshot::Receiver<()>,
-) {
-    let listener = match TcpListener::from_std(listener) {
-        Ok(listener) => listener,
-        Err(e) => {
-            tracing::error!(error = %e, "smtp receiver cannot listen");
-            return;
-        }
-    };
-    loop {
-        tokio::select! {
-            _ = &mut stopped => return,
-            accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else { continue };
-                let behaviour = behaviour
-                    .lock()
-                    .expect("no thread panics holding the behaviour")
-                    .clone();
-                tokio::spawn(session(stream, peer, behaviour, recorder.clone()));
-            }
-        }
     }
 }
 
