@@ -160,7 +160,8 @@ pub trait Store: Send + Sync {
     ) -> Result<Lease, StoreError>;
 
     /// Records the outcome of an attempt, only if every recipient named is
-    /// still in flight under `lease` and the lease has not lapsed;
+    /// still in flight under `lease` and the lease has not lapsed (with no
+    /// outcomes, only attempts: if some recipient of the message is);
     /// otherwise records nothing and fails with [`StoreError::LeaseLost`].
     async fn record(&self, lease: &Lease, report: AttemptReport) -> Result<(), StoreError>;
 

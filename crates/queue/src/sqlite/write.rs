@@ -229,6 +229,23 @@ fn lease_holds(
         }))
 }
 
+/// Whether any recipient of `message` is in flight under `lease`, unlapsed.
+fn lease_covers_message(
+    conn: &Connection,
+    id: &str,
+    lease: &Lease,
+    now: i64,
+) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM recipients WHERE message = ?1 AND lease_id = ?2
+             AND state = 'in-flight' AND due_at > ?3 LIMIT 1",
+        )?
+        .query_row(params![id, lease.id, now], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 pub fn record(
     conn: &Connection,
     lease: &Lease,
@@ -240,6 +257,9 @@ pub fn record(
         if !lease_holds(conn, &id, address, lease, now)? {
             return Err(StoreError::LeaseLost(report.id));
         }
+    }
+    if report.outcomes.is_empty() && !lease_covers_message(conn, &id, lease, now)? {
+        return Err(StoreError::LeaseLost(report.id));
     }
     for attempt in report.attempts {
         add_event(conn, &id, now, None, &EventKind::Attempt(Box::new(attempt)))?;

@@ -239,6 +239,15 @@ pub async fn late_result_from_lapsed_lease_is_refused(store: &dyn Store, clock: 
     };
     let err = store.record(&old, late.clone()).await.unwrap_err();
     assert!(matches!(err, StoreError::LeaseLost(x) if x == id), "{err}");
+    let only_attempts = AttemptReport {
+        id,
+        outcomes: vec![],
+        attempts: vec![attempt(&["b@example.net"])],
+    };
+    assert!(matches!(
+        store.record(&old, only_attempts).await,
+        Err(StoreError::LeaseLost(_))
+    ));
     assert!(store.renew(&old, id, 5 * MIN).await.is_err());
 
     let new = store.claim(&request("fresh")).await.expect("claim")[0]
