@@ -81,6 +81,15 @@ pub(crate) const CERT_EXPIRED: Text = row(
     "Renew the certificate: DANE-EE (3 x x) senders ignore dates, but DANE-TA and MTA-STS \
      senders refuse an expired certificate.",
 );
+pub(crate) const CERT_EXPIRED_EE: Text = row(
+    "dane-certificate-expired-ee",
+    Warning,
+    "The certificate has expired; DANE-EE (usage 3) ignores its dates",
+    "Renew the certificate: DANE senders deliver, since a DANE-EE (3 x x) match ignores \
+     the expiry date (RFC 7672 §3.1.1), but senders without DANE that verify certificates, \
+     MTA-STS among them, refuse it; if the key changes, publish its TLSA record first \
+     (RFC 7671 §8.1).",
+);
 pub(crate) const MATCH: Text = row(
     "dane-match",
     Pass,
@@ -130,6 +139,7 @@ mod tests {
                 CERT_EXPIRY,
                 CERT_EXPIRING,
                 CERT_EXPIRED,
+                CERT_EXPIRED_EE,
                 MATCH,
                 NO_MATCH,
                 HOST_FAILED,
