@@ -177,3 +177,20 @@ async fn expired_certificate_under_dane_ta_is_an_error_and_deferred() {
     none(&report.findings, "dane-certificate-expired-ee");
     only(&report.findings, "delivery-deferred");
 }
+
+#[tokio::test]
+async fn only_pkix_tlsa_records_are_unusable_and_an_error() {
+    let mut scene = Scene::new();
+    let behaviour = scene.starttls();
+    let mx = scene.mx.clone();
+    let hex = tlsa_hex(&mx, 1, 1, 1);
+    scene.mx_host(1, 111, behaviour);
+    scene
+        .zone()
+        .tlsa("_25._tcp.mx1.example.test.", 1, 1, 1, &hex);
+    let report = scene.start().await.check().await;
+    let finding = only(&report.findings, "dane-tlsa-unusable");
+    assert_eq!(finding.severity, Severity::Error);
+    assert!(finding.evidence.contains("TLSA 1 1 1"), "{finding:?}");
+    none(&report.findings, "dane-usage-pkix");
+}

@@ -69,7 +69,7 @@ pub(crate) fn findings(shown: &str, attempt: &HostAttempt) -> Vec<Finding> {
                 "{at}: {} expired on {} ({} days ago)",
                 certificate.subject,
                 date(certificate.not_after),
-                -days
+                (now_unix() - certificate.not_after).div_euclid(86_400)
             )
         } else {
             format!(

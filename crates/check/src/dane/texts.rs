@@ -36,6 +36,14 @@ pub(crate) const USAGE_PKIX: Text = row(
     "Replace usage 0 (PKIX-TA) and 1 (PKIX-EE) records by \"3 1 1\" (or \"2 1 1\"): \
      SMTP senders treat usages 0 and 1 as unusable (RFC 7672 §3.1.3).",
 );
+pub(crate) const TLSA_UNUSABLE: Text = row(
+    "dane-tlsa-unusable",
+    Error,
+    "No TLSA record of an MX host is usable for SMTP",
+    "Publish a \"3 1 1\" record (or \"2 1 1\" for the issuing CA) at the TLSA owner in \
+     the evidence: SMTP senders ignore usages 0 and 1 (RFC 7672 §3.1.3), so with no other \
+     record they do not authenticate the host at all.",
+);
 pub(crate) const RECOMMEND_311: Text = row(
     "dane-recommend-3-1-1",
     Info,
@@ -130,6 +138,7 @@ mod tests {
                 TLSA_PRESENT,
                 TLSA_MISSING,
                 USAGE_PKIX,
+                TLSA_UNUSABLE,
                 RECOMMEND_311,
                 STARTTLS_OFFERED,
                 STARTTLS_MISSING,
