@@ -2,10 +2,24 @@
 //!
 //! This crate owns what makes Sealane a running mail server: its validated
 //! configuration, the SMTP listeners and their relay rules, the scheduler
-//! that hands due recipients to delivery workers, the workers themselves,
-//! and the wiring of the shared DNS resolver and MTA-STS cache. It does not
-//! own the queue's storage (`queue`), the SMTP wire protocol (`smtp`), the
-//! security decisions (`policy`) or how one delivery is carried out
-//! (`delivery`).
+//! that hands due recipients to delivery workers, the workers themselves
+//! (which plan from DNS and the shared MTA-STS cache on every attempt,
+//! settle each recipient by the retry schedule and queue the notices owed),
+//! and the wiring of the shared resolver, policy cache and store. It does
+//! not own the queue's storage (`queue`), the SMTP wire protocol (`smtp`),
+//! the security decisions (`policy`), how one delivery is carried out
+//! (`delivery`) or how a notice is written (`report`).
 
 pub mod config;
+mod daemon;
+mod inbound;
+mod listener;
+mod scheduler;
+mod shared;
+mod tls_files;
+pub mod users;
+mod worker;
+
+pub use daemon::{Daemon, Scheduling, StartError};
+pub use scheduler::Scheduler;
+pub use shared::Shared;

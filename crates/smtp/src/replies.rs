@@ -37,6 +37,12 @@ impl Canned {
     pub fn reply_after(&self, prefix: &str) -> Reply {
         Reply::new(self.code, self.enhanced, format!("{prefix} {}", self.text))
     }
+
+    /// The reply with a space and `suffix` after the table's text (a queue
+    /// id after "queued as").
+    pub fn reply_with(&self, suffix: &str) -> Reply {
+        Reply::new(self.code, self.enhanced, format!("{} {suffix}", self.text))
+    }
 }
 
 /// 220: the greeting, after the server's host name.
@@ -301,3 +307,26 @@ mod tests {
         }
     }
 }
+
+/// 250 to the end of data once the message is on disk; the queue id follows.
+pub const QUEUED: Canned = Canned::new(250, Some(EnhancedCode::OK), "queued as");
+/// 554 to RCPT: the recipient's domain is not ours and the client may not
+/// relay (not in a relay network, not authenticated).
+pub const RELAY_DENIED: Canned = Canned::new(
+    554,
+    Some(EnhancedCode::new(Class::Permanent, 7, 1)),
+    "Relay access denied",
+);
+/// 530 to MAIL on a submission port before AUTH (RFC 4954 §6).
+pub const AUTH_REQUIRED: Canned = Canned::new(
+    530,
+    Some(EnhancedCode::new(Class::Permanent, 7, 0)),
+    "Authentication required",
+);
+/// 451 to the end of data when the message could not be stored: the
+/// client keeps it and tries again.
+pub const NOT_STORED: Canned = Canned::new(
+    451,
+    Some(EnhancedCode::SYSTEM_TEMPORARY),
+    "Message not stored, try again later",
+);

@@ -1,0 +1,244 @@
+//! Starting and stopping the daemon: open the store and the MTA-STS cache,
+//! build the resolver and delivery options from the configuration, bind
+//! the listeners, start the scheduler; on stop, stop accepting, let running
+//! deliveries finish or lapse, and close the store.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use delivery::DeliveryOptions;
+use dns::clock::Clock;
+use dns::{Resolver, ResolverConfig, TrustAnchor, system_nameservers};
+use policy::sts::{FetchOptions, NetworkSource, PolicyCache, StsConfig, StsPolicies};
+use queue::{RetrySchedule, SqliteStore, Store};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tracing::info;
+
+use crate::config::{Config, Role};
+use crate::listener::{self, Connections};
+use crate::scheduler::Scheduler;
+use crate::shared::Shared;
+use crate::tls_files;
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The queue could not be opened.
+    #[error("cannot open the queue in {path}: {source}")]
+    Store {
+        /// Its file.
+        path: String,
+        /// Why.
+        source: queue::StoreError,
+    },
+    /// The MTA-STS cache could not be opened.
+    #[error("cannot open the MTA-STS policy cache {path}: {source}")]
+    StsCache {
+        /// Its file.
+        path: String,
+        /// Why.
+        source: policy::sts::CacheError,
+    },
+    /// A listener could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// DNS settings, trust anchors, roots or the certificate could not be read.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// Who runs the scheduler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduling {
+    /// The daemon's own loop, woken by new mail and by its timers.
+    Automatic,
+    /// Nobody: the caller runs [`Daemon::drain`] after moving the clock
+    /// (`sealane demo`, scenario tests).
+    Manual,
+}
+
+/// A running daemon.
+pub struct Daemon {
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+    listening: Vec<(Role, SocketAddr)>,
+}
+
+impl Daemon {
+    /// Starts the daemon with `config`, its timers reading `clock`.
+    pub async fn start(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        scheduling: Scheduling,
+    ) -> Result<Daemon, StartError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            StartError::Setup(format!("cannot create {}: {e}", config.data_dir.display()))
+        })?;
+        let queue_path = config.data_dir.join("queue.db");
+        let store =
+            SqliteStore::open(&queue_path, clock.clone()).map_err(|source| StartError::Store {
+                path: queue_path.display().to_string(),
+                source,
+            })?;
+        let store: Arc<dyn Store> = Arc::new(store);
+
+        let servers = if config.dns.servers.is_empty() {
+            system_nameservers().map_err(|e| {
+                StartError::Setup(format!(
+                    "cannot read /etc/resolv.conf ({e}); set [dns] servers"
+                ))
+            })?
+        } else {
+            config.dns.servers.clone()
+        };
+        let mut resolver_config = ResolverConfig::new(servers);
+        if let Some(path) = &config.dns.trust_anchor {
+            let anchors =
+                TrustAnchor::from_file(path).map_err(|e| StartError::Setup(e.to_string()))?;
+            resolver_config = resolver_config.with_trust_anchors(anchors);
+        }
+        let resolver = Resolver::with_clock(resolver_config, clock.clone());
+
+        let mut delivery = DeliveryOptions::new(config.outbound.ehlo.clone());
+        delivery.smtp_port = config.outbound.smtp_port;
+        delivery.source = config.outbound.source;
+        if let Some(path) = &config.webpki_extra_roots {
+            let pem = std::fs::read(path)
+                .map_err(|e| StartError::Setup(format!("cannot read {}: {e}", path.display())))?;
+            let roots = tls::certificates_from_pem(&pem)
+                .map_err(|e| StartError::Setup(format!("{}: {e}", path.display())))?;
+            delivery.roots = tls::TrustRoots::public_and(&roots)
+                .map_err(|e| StartError::Setup(format!("{}: {e}", path.display())))?;
+        }
+
+        let sts_path = config.data_dir.join("mta-sts.db");
+        let cache = PolicyCache::open(&sts_path).map_err(|source| StartError::StsCache {
+            path: sts_path.display().to_string(),
+            source,
+        })?;
+        let sts = StsPolicies::new(
+            NetworkSource {
+                resolver: resolver.clone(),
+                options: FetchOptions::new(delivery.roots.clone())
+                    .with_port(config.outbound.https_port)
+                    .with_time(delivery.time.clone()),
+            },
+            cache,
+            clock.clone(),
+            StsConfig::default(),
+        );
+
+        let schedule = RetrySchedule {
+            first: config.retry.schedule[0],
+            then: *config
+                .retry
+                .schedule
+                .last()
+                .unwrap_or(&config.retry.schedule[0]),
+            expiry: config.retry.expire,
+            jitter: f64::from(config.retry.jitter_percent) / 100.0,
+        };
+        let server_tls = match &config.tls {
+            Some(files) => Some(tls_files::server_config(files).map_err(StartError::Setup)?),
+            None => None,
+        };
+        let owner = format!("{}:{}", config.hostname, std::process::id());
+
+        let mut listeners = Vec::new();
+        for l in &config.listeners {
+            let bound = TcpListener::bind(l.address)
+                .await
+                .map_err(|source| StartError::Bind {
+                    address: l.address,
+                    source,
+                })?;
+            let local = bound.local_addr().map_err(|source| StartError::Bind {
+                address: l.address,
+                source,
+            })?;
+            listeners.push((l.role, bound, local));
+        }
+
+        let mut smtp_config = smtp::ServerConfig::new(config.hostname.clone());
+        smtp_config.limits.message_size = config.limits.message_size as usize;
+        smtp_config.limits.recipients = config.limits.recipients_per_message as usize;
+        smtp_config.limits.connections_per_client = config.limits.connections_per_client as usize;
+        smtp_config.capabilities.size = Some(config.limits.message_size);
+        if let Some(tls) = server_tls {
+            smtp_config = smtp_config.with_tls(tls);
+            if !config.users.is_empty() {
+                smtp_config = smtp_config.with_auth();
+            }
+        }
+        let smtp_config = Arc::new(smtp_config);
+
+        let shared = Arc::new(Shared {
+            config,
+            store,
+            resolver,
+            sts,
+            delivery,
+            clock,
+            schedule,
+            wake: Notify::new(),
+            owner,
+        });
+        let (shutdown, watch) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        let connections = Arc::new(Connections::default());
+        let mut listening = Vec::new();
+        for (role, bound, local) in listeners {
+            info!(listener = %crate::inbound::describe(role, local), "listening");
+            listening.push((role, local));
+            tasks.spawn(listener::run(
+                shared.clone(),
+                role,
+                bound,
+                smtp_config.clone(),
+                connections.clone(),
+                watch.clone(),
+            ));
+        }
+        if scheduling == Scheduling::Automatic {
+            tasks.spawn(Scheduler::new(shared.clone()).run(watch));
+        }
+        Ok(Daemon {
+            shared,
+            shutdown,
+            tasks,
+            listening,
+        })
+    }
+
+    /// The shared state: store, clock, configuration.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Where each listener listens (ports resolved when 0 was asked).
+    pub fn listening(&self) -> &[(Role, SocketAddr)] {
+        &self.listening
+    }
+
+    /// Tries everything due at the clock's current time once, and returns
+    /// when no worker runs (with [`Scheduling::Manual`]).
+    pub async fn drain(&self) -> Result<(), queue::StoreError> {
+        Scheduler::new(self.shared.clone()).drain().await
+    }
+
+    /// Stops accepting, waits for running deliveries, and returns.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+        info!("stopped");
+    }
+}

@@ -1,0 +1,174 @@
+//! The scheduler: claims due recipients from the store, grouped by
+//! destination domain, and hands each batch to a delivery worker, within
+//! the global and per-destination concurrency limits (DESIGN §7). Timers
+//! read the shared clock; tests and the demo move it and call
+//! [`Scheduler::drain`] instead of waiting.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use queue::{ClaimRequest, StoreError};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tracing::{debug, warn};
+
+use crate::shared::Shared;
+use crate::worker;
+
+/// Messages of one domain handed to one worker at most.
+const BATCH_MESSAGES: usize = 50;
+
+/// How often, at most, the loop looks at the store when nothing wakes it.
+const IDLE_POLL: Duration = Duration::from_secs(5);
+
+/// How often MTA-STS policies close to expiry are refreshed (RFC 8461 §5.1).
+const STS_REFRESH_EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// Hands due work to workers.
+pub struct Scheduler {
+    shared: Arc<Shared>,
+    global: Arc<Semaphore>,
+    per_domain: Arc<Mutex<HashMap<String, u32>>>,
+}
+
+impl Scheduler {
+    /// A scheduler over `shared`'s store and limits.
+    pub fn new(shared: Arc<Shared>) -> Scheduler {
+        let permits = shared.config.limits.concurrency as usize;
+        Scheduler {
+            shared,
+            global: Arc::new(Semaphore::new(permits)),
+            per_domain: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// One pass: claims what is due now and starts a worker per batch.
+    /// Returns the number of batches started.
+    pub async fn pass(&self, workers: &mut JoinSet<()>) -> Result<usize, StoreError> {
+        let free = self.global.available_permits();
+        if free == 0 {
+            return Ok(0);
+        }
+        let limit = self.shared.config.limits.per_destination;
+        let skip_domains: Vec<String> = self
+            .per_domain
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(_, n)| **n >= limit)
+            .map(|(d, _)| d.clone())
+            .collect();
+        let request = ClaimRequest {
+            owner: self.shared.owner.clone(),
+            lease: worker::LEASE,
+            max_domains: free,
+            max_messages: BATCH_MESSAGES,
+            skip_domains,
+        };
+        let batches = self.shared.store.claim(&request).await?;
+        let started = batches.len();
+        for batch in batches {
+            let Ok(permit) = self.global.clone().try_acquire_owned() else {
+                // Fewer permits than claimed batches cannot happen: only
+                // this scheduler takes permits, and it checked first. The
+                // batch's lease lapses and it is claimed again.
+                warn!(domain = %batch.domain, "no worker free for a claimed batch");
+                continue;
+            };
+            let domain = batch.domain.clone();
+            *self
+                .per_domain
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(domain.clone())
+                .or_default() += 1;
+            let per_domain = self.per_domain.clone();
+            let shared = self.shared.clone();
+            debug!(domain = %domain, messages = batch.messages.len(), "batch started");
+            workers.spawn(async move {
+                worker::run(shared, batch).await;
+                let mut counts = per_domain.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(n) = counts.get_mut(&domain) {
+                    *n -= 1;
+                    if *n == 0 {
+                        counts.remove(&domain);
+                    }
+                }
+                drop(permit);
+            });
+        }
+        Ok(started)
+    }
+
+    /// Runs passes until nothing is due now and no worker runs: everything
+    /// that can be tried at the clock's current time has been tried once.
+    pub async fn drain(&self) -> Result<(), StoreError> {
+        let mut workers = JoinSet::new();
+        loop {
+            self.shared.store.release_lapsed().await?;
+            let started = self.pass(&mut workers).await?;
+            if started == 0 {
+                if workers.join_next().await.is_none() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// The daemon's loop, until `shutdown` turns true; then waits for the
+    /// running workers (each records its outcome or leaves its lease to
+    /// lapse).
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut workers = JoinSet::new();
+        let mut last_sts_refresh = None;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            if let Err(e) = self.shared.store.release_lapsed().await {
+                warn!(error = %e, "cannot release lapsed leases");
+            }
+            if let Err(e) = self.pass(&mut workers).await {
+                warn!(error = %e, "cannot claim due recipients");
+            }
+            let now = self.shared.now();
+            if last_sts_refresh
+                .is_none_or(|t| now.duration_since(t).unwrap_or_default() >= STS_REFRESH_EVERY)
+            {
+                last_sts_refresh = Some(now);
+                self.refresh_sts_policies().await;
+            }
+            while workers.try_join_next().is_some() {}
+            let wait = match self.shared.store.next_due().await {
+                Ok(Some(due)) => due.duration_since(now).unwrap_or_default().min(IDLE_POLL),
+                _ => IDLE_POLL,
+            };
+            tokio::select! {
+                _ = self.shared.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                Some(_) = workers.join_next(), if !workers.is_empty() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        while workers.join_next().await.is_some() {}
+    }
+
+    async fn refresh_sts_policies(&self) {
+        let due = match self.shared.sts.refresh_due() {
+            Ok(due) => due,
+            Err(e) => {
+                warn!(error = %e, "cannot read the MTA-STS policy cache");
+                return;
+            }
+        };
+        for domain in due {
+            let Ok(name) = dns::Resolver::parse_name(&domain) else {
+                continue;
+            };
+            if let Err(e) = self.shared.sts.refresh(&name).await {
+                warn!(domain = %domain, error = %e, "MTA-STS policy refresh failed");
+            }
+        }
+    }
+}

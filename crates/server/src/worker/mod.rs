@@ -1,0 +1,165 @@
+//! A delivery worker: takes one leased batch (one destination domain, due
+//! recipients of several messages), plans once from DNS and the MTA-STS
+//! cache, delivers each message by the plan, and records every recipient's
+//! fate in the store under the batch's lease, with the trace and any
+//! notice owed to the sender.
+
+mod local;
+mod notice;
+mod settle;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use delivery::{DeliveryReport, Message};
+use dns::Resolver;
+use policy::{Cause, Trouble};
+use queue::{AttemptReport, Batch, ClaimedMessage, Outcome, StoreError};
+use tracing::{info, warn};
+
+use crate::shared::Shared;
+
+pub(crate) use settle::Settled;
+
+/// How long a claimed batch is ours before another worker may take it.
+pub const LEASE: Duration = Duration::from_secs(15 * 60);
+
+/// Delivers one batch and records the outcome of every recipient.
+pub async fn run(shared: Arc<Shared>, batch: Batch) {
+    let domain = batch.domain.clone();
+    if let Some(target) = shared.config.domains.get(&domain).cloned() {
+        for message in &batch.messages {
+            let report = local::deliver(&shared, &target, message).await;
+            record(&shared, &batch, message, report, None).await;
+        }
+        return;
+    }
+    let name = match Resolver::parse_name(&domain) {
+        Ok(name) => name,
+        Err(e) => {
+            let trouble = Trouble::with_detail(Cause::InvalidAddress, e.to_string());
+            for message in &batch.messages {
+                let settled = settle::all(&shared, message, &trouble);
+                record(&shared, &batch, message, settled, None).await;
+            }
+            return;
+        }
+    };
+    let options = shared.config.local_policy_for(&domain);
+    let mut plan = policy::plan_with_sts(&shared.resolver, &name, &options, &shared.sts).await;
+    for message in &batch.messages {
+        let body = match shared.store.body(message.id).await {
+            Ok(body) => body,
+            Err(e) => {
+                warn!(queue_id = %message.id, error = %e, "cannot read the message body; left for a later attempt");
+                continue;
+            }
+        };
+        let wire = Message {
+            sender: message.envelope.sender.clone(),
+            recipients: message
+                .recipients
+                .iter()
+                .map(|r| r.recipient.address.clone())
+                .collect(),
+            data: body.clone(),
+            require_tls: message.envelope.require_tls,
+        };
+        let mut report = delivery::deliver(&plan, &wire, &shared.delivery).await;
+        let mut settled = settle::report(&shared, message, &report);
+        if settled.sts_recheck_needed {
+            // RFC 8461 §5.1: before an enforce failure becomes final, check
+            // the policy again; a changed policy may let the message through.
+            if let Err(e) = shared.sts.refresh(&name).await {
+                warn!(domain = %domain, error = %e, "MTA-STS policy re-check failed");
+            }
+            plan = policy::plan_with_sts(&shared.resolver, &name, &options, &shared.sts).await;
+            let retry = settled.expiring_recipients();
+            let again = Message {
+                recipients: retry,
+                ..wire
+            };
+            let second = delivery::deliver(&plan, &again, &shared.delivery).await;
+            report = merge(report, second);
+            settled = settle::report(&shared, message, &report);
+            settled.sts_recheck_needed = false;
+        }
+        record(&shared, &batch, message, settled, Some(body)).await;
+    }
+}
+
+/// The first report with the recipients the second attempt settled replaced.
+fn merge(mut first: DeliveryReport, second: DeliveryReport) -> DeliveryReport {
+    for outcome in second.recipients {
+        if let Some(slot) = first
+            .recipients
+            .iter_mut()
+            .find(|r| r.address == outcome.address)
+        {
+            *slot = outcome;
+        }
+    }
+    first.attempts.extend(second.attempts);
+    first.plan = second.plan;
+    first
+}
+
+async fn record(
+    shared: &Shared,
+    batch: &Batch,
+    message: &ClaimedMessage,
+    settled: Settled,
+    body: Option<Vec<u8>>,
+) {
+    for (address, outcome) in &settled.outcomes {
+        match outcome {
+            Outcome::Delivered { mx, .. } => {
+                info!(queue_id = %message.id, to = %address, mx = mx.as_deref().unwrap_or("-"), "delivered")
+            }
+            Outcome::Deferred {
+                trouble,
+                next_attempt,
+            } => {
+                info!(queue_id = %message.id, to = %address, code = %trouble.code, cause = %trouble.cause,
+                next = ?next_attempt, "deferred")
+            }
+            Outcome::Bounced { trouble } => {
+                info!(queue_id = %message.id, to = %address, code = %trouble.code, cause = %trouble.cause, "bounced")
+            }
+            Outcome::Expired { trouble } => {
+                info!(queue_id = %message.id, to = %address, code = %trouble.code, cause = %trouble.cause, "expired")
+            }
+        }
+    }
+    let notices = settled.notices.clone();
+    let report = AttemptReport {
+        id: message.id,
+        outcomes: settled.outcomes,
+        attempts: settled.attempts,
+    };
+    match shared.store.record(&batch.lease, report).await {
+        Ok(()) => {}
+        Err(StoreError::LeaseLost { .. }) => {
+            warn!(queue_id = %message.id, "lease lapsed before the outcome was recorded; another worker retries");
+            return;
+        }
+        Err(e) => {
+            warn!(queue_id = %message.id, error = %e, "cannot record the outcome; the lease will lapse and the recipients be retried");
+            return;
+        }
+    }
+    if notices.is_empty() {
+        return;
+    }
+    let body = match body {
+        Some(body) => body,
+        None => match shared.store.body(message.id).await {
+            Ok(body) => body,
+            Err(e) => {
+                warn!(queue_id = %message.id, error = %e, "cannot read the message for its notice");
+                return;
+            }
+        },
+    };
+    notice::send(shared, message, &notices, &body).await;
+}

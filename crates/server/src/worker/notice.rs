@@ -1,0 +1,108 @@
+//! Notices to the sender (RFC 3464): built by the `report` crate from the
+//! trouble table's texts, queued like any message with the null sender in
+//! the `high-risk` pool (DESIGN §3), and named in the original's trace.
+
+use queue::{ClaimedMessage, Envelope, Event, EventKind, MessageMeta, NewMessage, QueueId};
+use report::dsn::{self, Notice, NoticeKind, RecipientNotice};
+use tracing::{info, warn};
+
+use super::settle::OwedNotice;
+use crate::shared::Shared;
+
+/// The pool every notice leaves from.
+const NOTICE_POOL: &str = "high-risk";
+
+/// Builds and queues one notice per kind for `owed`.
+pub(crate) async fn send(
+    shared: &Shared,
+    message: &ClaimedMessage,
+    owed: &[OwedNotice],
+    body: &[u8],
+) {
+    for kind in [NoticeKind::Failure, NoticeKind::Delay, NoticeKind::Success] {
+        let of_kind: Vec<&OwedNotice> = owed.iter().filter(|n| n.kind == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let now = shared.now();
+        let id = QueueId::generate(now);
+        let queue_id = message.id.to_string();
+        let notice = Notice {
+            kind,
+            reporting_mta: &shared.config.hostname,
+            to: &message.envelope.sender,
+            arrival_date: message.meta.received_at,
+            now,
+            envelope_id: message.envelope.envid.as_deref(),
+            ret: message.envelope.ret,
+            original: body,
+            queue_id: &queue_id,
+            recipients: of_kind
+                .iter()
+                .map(|n| recipient(shared, message, n))
+                .collect(),
+        };
+        let data = dsn::build(&notice);
+        let mut meta = MessageMeta::new(now);
+        meta.size = data.len() as u64;
+        meta.pool = NOTICE_POOL.to_owned();
+        meta.message_id = Some(format!("{}.notice@{}", queue_id, shared.config.hostname));
+        let new = NewMessage {
+            id,
+            envelope: Envelope::new(""),
+            recipients: vec![smtp::Recipient::new(message.envelope.sender.clone())],
+            meta,
+            body: data,
+        };
+        if let Err(e) = shared.store.insert(new).await {
+            warn!(queue_id = %message.id, error = %e, "cannot queue the notice to the sender");
+            continue;
+        }
+        shared.wake.notify_one();
+        let kind_name = match kind {
+            NoticeKind::Failure => queue::NoticeKind::Failure,
+            NoticeKind::Delay => queue::NoticeKind::Delay,
+            NoticeKind::Success => queue::NoticeKind::Success,
+        };
+        let events = of_kind
+            .iter()
+            .map(|n| Event {
+                at: now,
+                recipient: Some(n.recipient.address.clone()),
+                kind: EventKind::NoticeSent {
+                    kind: kind_name,
+                    notice: id,
+                },
+            })
+            .collect();
+        if let Err(e) = shared.store.add_events(message.id, events).await {
+            warn!(queue_id = %message.id, error = %e, "cannot add the notice to the trace");
+        }
+        info!(queue_id = %message.id, notice = %id, to = %message.envelope.sender, "notice queued");
+    }
+}
+
+fn recipient(shared: &Shared, message: &ClaimedMessage, owed: &OwedNotice) -> RecipientNotice {
+    let trouble = owed.trouble.as_ref();
+    let status = match (&owed.kind, trouble) {
+        (NoticeKind::Failure, Some(t)) => t.final_code(),
+        (NoticeKind::Delay, Some(t)) => t.code(),
+        _ => owed
+            .reply
+            .as_ref()
+            .and_then(|r| r.enhanced)
+            .unwrap_or(smtp::EnhancedCode::OK),
+    };
+    RecipientNotice {
+        final_recipient: owed.recipient.address.clone(),
+        original_recipient: owed.recipient.original.clone(),
+        status,
+        remote_mta: owed.mx.clone(),
+        diagnostic: owed.reply.as_ref().map(ToString::to_string),
+        last_attempt: Some(owed.at),
+        will_retry_until: (owed.kind == NoticeKind::Delay)
+            .then(|| shared.schedule.expires_at(message.meta.received_at)),
+        cause_text: trouble.map_or("", |t| t.text()).to_owned(),
+        detail: trouble.and_then(|t| t.detail.clone()),
+    }
+}

@@ -1,0 +1,233 @@
+//! A small internet for the daemon: a signed `dane.test` whose MX matches
+//! its TLSA record, a signed `mismatch.test` whose TLSA record matches
+//! nothing, and `sender.test`, an accepted domain delivered into a Maildir
+//! (where notices to our senders land). The daemon runs with a clock the
+//! tests move and a scheduler they drive.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use dns::clock::ManualClock;
+use server::config::Config;
+use server::{Daemon, Scheduling};
+use testworld::ca::TestCa;
+use testworld::dns::{Denial, DnsServer, DnsWorld};
+use testworld::net::{free_port, loopback};
+use testworld::smtp::{Behaviour, Receiver};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+pub struct World {
+    pub dns: DnsServer,
+    pub receivers: Vec<Receiver>,
+    pub daemon: Daemon,
+    pub clock: Arc<ManualClock>,
+    pub dir: tempfile::TempDir,
+}
+
+/// The TLSA record data of a certificate, `3 1 1 <hex>`.
+fn tlsa_311(cert: &tls::pki_types::CertificateDer<'_>) -> String {
+    tls::tlsa_for_certificate(
+        cert,
+        tls::Usage::from(3),
+        tls::Selector::from(1),
+        tls::Matching::from(1),
+    )
+    .expect("test certificates parse")
+    .to_string()
+}
+
+fn add_tlsa(zone: &mut testworld::dns::ZoneSpec, owner: &str, record: &str) {
+    let f: Vec<&str> = record.splitn(4, ' ').collect();
+    zone.tlsa(
+        owner,
+        f[0].parse().unwrap(),
+        f[1].parse().unwrap(),
+        f[2].parse().unwrap(),
+        f[3],
+    );
+}
+
+/// Builds the world and starts the daemon; `extra` is appended to its
+/// configuration file.
+pub async fn world(extra: &str) -> World {
+    let ca = TestCa::new("server test ca");
+    let good = ca.issue(&["mx.dane.test"]);
+    let other = ca.issue(&["mx.mismatch.test"]);
+    let unrelated = ca.issue(&["unrelated.test"]);
+    let mut dns_world = DnsWorld::new();
+    {
+        let z = dns_world.signed_zone("dane.test.", Denial::Nsec);
+        z.mx(10, "mx.dane.test.");
+        z.a("mx.dane.test.", &loopback(21).to_string());
+        add_tlsa(z, "_25._tcp.mx.dane.test.", &tlsa_311(good.leaf()));
+    }
+    {
+        let z = dns_world.signed_zone("mismatch.test.", Denial::Nsec);
+        z.mx(10, "mx.mismatch.test.");
+        z.a("mx.mismatch.test.", &loopback(22).to_string());
+        add_tlsa(z, "_25._tcp.mx.mismatch.test.", &tlsa_311(unrelated.leaf()));
+    }
+    let dns = dns_world.serve().await.expect("DNS world starts");
+    let port = free_port(&[loopback(21), loopback(22)]);
+    let receivers = vec![
+        Receiver::start(
+            SocketAddr::new(loopback(21), port),
+            Behaviour::starttls(&good),
+        )
+        .unwrap(),
+        Receiver::start(
+            SocketAddr::new(loopback(22), port),
+            Behaviour::starttls(&other),
+        )
+        .unwrap(),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = dir.path().join("anchor.txt");
+    std::fs::write(&anchor, dns.trust_anchor_ds()).unwrap();
+    let maildir = dir.path().join("mail");
+    let text = format!(
+        r#"{extra}
+[server]
+hostname = "mail.sender.test"
+data_dir = "{data}"
+
+[[listener]]
+role = "submission"
+address = "127.0.0.1:0"
+
+[dns]
+servers = ["{dns}"]
+trust_anchor = "{anchor}"
+
+[domain."sender.test"]
+maildir = "{maildir}"
+
+[outbound]
+ehlo = "mail.sender.test"
+smtp_port = {port}
+"#,
+        data = dir.path().join("data").display(),
+        dns = dns.addr(),
+        anchor = anchor.display(),
+        maildir = maildir.display(),
+    );
+    let config = Config::parse(&text, std::path::Path::new("test.toml"))
+        .expect("test configuration is valid");
+    let clock = Arc::new(ManualClock::new(SystemTime::now()));
+    let daemon = Daemon::start(config, clock.clone(), Scheduling::Manual)
+        .await
+        .expect("daemon starts");
+    World {
+        dns,
+        receivers,
+        daemon,
+        clock,
+        dir,
+    }
+}
+
+impl World {
+    /// The submission listener's address.
+    pub fn submission(&self) -> SocketAddr {
+        self.daemon.listening()[0].1
+    }
+
+    /// Moves the clock and runs everything due.
+    pub async fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+        self.daemon.drain().await.expect("the store answers");
+    }
+
+    /// Files delivered into the Maildir of `address`.
+    pub fn maildir(&self, address: &str) -> Vec<String> {
+        let dir: PathBuf = self.dir.path().join("mail").join(address).join("new");
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        entries
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect()
+    }
+}
+
+/// An SMTP client that writes lines and reads replies, for talking to the daemon.
+pub struct Talk {
+    reader: BufReader<tokio::io::ReadHalf<TcpStream>>,
+    writer: tokio::io::WriteHalf<TcpStream>,
+}
+
+impl Talk {
+    pub async fn connect(addr: SocketAddr) -> (Talk, String) {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (r, w) = tokio::io::split(stream);
+        let mut talk = Talk {
+            reader: BufReader::new(r),
+            writer: w,
+        };
+        let greeting = talk.reply().await;
+        (talk, greeting)
+    }
+
+    /// One whole reply (all its lines).
+    pub async fn reply(&mut self) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line).await.unwrap() == 0 {
+                return all;
+            }
+            all.push_str(&line);
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return all;
+            }
+        }
+    }
+
+    pub async fn send(&mut self, line: &str) -> String {
+        self.writer
+            .write_all(format!("{line}\r\n").as_bytes())
+            .await
+            .unwrap();
+        self.reply().await
+    }
+
+    /// A whole transaction; returns the reply to the end of data.
+    pub async fn mail(&mut self, from: &str, to: &[&str], body: &str) -> String {
+        let r = self.send(&format!("MAIL FROM:<{from}>")).await;
+        assert!(r.starts_with("250"), "MAIL: {r}");
+        for rcpt in to {
+            let r = self.send(&format!("RCPT TO:<{rcpt}>")).await;
+            assert!(r.starts_with("250"), "RCPT {rcpt}: {r}");
+        }
+        let r = self.send("DATA").await;
+        assert!(r.starts_with("354"), "DATA: {r}");
+        self.send(&format!("{body}\r\n.")).await
+    }
+}
+
+/// Submits one message over SMTP and returns the reply to the end of data.
+pub async fn submit(world: &World, from: &str, to: &[&str]) -> String {
+    let (mut talk, greeting) = Talk::connect(world.submission()).await;
+    assert!(greeting.starts_with("220"), "{greeting}");
+    let r = talk.send("EHLO client.sender.test").await;
+    assert!(r.starts_with("250"), "{r}");
+    let reply = talk
+        .mail(
+            from,
+            to,
+            "Subject: hello\r\nMessage-ID: <t1@sender.test>\r\n\r\nHi.",
+        )
+        .await;
+    talk.send("QUIT").await;
+    reply
+}
+
+/// The queue id in a `250 ... queued as ID` reply.
+pub fn queue_id(reply: &str) -> String {
+    reply.trim_end().rsplit(' ').next().unwrap().to_owned()
+}
