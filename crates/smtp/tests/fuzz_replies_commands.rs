@@ -144,4 +144,11 @@ proptest! {
         // plus the terminating sequence.
         prop_assert!(encoded.len() <= 2 * raw.len() + 8);
     }
+
+    #[test]
+    fn xtext_never_panics_and_never_grows(text in "[ -~]{0,512}|\\PC{0,256}") {
+        if let Some(decoded) = smtp::xtext_decode(&text) {
+            prop_assert!(decoded.len() <= text.len());
+        }
+    }
 }
