@@ -42,19 +42,24 @@ pub(crate) fn validate_to_cert(
     names_match(&leaf, names)
 }
 
-/// A `2 1 0` record carries the anchor's public key itself (RFC 7671
-/// §5.2.2), so the anchor need not be presented. `None` when the record is
-/// not of that kind, or its key signed nothing in the chain (no match).
-pub(crate) fn key_in_record(
+/// A usage 2 record that carries the trust anchor itself, so the server
+/// need not present it (RFC 7671 §5.2.2): a `2 0 0` record holds the
+/// anchor's whole certificate, a `2 1 0` record its bare public key. The
+/// leaf is validated up to that anchor through the presented certificates
+/// (in any order; a cross-signed copy of the anchor in the chain is simply
+/// not used). Returns the anchor's depth in the validated path (one more
+/// than the presented certificates the path uses) and the name that
+/// matched; `None` when the record is of neither kind, cannot be an
+/// anchor, or its key signed nothing in the chain (no match).
+pub(crate) fn anchor_in_record(
     record: &Tlsa,
     chain: &[CertificateDer<'_>],
     names: &[DnsName<'_>],
     now: UnixTime,
-) -> Option<Result<Option<String>, AnchorFailure>> {
-    if record.selector != Selector::Spki || record.matching != Matching::Full {
+) -> Option<Result<(usize, Option<String>), AnchorFailure>> {
+    if record.matching != Matching::Full {
         return None;
     }
-    let key = sequence_contents(&record.data)?;
     // Callers pass a non-empty chain.
     let leaf = match parse(chain, 0) {
         Ok(leaf) => leaf,
@@ -64,25 +69,35 @@ pub(crate) fn key_in_record(
         .iter()
         .filter_map(|c| EndEntityCert::try_from(c).ok())
         .collect();
-    // The anchor's subject is whatever issuer name a presented certificate
-    // gives; the key decides.
-    let anchors: Vec<TrustAnchor<'_>> = parsed
-        .iter()
-        .map(|c| TrustAnchor {
-            subject: Der::from(c.issuer()),
-            subject_public_key_info: Der::from(key),
-            name_constraints: None,
-        })
-        .collect();
+    let certificate = CertificateDer::from(record.data.as_slice());
+    let anchors: Vec<TrustAnchor<'_>> = match record.selector {
+        // The anchor's subject and name constraints come from its own
+        // certificate; one that cannot be read anchors nothing.
+        Selector::Cert => vec![webpki::anchor_from_trusted_cert(&certificate).ok()?],
+        // A bare key has no subject: whatever issuer name a presented
+        // certificate gives will do, the key decides.
+        Selector::Spki => {
+            let key = sequence_contents(&record.data)?;
+            parsed
+                .iter()
+                .map(|c| TrustAnchor {
+                    subject: Der::from(c.issuer()),
+                    subject_public_key_info: Der::from(key),
+                    name_constraints: None,
+                })
+                .collect()
+        }
+        Selector::Other(_) => return None,
+    };
     match verify(&leaf, &anchors, &chain[1..], now) {
-        // The key signed nothing here: the record does not match.
+        // The anchor signed nothing here: the record does not match.
         Err(
             webpki::Error::UnknownIssuer
             | webpki::Error::InvalidSignatureForPublicKey
             | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_),
         ) => None,
         Err(e) => Some(Err(classify(e, chain, now))),
-        Ok(()) => Some(names_match(&leaf, names)),
+        Ok(used) => Some(names_match(&leaf, names).map(|name| (used + 1, name))),
     }
 }
 
@@ -100,12 +115,16 @@ fn bad_certificate(depth: usize, reason: impl ToString) -> AnchorFailure {
     }
 }
 
+/// Validates the leaf to one of `anchors` for server authentication (RFC
+/// 5280 §6 as webpki does it: signatures, dates below the anchor, basic
+/// and name constraints, extended key usage). Returns how many of
+/// `intermediates` the validated path uses.
 fn verify(
     leaf: &EndEntityCert<'_>,
     anchors: &[TrustAnchor<'_>],
     intermediates: &[CertificateDer<'_>],
     now: UnixTime,
-) -> Result<(), webpki::Error> {
+) -> Result<usize, webpki::Error> {
     leaf.verify_for_usage(
         webpki::ALL_VERIFICATION_ALGS,
         anchors,
@@ -115,7 +134,7 @@ fn verify(
         None,
         None,
     )
-    .map(|_| ())
+    .map(|path| path.intermediate_certificates().count())
 }
 
 /// Names webpki's failure; for a date failure, finds which certificate.

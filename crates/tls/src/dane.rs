@@ -16,9 +16,10 @@ pub struct DaneMatch {
     /// The record that matched.
     pub record: Tlsa,
     /// Position in the presented chain of the certificate the record
-    /// matched: 0 is the leaf. Equal to the chain length when the trust
-    /// anchor is the public key carried in a `2 1 0` record itself
-    /// (RFC 7671 §5.2.2), not a presented certificate.
+    /// matched: 0 is the leaf. When the trust anchor is carried in the
+    /// record itself and not presented (a `2 0 0` certificate or a `2 1 0`
+    /// key, RFC 7671 §5.2.2), the depth it takes in the validated path:
+    /// one more than the presented certificates that path uses.
     pub depth: usize,
     /// The reference identifier the leaf was found valid for (usage 2
     /// with names given); `None` when names were not checked.
@@ -121,8 +122,10 @@ impl DaneError {
 ///   its key (selector 1) must match; the leaf must validate up to it as a
 ///   trust anchor, with validity dates checked, and the leaf must be valid
 ///   for one of `names` (RFC 7672 §3.2.2; a wildcard `*.` covers exactly
-///   one leftmost label). A `2 1 0` record's key anchors the chain even if
-///   no presented certificate carries it (RFC 7671 §5.2.2).
+///   one leftmost label). A `2 0 0` record's certificate and a `2 1 0`
+///   record's key anchor the chain even if the server does not present
+///   them (RFC 7671 §5.2.2, where the full anchor is published in DNS);
+///   a cross-signed copy of that anchor in the chain is then not needed.
 /// - A usage 2 record that matches the leaf itself makes the leaf its own
 ///   trust anchor: its validity dates and names are checked, and no chain
 ///   is needed (the record vouches for the certificate directly, as with
@@ -169,19 +172,21 @@ pub fn verify_chain(
                 Err(_) => {}
             }
         }
-        // A `2 1 0` key that no presented certificate carries may still
-        // have signed the chain.
-        let key_attempt = match attempts.is_empty() {
-            true => chain::key_in_record(record, chain, &names, now),
+        // A `2 0 0` certificate or `2 1 0` key that no presented
+        // certificate carries may still anchor the chain.
+        let from_record = match attempts.is_empty() {
+            true => chain::anchor_in_record(record, chain, &names, now),
             false => None,
         };
         let outcomes = attempts
             .into_iter()
-            .map(|depth| (depth, chain::validate_to_cert(chain, depth, &names, now)))
-            .chain(key_attempt.map(|outcome| (chain.len(), outcome)));
-        for (depth, outcome) in outcomes {
+            .map(|depth| {
+                chain::validate_to_cert(chain, depth, &names, now).map(|name| (depth, name))
+            })
+            .chain(from_record);
+        for outcome in outcomes {
             match outcome {
-                Ok(name) => {
+                Ok((depth, name)) => {
                     return Ok(DaneMatch {
                         record: (*record).clone(),
                         depth,

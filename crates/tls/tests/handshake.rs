@@ -305,3 +305,66 @@ async fn opportunistic_accepts_any_certificate_and_records_it() {
         );
     }
 }
+
+/// RFC 7671 §5.2.2: a `2 0 0` record carrying the root certificate, or a
+/// `2 1 0` record carrying its key, anchors a chain the server sends
+/// without that root; the handshake signature, the dates and the MX name
+/// (RFC 7672 §3.1.2, §3.2.2) are still checked.
+#[tokio::test]
+async fn dane_ta_anchor_only_in_dns_authenticates_and_still_checks_signature_name_and_dates() {
+    let world = World::new();
+    let from_dns = [
+        record(2, 0, 0, &world.root.cert),
+        record(2, 1, 0, &world.root.cert),
+    ];
+    let server = |chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>| Server {
+        chain,
+        key,
+        version: &rustls::version::TLS13,
+    };
+    for anchor in &from_dns {
+        let (result, outcome) = handshake(
+            server(world.chain(), world.leaf.private_key()),
+            Client::new(dane(vec![anchor.clone()])),
+        )
+        .await;
+        result.unwrap();
+        let outcome = outcome.unwrap();
+        assert_eq!(outcome.status, Status::Authenticated);
+        assert_eq!(outcome.signature, SignatureCheck::Valid);
+        let matched = outcome.dane.unwrap();
+        assert_eq!(&matched.record, anchor);
+        assert_eq!(matched.depth, 2, "leaf, intermediate, then the anchor");
+        assert_eq!(matched.name.as_deref(), Some(MX));
+
+        let attacker = KeyPair::generate().unwrap();
+        let (result, outcome) = handshake(
+            server(world.chain(), key_der(&attacker)),
+            Client::new(dane(vec![anchor.clone()])),
+        )
+        .await;
+        assert!(result.is_err(), "replayed chain was accepted");
+        assert_eq!(outcome.unwrap().signature, SignatureCheck::Invalid);
+
+        let other = world.intermediate.leaf(&["other.example.com"]);
+        let (result, outcome) = handshake(
+            server(
+                vec![other.cert.clone(), world.intermediate.cert.clone()],
+                other.private_key(),
+            ),
+            Client::new(dane(vec![anchor.clone()])),
+        )
+        .await;
+        assert!(result.is_err(), "wrong name was accepted");
+        let failure = outcome.unwrap().failure.unwrap();
+        assert_eq!(failure.result_type, ResultType::CertificateHostMismatch);
+
+        let mut client = Client::new(dane(vec![anchor.clone()]));
+        client.at = next_year();
+        let (result, outcome) =
+            handshake(server(world.chain(), world.leaf.private_key()), client).await;
+        assert!(result.is_err(), "expired leaf was accepted");
+        let failure = outcome.unwrap().failure.unwrap();
+        assert_eq!(failure.result_type, ResultType::CertificateExpired);
+    }
+}
