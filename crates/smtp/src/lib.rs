@@ -3,7 +3,10 @@
 //! source address, greeting, EHLO with HELO fallback, STARTTLS, MAIL/RCPT/DATA
 //! with PIPELINING and dot-stuffing, per-recipient results, RFC 5321
 //! §4.5.3.2 timeouts, a [`SessionRecord`] for the message trace), the server
-//! session that receives it ([`serve`] with a [`Handler`]), replies and
+//! session that receives it ([`serve`] with an async [`Handler`]: ESMTP with
+//! PIPELINING, SIZE, 8BITMIME, SMTPUTF8, CHUNKING, DSN, STARTTLS, REQUIRETLS
+//! and AUTH PLAIN/LOGIN under TLS, within [`Limits`]; [`received_header`]
+//! for the trace header), replies and
 //! enhanced status codes ([`Reply`], [`EnhancedCode`]), and the one table of
 //! reply texts ([`replies`]).
 //!

@@ -22,14 +22,14 @@ async fn bdat_chunks_then_last() {
     raw.send(
         b"MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n\
           BDAT 12\r\nSubject: x\r\n\
-          BDAT 16\r\n\r\n.\r\nQUIT\r\nRSET\r\n\
+          BDAT 17\r\n\r\n.\r\nQUIT\r\nRSET\r\n\
           BDAT 3 LAST\r\nend",
     )
     .await;
     assert_eq!(raw.reply().await, replies::SENDER_OK.reply());
     assert_eq!(raw.reply().await, replies::RECIPIENT_OK.reply());
     assert_eq!(raw.reply().await, chunk_ok(12));
-    assert_eq!(raw.reply().await, chunk_ok(16));
+    assert_eq!(raw.reply().await, chunk_ok(17));
     assert_eq!(raw.reply().await, replies::MESSAGE_ACCEPTED.reply());
     // BDAT 0 LAST ends a message whose last chunk was not marked.
     raw.send(b"MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nBDAT 4\r\nbody")

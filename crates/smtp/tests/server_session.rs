@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use smtp::{Decision, Reply, ReplyParser, SessionEnd, replies};
+use smtp::{Decision, Reply, SessionEnd, replies};
 use tokio::net::TcpStream;
 
 #[tokio::test]
