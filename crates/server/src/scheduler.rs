@@ -61,7 +61,7 @@ impl Scheduler {
             .collect();
         let request = ClaimRequest {
             owner: self.shared.owner.clone(),
-            lease: worker::LEASE,
+            lease: self.shared.config.queue.lease,
             max_domains: free,
             max_messages: BATCH_MESSAGES,
             skip_domains,
@@ -108,10 +108,8 @@ impl Scheduler {
         loop {
             self.shared.store.release_lapsed().await?;
             let started = self.pass(&mut workers).await?;
-            if started == 0 {
-                if workers.join_next().await.is_none() {
-                    return Ok(());
-                }
+            if started == 0 && workers.join_next().await.is_none() {
+                return Ok(());
             }
         }
     }

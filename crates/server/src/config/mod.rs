@@ -46,6 +46,8 @@ pub struct Config {
     pub webpki_extra_roots: Option<PathBuf>,
     /// Local policy per destination domain (DESIGN §2): raises the bar.
     pub local_policy: BTreeMap<String, PlanOptions>,
+    /// How long a claimed recipient stays leased (`[queue]`).
+    pub queue: QueueSettings,
     /// When to try again, and when to give up.
     pub retry: RetryPolicy,
     /// Limits on what clients send and on delivery concurrency.
@@ -134,6 +136,26 @@ pub struct DnsSettings {
     pub servers: Vec<SocketAddr>,
     /// DS or DNSKEY records in zone-file syntax; none means the IANA root.
     pub trust_anchor: Option<PathBuf>,
+}
+
+/// How the daemon uses its queue (`[queue]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSettings {
+    /// `lease`: how long a worker owns the recipients it claimed. A worker
+    /// that dies (kill -9, power loss) leaves its recipients in flight
+    /// until then; the next scheduler pass after it puts them back and
+    /// they are retried. It must outlast the slowest delivery of a batch,
+    /// or a second worker may deliver the same message while the first
+    /// is still at it (a duplicate, never a loss). Default `15m`.
+    pub lease: Duration,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        Self {
+            lease: Duration::from_secs(15 * 60),
+        }
+    }
 }
 
 /// The retry schedule (DESIGN §2).
@@ -360,6 +382,18 @@ impl Config {
             })
             .collect();
 
+        let mut queue = QueueSettings::default();
+        if let Some(lease) = raw.queue.lease {
+            if lease.0.is_zero() {
+                return Err(invalid(
+                    "queue.lease",
+                    None,
+                    "must be longer than zero (e.g. \"15m\")".into(),
+                ));
+            }
+            queue.lease = lease.0;
+        }
+
         let mut retry = RetryPolicy::default();
         if let Some(schedule) = raw.retry.schedule {
             if schedule.is_empty() || schedule.iter().any(|p| p.0.is_zero()) {
@@ -471,6 +505,7 @@ impl Config {
             },
             webpki_extra_roots: raw.webpki.extra_roots,
             local_policy,
+            queue,
             retry,
             limits,
             outbound,

@@ -33,6 +33,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub policy: BTreeMap<String, RawLocalPolicy>,
     #[serde(default)]
+    pub queue: RawQueue,
+    #[serde(default)]
     pub retry: RawRetry,
     #[serde(default)]
     pub limits: RawLimits,
@@ -115,6 +117,12 @@ pub(crate) struct RawLocalPolicy {
     pub require_sts: bool,
     #[serde(default)]
     pub require_tls: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQueue {
+    pub lease: Option<Period>,
 }
 
 #[derive(Debug, Default, Deserialize)]

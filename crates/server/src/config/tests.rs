@@ -104,3 +104,12 @@ fn zero_limits_are_refused() {
     let e = parse("[limits]\nconcurrency = 0\n").unwrap_err();
     assert!(e.to_string().starts_with("test.toml:2:"), "{e}");
 }
+
+#[test]
+fn queue_lease_defaults_to_15_minutes_and_can_be_set() {
+    assert_eq!(Config::embedded().queue.lease, Duration::from_secs(900));
+    let c = parse("[queue]\nlease = \"5s\"\n").unwrap();
+    assert_eq!(c.queue.lease, Duration::from_secs(5));
+    let e = parse("[queue]\nlease = \"0s\"\n").unwrap_err();
+    assert!(e.to_string().contains("queue.lease"), "{e}");
+}

@@ -9,7 +9,6 @@ mod notice;
 mod settle;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use delivery::{DeliveryReport, Message};
 use dns::Resolver;
@@ -20,9 +19,6 @@ use tracing::{info, warn};
 use crate::shared::Shared;
 
 pub(crate) use settle::Settled;
-
-/// How long a claimed batch is ours before another worker may take it.
-pub const LEASE: Duration = Duration::from_secs(15 * 60);
 
 /// Delivers one batch and records the outcome of every recipient.
 pub async fn run(shared: Arc<Shared>, batch: Batch) {

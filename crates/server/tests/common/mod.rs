@@ -1,8 +1,10 @@
 //! A small internet for the daemon: a signed `dane.test` whose MX matches
 //! its TLSA record, a signed `mismatch.test` whose TLSA record matches
 //! nothing, and `sender.test`, an accepted domain delivered into a Maildir
-//! (where notices to our senders land). The daemon runs with a clock the
-//! tests move and a scheduler they drive.
+//! (where notices to our senders land). [`world`] runs the daemon in the
+//! test with a clock the tests move and a scheduler they drive;
+//! [`internet`] builds the same world without it, for a daemon in a
+//! process of its own (`kill9.rs`).
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
@@ -14,6 +16,7 @@ use std::time::{Duration, SystemTime};
 use dns::clock::ManualClock;
 use server::config::Config;
 use server::{Daemon, Scheduling};
+use testworld::Identity;
 use testworld::ca::TestCa;
 use testworld::dns::{Denial, DnsServer, DnsWorld};
 use testworld::net::{free_port, loopback};
@@ -52,9 +55,20 @@ fn add_tlsa(zone: &mut testworld::dns::ZoneSpec, owner: &str, record: &str) {
     );
 }
 
-/// Builds the world and starts the daemon; `extra` is appended to its
-/// configuration file.
-pub async fn world(extra: &str) -> World {
+/// The world without the daemon: the signed zones, the two receivers, and
+/// a directory for the daemon's data, its Maildirs and the trust anchor.
+pub struct Internet {
+    pub dns: DnsServer,
+    pub receivers: Vec<Receiver>,
+    pub dir: tempfile::TempDir,
+    /// The certificate of `mx.dane.test` (receiver 0), to change its behaviour.
+    pub dane_identity: Identity,
+    port: u16,
+    anchor: PathBuf,
+}
+
+/// Builds the zones and starts the receivers.
+pub async fn internet() -> Internet {
     let ca = TestCa::new("server test ca");
     let good = ca.issue(&["mx.dane.test"]);
     let other = ca.issue(&["mx.mismatch.test"]);
@@ -89,16 +103,29 @@ pub async fn world(extra: &str) -> World {
     let dir = tempfile::tempdir().unwrap();
     let anchor = dir.path().join("anchor.txt");
     std::fs::write(&anchor, dns.trust_anchor_ds()).unwrap();
-    let maildir = dir.path().join("mail");
-    let text = format!(
-        r#"{extra}
+    Internet {
+        dns,
+        receivers,
+        dir,
+        dane_identity: good,
+        port,
+        anchor,
+    }
+}
+
+impl Internet {
+    /// The daemon's configuration for this world, its submission listener
+    /// on `submission`; `extra` goes first (top-level keys and sections).
+    pub fn config_text(&self, extra: &str, submission: SocketAddr) -> String {
+        format!(
+            r#"{extra}
 [server]
 hostname = "mail.sender.test"
 data_dir = "{data}"
 
 [[listener]]
 role = "submission"
-address = "127.0.0.1:0"
+address = "{submission}"
 
 [dns]
 servers = ["{dns}"]
@@ -111,11 +138,25 @@ maildir = "{maildir}"
 ehlo = "mail.sender.test"
 smtp_port = {port}
 "#,
-        data = dir.path().join("data").display(),
-        dns = dns.addr(),
-        anchor = anchor.display(),
-        maildir = maildir.display(),
-    );
+            data = self.data_dir().display(),
+            dns = self.dns.addr(),
+            anchor = self.anchor.display(),
+            maildir = self.dir.path().join("mail").display(),
+            port = self.port,
+        )
+    }
+
+    /// Where the daemon keeps its queue.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+}
+
+/// Builds the world and starts the daemon; `extra` is appended to its
+/// configuration file.
+pub async fn world(extra: &str) -> World {
+    let net = internet().await;
+    let text = net.config_text(extra, SocketAddr::from(([127, 0, 0, 1], 0)));
     let config = Config::parse(&text, std::path::Path::new("test.toml"))
         .expect("test configuration is valid");
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
@@ -123,11 +164,11 @@ smtp_port = {port}
         .await
         .expect("daemon starts");
     World {
-        dns,
-        receivers,
+        dns: net.dns,
+        receivers: net.receivers,
         daemon,
         clock,
-        dir,
+        dir: net.dir,
     }
 }
 
