@@ -7,6 +7,7 @@
 mod local;
 mod notice;
 mod settle;
+mod tenure;
 
 use std::sync::Arc;
 
@@ -17,14 +18,19 @@ use queue::{AttemptReport, Batch, ClaimedMessage, Outcome, StoreError};
 use tracing::{info, warn};
 
 use crate::shared::Shared;
+use tenure::Tenure;
 
 pub(crate) use settle::Settled;
 
 /// Delivers one batch and records the outcome of every recipient.
 pub async fn run(shared: Arc<Shared>, batch: Batch) {
     let domain = batch.domain.clone();
+    let mut tenure = Tenure::new(batch.lease.clone(), shared.config.queue.lease);
     if let Some(target) = shared.config.domains.get(&domain).cloned() {
-        for message in &batch.messages {
+        for (i, message) in batch.messages.iter().enumerate() {
+            if !tenure.hold(&shared, &batch.messages[i..]).await {
+                continue;
+            }
             let report = local::deliver(&shared, &target, message).await;
             record(&shared, &batch, message, report, None).await;
         }
@@ -43,7 +49,11 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
     };
     let options = shared.config.local_policy_for(&domain);
     let mut plan = policy::plan_with_sts(&shared.resolver, &name, &options, &shared.sts).await;
-    for message in &batch.messages {
+    for (i, message) in batch.messages.iter().enumerate() {
+        if !tenure.hold(&shared, &batch.messages[i..]).await {
+            warn!(queue_id = %message.id, "lease lost before delivery; left for another attempt");
+            continue;
+        }
         let body = match shared.store.body(message.id).await {
             Ok(body) => body,
             Err(e) => {

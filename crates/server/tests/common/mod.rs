@@ -30,6 +30,8 @@ pub struct World {
     pub daemon: Daemon,
     pub clock: Arc<ManualClock>,
     pub dir: tempfile::TempDir,
+    /// The certificate of `mx.dane.test` (receiver 0).
+    pub dane_identity: Identity,
 }
 
 /// The TLSA record data of a certificate, `3 1 1 <hex>`.
@@ -169,6 +171,7 @@ pub async fn world(extra: &str) -> World {
         daemon,
         clock,
         dir: net.dir,
+        dane_identity: net.dane_identity,
     }
 }
 
