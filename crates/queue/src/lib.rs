@@ -15,9 +15,25 @@
 //! the one place that fills them from a delivery report and a trouble
 //! ([`AttemptRecord::from_host_attempt`], [`TroubleRecord::from_trouble`]).
 //!
-//! At-least-once: a recipient is delivered again only if the process dies
-//! (or its lease lapses) between the remote server's 250 and the commit
-//! of [`Store::record`].
+//! At-least-once: a message is committed (WAL, `synchronous=FULL`) before
+//! the SMTP server answers 250, and a recipient leaves the queue only by
+//! an outcome recorded under its lease; a process killed at any moment
+//! loses nothing acknowledged (`crates/server/tests/kill9.rs` kills the
+//! daemon with SIGKILL under load and checks). A recipient is delivered
+//! twice only in these windows:
+//! - the process dies (kill -9, crash, power cut) after the remote
+//!   server's 250 to the final dot and before [`Store::record`] commits:
+//!   the lease lapses and the recipient is tried again;
+//! - one delivery outlasts its lease (the daemon renews a batch's lease
+//!   between messages, not during one), or the record cannot be written:
+//!   the result is refused or lost, the lease lapses, the recipient is
+//!   tried again;
+//! - the connection breaks after the remote server took the final dot and
+//!   before its reply arrived (RFC 1047): the attempt counts as failed.
+//!
+//! A notice owed by an outcome is queued by the same transaction that
+//! records the outcome ([`AttemptReport::notices`]), so a crash neither
+//! loses it nor sends it twice.
 
 mod envelope;
 mod error;
@@ -41,8 +57,8 @@ pub use schedule::{Retry, RetrySchedule};
 pub use sqlite::SqliteStore;
 pub use state::{RecipientState, TroubleRecord};
 pub use store::{
-    AttemptReport, Batch, ClaimRequest, ClaimedMessage, ClaimedRecipient, Lease, Outcome, Selector,
-    Store,
+    AttemptReport, Batch, ClaimRequest, ClaimedMessage, ClaimedRecipient, Lease, Outcome,
+    QueuedNotice, Selector, Store,
 };
 pub use view::{
     CauseCount, DomainCount, MessageDetail, MessageSummary, QueueSummary, RecipientView,

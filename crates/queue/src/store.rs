@@ -9,7 +9,7 @@ use smtp::Reply;
 
 use crate::envelope::Envelope;
 use crate::error::StoreError;
-use crate::event::{AttemptRecord, Event};
+use crate::event::{AttemptRecord, Event, NoticeKind};
 use crate::id::QueueId;
 use crate::meta::{MessageMeta, NewMessage};
 use crate::state::TroubleRecord;
@@ -118,6 +118,22 @@ pub struct AttemptReport {
     pub outcomes: Vec<(String, Outcome)>,
     /// Every connection made, for the trace.
     pub attempts: Vec<AttemptRecord>,
+    /// Notices to the sender these outcomes owe, queued in the same
+    /// transaction as the outcomes: a crash keeps both or neither, so a
+    /// final failure is never recorded without its NDR.
+    pub notices: Vec<QueuedNotice>,
+}
+
+/// A notice to the sender (RFC 3464) queued with the outcome that owes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedNotice {
+    /// The notice, a message from the null sender.
+    pub message: NewMessage,
+    /// Which notice it is.
+    pub kind: NoticeKind,
+    /// The original's recipients it reports on; each gets a
+    /// [`EventKind::NoticeSent`](crate::EventKind::NoticeSent) in the trace.
+    pub recipients: Vec<String>,
 }
 
 /// Which messages an administrative operation applies to.
@@ -161,8 +177,9 @@ pub trait Store: Send + Sync {
 
     /// Records the outcome of an attempt, only if every recipient named is
     /// still in flight under `lease` and the lease has not lapsed (with no
-    /// outcomes, only attempts: if some recipient of the message is);
-    /// otherwise records nothing and fails with [`StoreError::LeaseLost`].
+    /// outcomes, only attempts: if some recipient of the message is), and
+    /// queues the report's notices in the same transaction; otherwise
+    /// records and queues nothing and fails with [`StoreError::LeaseLost`].
     async fn record(&self, lease: &Lease, report: AttemptReport) -> Result<(), StoreError>;
 
     /// Puts recipients whose lease lapsed back in line (due now), with a

@@ -41,6 +41,12 @@ async fn late_result_from_lapsed_lease_is_refused() {
 }
 
 #[tokio::test]
+async fn notice_is_queued_with_its_outcome_or_not_at_all() {
+    let (_dir, clock, store) = fresh();
+    contract::notice_is_queued_with_its_outcome_or_not_at_all(&store, &clock).await;
+}
+
+#[tokio::test]
 async fn hold_release_retry_delete() {
     let (_dir, clock, store) = fresh();
     contract::hold_release_retry_delete(&store, &clock).await;
@@ -132,6 +138,7 @@ async fn reopen_after_drop_resumes() {
             },
         )],
         attempts: vec![],
+        notices: vec![],
     };
     store
         .record(&batches[0].lease, report)

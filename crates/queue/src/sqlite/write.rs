@@ -305,6 +305,16 @@ pub fn record(
         .execute(params![id, address, state, due, trouble])?;
         add_event(conn, &id, now, Some(&address), &event)?;
     }
+    for notice in report.notices {
+        let kind = EventKind::NoticeSent {
+            kind: notice.kind,
+            notice: notice.message.id,
+        };
+        insert(conn, notice.message, now)?;
+        for address in &notice.recipients {
+            add_event(conn, &id, now, Some(address), &kind)?;
+        }
+    }
     refresh_finished(conn, &id, now)
 }
 

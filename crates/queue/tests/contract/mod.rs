@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use dns::clock::{Clock, ManualClock};
 use queue::{
     AttemptRecord, AttemptReport, Batch, ClaimRequest, Envelope, EventKind, MessageMeta,
-    NewMessage, Outcome, QueueId, RecipientState, Retry, RetrySchedule, Selector, Store,
-    StoreError, TroubleRecord,
+    NewMessage, NoticeKind, Outcome, QueueId, QueuedNotice, RecipientState, Retry, RetrySchedule,
+    Selector, Store, StoreError, TroubleRecord,
 };
 use smtp::{EnhancedCode, Recipient};
 
@@ -143,6 +143,7 @@ pub async fn insert_claim_deliver(store: &dyn Store, clock: &ManualClock) {
                     ("c@Example.NET".into(), delivered()),
                 ],
                 attempts: vec![attempt(&["b@example.net", "c@Example.NET"])],
+                notices: vec![],
             },
         )
         .await
@@ -165,6 +166,7 @@ pub async fn insert_claim_deliver(store: &dyn Store, clock: &ManualClock) {
                 id,
                 outcomes: vec![("d@example.com".into(), delivered())],
                 attempts: vec![],
+                notices: vec![],
             },
         )
         .await
@@ -236,6 +238,7 @@ pub async fn late_result_from_lapsed_lease_is_refused(store: &dyn Store, clock: 
         id,
         outcomes: vec![("b@example.net".into(), delivered())],
         attempts: vec![],
+        notices: vec![],
     };
     let err = store.record(&old, late.clone()).await.unwrap_err();
     assert!(matches!(err, StoreError::LeaseLost(x) if x == id), "{err}");
@@ -243,6 +246,7 @@ pub async fn late_result_from_lapsed_lease_is_refused(store: &dyn Store, clock: 
         id,
         outcomes: vec![],
         attempts: vec![attempt(&["b@example.net"])],
+        notices: vec![],
     };
     assert!(matches!(
         store.record(&old, only_attempts).await,
@@ -302,6 +306,7 @@ pub async fn hold_release_retry_delete(store: &dyn Store, clock: &ManualClock) {
                     },
                 )],
                 attempts: vec![],
+                notices: vec![],
             },
         )
         .await
@@ -364,6 +369,7 @@ pub async fn hold_release_retry_delete(store: &dyn Store, clock: &ManualClock) {
                     },
                 )],
                 attempts: vec![],
+                notices: vec![],
             },
         )
         .await
@@ -422,6 +428,7 @@ pub async fn retry_schedule_to_expiry(store: &dyn Store, clock: &ManualClock) {
                     id,
                     outcomes: vec![("b@dead.example".into(), outcome)],
                     attempts: vec![],
+                    notices: vec![],
                 },
             )
             .await
@@ -487,6 +494,7 @@ pub async fn trace_lookup_and_purge(store: &dyn Store, clock: &ManualClock) {
                         },
                     )],
                     attempts: vec![],
+                    notices: vec![],
                 },
             )
             .await
@@ -533,4 +541,68 @@ pub async fn claim_limits(store: &dyn Store, clock: &ManualClock) {
     let domains: Vec<_> = batches.iter().map(|b| b.domain.as_str()).collect();
     assert_eq!(domains, ["two.example", "three.example"]);
     assert!(batches.iter().all(|b| b.messages.len() == 2));
+}
+
+/// A notice rides with the outcome that owes it: refused with a lapsed
+/// lease (no outcome, no notice), queued with the outcome otherwise, and
+/// named in the original's trace.
+pub async fn notice_is_queued_with_its_outcome_or_not_at_all(
+    store: &dyn Store,
+    clock: &ManualClock,
+) {
+    let msg = message(clock, &["b@example.net"]);
+    let id = msg.id;
+    store.insert(msg).await.expect("insert");
+    let old = store.claim(&request("slow")).await.expect("claim")[0]
+        .lease
+        .clone();
+    let report = |notice: NewMessage| AttemptReport {
+        id,
+        outcomes: vec![(
+            "b@example.net".into(),
+            Outcome::Bounced {
+                trouble: trouble("5.1.1", "no such user"),
+            },
+        )],
+        attempts: vec![],
+        notices: vec![QueuedNotice {
+            message: notice,
+            kind: NoticeKind::Failure,
+            recipients: vec!["b@example.net".into()],
+        }],
+    };
+    let mut notice = message(clock, &["a@example.org"]);
+    notice.envelope = Envelope::new("");
+    let notice_id = notice.id;
+
+    clock.advance(6 * MIN);
+    let err = store
+        .record(&old, report(notice.clone()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost(_)), "{err}");
+    assert!(
+        store.show(notice_id).await.expect("show").is_none(),
+        "no notice without its outcome"
+    );
+
+    let new = store.claim(&request("fresh")).await.expect("claim")[0]
+        .lease
+        .clone();
+    store.record(&new, report(notice)).await.expect("record");
+    assert_eq!(
+        state(store, id, "b@example.net").await,
+        RecipientState::Bounced
+    );
+    let queued = store
+        .show(notice_id)
+        .await
+        .expect("show")
+        .expect("notice queued");
+    assert_eq!(queued.recipients.len(), 1);
+    let events = store.show(id).await.expect("show").expect("exists").events;
+    assert!(events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::NoticeSent { kind: NoticeKind::Failure, notice } if *notice == notice_id
+    )));
 }

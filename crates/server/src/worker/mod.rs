@@ -137,11 +137,29 @@ async fn record(
             }
         }
     }
-    let notices = settled.notices.clone();
+    let notices = if settled.notices.is_empty() {
+        Vec::new()
+    } else {
+        let body = match body {
+            Some(body) => Ok(body),
+            None => shared.store.body(message.id).await,
+        };
+        match body {
+            Ok(body) => notice::build(shared, message, &settled.notices, &body),
+            Err(e) => {
+                // Recording the outcome without its notice would lose the
+                // notice; the lease lapses and the attempt is made again.
+                warn!(queue_id = %message.id, error = %e, "cannot read the message for its notice; left for a later attempt");
+                return;
+            }
+        }
+    };
+    let queued: Vec<_> = notices.iter().map(|n| n.message.id).collect();
     let report = AttemptReport {
         id: message.id,
         outcomes: settled.outcomes,
         attempts: settled.attempts,
+        notices,
     };
     match shared.store.record(&batch.lease, report).await {
         Ok(()) => {}
@@ -154,18 +172,8 @@ async fn record(
             return;
         }
     }
-    if notices.is_empty() {
-        return;
+    for notice in queued {
+        info!(queue_id = %message.id, notice = %notice, to = %message.envelope.sender, "notice queued");
+        shared.wake.notify_one();
     }
-    let body = match body {
-        Some(body) => body,
-        None => match shared.store.body(message.id).await {
-            Ok(body) => body,
-            Err(e) => {
-                warn!(queue_id = %message.id, error = %e, "cannot read the message for its notice");
-                return;
-            }
-        },
-    };
-    notice::send(shared, message, &notices, &body).await;
 }

@@ -1,10 +1,10 @@
 //! Notices to the sender (RFC 3464): built by the `report` crate from the
 //! trouble table's texts, queued like any message with the null sender in
 //! the `high-risk` pool (DESIGN §3), and named in the original's trace.
+//! They are queued with the outcome that owes them, in one transaction.
 
-use queue::{ClaimedMessage, Envelope, Event, EventKind, MessageMeta, NewMessage, QueueId};
+use queue::{ClaimedMessage, Envelope, MessageMeta, NewMessage, QueueId, QueuedNotice};
 use report::dsn::{self, Notice, NoticeKind, RecipientNotice};
-use tracing::{info, warn};
 
 use super::settle::OwedNotice;
 use crate::shared::Shared;
@@ -12,13 +12,15 @@ use crate::shared::Shared;
 /// The pool every notice leaves from.
 const NOTICE_POOL: &str = "high-risk";
 
-/// Builds and queues one notice per kind for `owed`.
-pub(crate) async fn send(
+/// Builds one notice per kind for `owed`, to be queued by the same
+/// transaction that records the outcomes owing them.
+pub(crate) fn build(
     shared: &Shared,
     message: &ClaimedMessage,
     owed: &[OwedNotice],
     body: &[u8],
-) {
+) -> Vec<QueuedNotice> {
+    let mut notices = Vec::new();
     for kind in [NoticeKind::Failure, NoticeKind::Delay, NoticeKind::Success] {
         let of_kind: Vec<&OwedNotice> = owed.iter().filter(|n| n.kind == kind).collect();
         if of_kind.is_empty() {
@@ -47,39 +49,26 @@ pub(crate) async fn send(
         meta.size = data.len() as u64;
         meta.pool = NOTICE_POOL.to_owned();
         meta.message_id = Some(format!("{}.notice@{}", queue_id, shared.config.hostname));
-        let new = NewMessage {
-            id,
-            envelope: Envelope::new(""),
-            recipients: vec![smtp::Recipient::new(message.envelope.sender.clone())],
-            meta,
-            body: data,
-        };
-        if let Err(e) = shared.store.insert(new).await {
-            warn!(queue_id = %message.id, error = %e, "cannot queue the notice to the sender");
-            continue;
-        }
-        shared.wake.notify_one();
-        let kind_name = match kind {
-            NoticeKind::Failure => queue::NoticeKind::Failure,
-            NoticeKind::Delay => queue::NoticeKind::Delay,
-            NoticeKind::Success => queue::NoticeKind::Success,
-        };
-        let events = of_kind
-            .iter()
-            .map(|n| Event {
-                at: now,
-                recipient: Some(n.recipient.address.clone()),
-                kind: EventKind::NoticeSent {
-                    kind: kind_name,
-                    notice: id,
-                },
-            })
-            .collect();
-        if let Err(e) = shared.store.add_events(message.id, events).await {
-            warn!(queue_id = %message.id, error = %e, "cannot add the notice to the trace");
-        }
-        info!(queue_id = %message.id, notice = %id, to = %message.envelope.sender, "notice queued");
+        notices.push(QueuedNotice {
+            message: NewMessage {
+                id,
+                envelope: Envelope::new(""),
+                recipients: vec![smtp::Recipient::new(message.envelope.sender.clone())],
+                meta,
+                body: data,
+            },
+            kind: match kind {
+                NoticeKind::Failure => queue::NoticeKind::Failure,
+                NoticeKind::Delay => queue::NoticeKind::Delay,
+                NoticeKind::Success => queue::NoticeKind::Success,
+            },
+            recipients: of_kind
+                .iter()
+                .map(|n| n.recipient.address.clone())
+                .collect(),
+        });
     }
+    notices
 }
 
 fn recipient(shared: &Shared, message: &ClaimedMessage, owed: &OwedNotice) -> RecipientNotice {
