@@ -129,3 +129,28 @@ async fn open_relay_is_refused() {
         "submission needs AUTH from outside the relay networks: {r}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accepted_domain_is_relayed_to_the_internal_host() {
+    use testworld::net::{free_port, loopback};
+    use testworld::smtp::{Behaviour, Receiver};
+    let port = free_port(&[loopback(23)]);
+    let internal = Receiver::start(
+        std::net::SocketAddr::new(loopback(23), port),
+        Behaviour::plain(),
+    )
+    .unwrap();
+    let w = world(&format!(
+        "[domain.\"internal.test\"]\nrelay = \"{}:{port}\"\n",
+        loopback(23)
+    ))
+    .await;
+    let reply = submit(&w, "alice@sender.test", &["dave@internal.test"]).await;
+    assert!(reply.starts_with("250"), "{reply}");
+    w.advance(Duration::ZERO).await;
+    assert_eq!(
+        internal.messages().len(),
+        1,
+        "relayed to the configured host"
+    );
+}
