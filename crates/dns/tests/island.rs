@@ -133,3 +133,28 @@ async fn root_and_island_anchors_each_validate_their_subtree() {
         DnssecStatus::Secure
     );
 }
+
+#[tokio::test]
+async fn island_under_an_unsigned_parent_keeps_unsigned_data_bogus() {
+    // Without the anchor, `island.plain.` is provably insecure: its parent
+    // is unsigned. With the anchor, an RRset stripped of its signatures
+    // inside the island must stay bogus, not become insecure by asking above.
+    logs();
+    let mut world = DnsWorld::new();
+    world.unsigned_zone("plain.");
+    world
+        .signed_zone("island.plain.", Denial::Nsec)
+        .split_keys()
+        .a("mx.island.plain.", "127.0.0.24")
+        .rrset_fault("mx.island.plain.", "A", testworld::dns::Fault::MissingSignatures);
+    let server = world.serve().await.expect("test world starts");
+    let resolver = resolver(&server, &server.zone_anchor_ds("island.plain."));
+    assert_eq!(
+        status(&resolver, "mx.island.plain.", RecordType::A).await,
+        DnssecStatus::Bogus
+    );
+    assert_eq!(
+        status(&resolver, "island.plain.", RecordType::SOA).await,
+        DnssecStatus::Secure
+    );
+}
