@@ -146,7 +146,11 @@ async fn island_under_an_unsigned_parent_keeps_unsigned_data_bogus() {
         .signed_zone("island.plain.", Denial::Nsec)
         .split_keys()
         .a("mx.island.plain.", "127.0.0.24")
-        .rrset_fault("mx.island.plain.", "A", testworld::dns::Fault::MissingSignatures);
+        .rrset_fault(
+            "mx.island.plain.",
+            "A",
+            testworld::dns::Fault::MissingSignatures,
+        );
     let server = world.serve().await.expect("test world starts");
     let resolver = resolver(&server, &server.zone_anchor_ds("island.plain."));
     assert_eq!(
