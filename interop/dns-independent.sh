@@ -405,7 +405,7 @@ import json, sys
 reports = json.loads(sys.stdin.read())
 want = sys.argv[1]
 ok = all(r["status"] == "delivered" for rep in reports for r in rep["recipients"])
-ok = ok and any(json.dumps(a["requirement"]).lower().find(want) >= 0 and a["trouble"] is None
+ok = ok and any(a["requirement"]["kind"] == want and a["trouble"] is None
                 for rep in reports for a in rep["attempts"])
 sys.exit(0 if ok else 1)' "$2" <<<"$out" 2>/dev/null \
      && grep -q " to=<\?$1>\? tls=TLS" "$work/peer/messages" 2>/dev/null; then
@@ -417,7 +417,7 @@ sys.exit(0 if ok else 1)' "$2" <<<"$out" 2>/dev/null \
   fi
 }
 deliver b@dane.sig dane
-deliver b@sts.n3.sig sts
+deliver b@sts.n3.sig sts-enforce
 
 if [ ${#disagree[@]} -ne 0 ] || [ "$e2e_failures" -ne 0 ]; then
   echo "dns-independent: ${#disagree[@]} disagreement(s), $e2e_failures failed deliveries"
