@@ -65,14 +65,14 @@ fn main() {
     loop {
         for (receiver, seen) in receivers.iter().zip(seen.iter_mut()) {
             for message in receiver.messages().iter().skip(*seen) {
-                let (tls, sni) = message.tls.as_ref().map_or(("none", ""), |t| {
+                let (tls, sni) = message.session.tls.as_ref().map_or(("none", ""), |t| {
                     (t.version.as_str(), t.server_name.as_str())
                 });
                 let line = format!(
                     "{} from={} to={} tls={tls} sni={sni}\n",
                     receiver.addr(),
-                    message.from,
-                    message.recipients.join(","),
+                    message.envelope.sender,
+                    message.recipient_addresses().join(","),
                 );
                 append(&dir.join("messages"), &line);
                 *seen += 1;
