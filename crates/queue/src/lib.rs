@@ -10,9 +10,10 @@
 //!
 //! It does not deliver (`delivery`), decide TLS (`policy`), choose status
 //! codes (`policy`'s trouble table), write DSNs (`report`) or run workers
-//! (`server`). Its trace types are its own, filled by the workers from a
-//! delivery report, so the stored trace keeps its shape when those crates
-//! change.
+//! (`server`). Its trace types are its own, stored as JSON, so the stored
+//! trace keeps its shape when those crates change; `from_delivery.rs` is
+//! the one place that fills them from a delivery report and a trouble
+//! ([`AttemptRecord::from_host_attempt`], [`TroubleRecord::from_trouble`]).
 //!
 //! At-least-once: a recipient is delivered again only if the process dies
 //! (or its lease lapses) between the remote server's 250 and the commit
@@ -21,6 +22,7 @@
 mod envelope;
 mod error;
 mod event;
+mod from_delivery;
 mod id;
 mod meta;
 mod schedule;

@@ -145,7 +145,7 @@ pub fn trace(conn: &Connection, key: &str) -> Result<Vec<MessageDetail>, StoreEr
     let ids: Vec<String> = conn
         .prepare_cached(
             "SELECT id FROM messages WHERE id = ?1 OR message_id = ?2 OR message_id = ?3
-             UNION SELECT message FROM recipients WHERE address = ?3
+             UNION SELECT message FROM recipients WHERE address = ?3 COLLATE NOCASE
              ORDER BY 1",
         )?
         .query_map(params![as_id, bracketed, key], |row| row.get(0))?

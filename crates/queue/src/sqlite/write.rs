@@ -61,6 +61,9 @@ pub fn insert(conn: &Connection, message: NewMessage, now: i64) -> Result<(), St
         ])?;
     }
     add_event(conn, &id, now, None, &EventKind::Received(meta))?;
+    if message.recipients.is_empty() {
+        refresh_finished(conn, &id, now)?;
+    }
     Ok(())
 }
 

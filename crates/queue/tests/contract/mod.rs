@@ -465,6 +465,7 @@ pub async fn trace_lookup_and_purge(store: &dyn Store, clock: &ManualClock) {
         message_id.clone(),
         message_id.trim_matches(|c| c == '<' || c == '>').to_owned(),
         "x@trace.example".to_owned(),
+        "X@Trace.Example".to_owned(),
     ] {
         let found = store.trace(&key).await.expect("trace");
         assert_eq!(found.len(), 1, "{key}");
@@ -501,6 +502,15 @@ pub async fn trace_lookup_and_purge(store: &dyn Store, clock: &ManualClock) {
     clock.advance(60 * MIN);
     assert_eq!(store.purge(2 * 60 * MIN).await.expect("purge"), 2);
     assert!(store.show(id).await.expect("show").is_none());
+
+    let empty = message(clock, &[]);
+    store.insert(empty).await.expect("insert");
+    assert!(
+        store.list(10).await.expect("list").is_empty(),
+        "nothing pending"
+    );
+    clock.advance(2 * 60 * MIN);
+    assert_eq!(store.purge(2 * 60 * MIN).await.expect("purge"), 1);
 }
 
 /// Claims respect the per-request limits and skipped domains.
