@@ -88,9 +88,10 @@ pub enum Severity {
     Pass,
     /// Worth knowing; nothing to fix.
     Info,
-    /// Works, but weaker than it should be, or about to break.
+    /// Works today, but fragile, obsolete or against a best practice.
     Warning,
-    /// Broken: senders or receivers will fail or ignore the setting.
+    /// Receivers or senders will ignore the record (or fail on it), mail
+    /// cannot be delivered, or the domain is left open to spoofing.
     Error,
 }
 

@@ -40,7 +40,8 @@ mod verdict;
 
 pub use dane::check_dane;
 pub use dmarc::{
-    Alignment, DmarcError, DmarcRecord, DmarcUri, RequestedPolicy, check_dmarc, is_dmarc,
+    Alignment, DmarcError, DmarcRecord, DmarcUri, PolicyPlacement, RequestedPolicy, check_dmarc,
+    is_dmarc,
 };
 pub use dnssec::check_dnssec;
 pub use finding::{Area, Detail, Finding, Severity, worst};

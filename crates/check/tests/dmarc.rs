@@ -4,7 +4,7 @@
 mod common;
 
 use check::{Severity, check_dmarc};
-use common::{ids, name, none, only, serve};
+use common::{at_most, ids, name, none, only, serve};
 use testworld::dns::{Denial, DnsWorld, Fault};
 
 /// A world with `_dmarc.example.test.` holding `record`.
@@ -89,7 +89,7 @@ async fn dmarc_pct_below_100_is_a_warning() {
 }
 
 #[tokio::test]
-async fn dmarc_bad_tag_values_are_named_and_defaults_apply() {
+async fn dmarc_bad_tag_values_are_errors_named_with_their_defaults() {
     let findings = check(world_with(
         "v=DMARC1; p=reject; pct=150; adkim=x; rua=mailto:d@example.test; foo=bar",
     ))
@@ -106,19 +106,119 @@ async fn dmarc_bad_tag_values_are_named_and_defaults_apply() {
             "adkim=\"x\" is invalid: expected r or s"
         ]
     );
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f.id == "dmarc-bad-tag")
+            .all(|f| f.severity == Severity::Error)
+    );
     assert_eq!(only(&findings, "dmarc-unknown-tag").evidence, "foo");
     none(&findings, "dmarc-pct");
 }
 
 #[tokio::test]
-async fn dmarc_without_p_is_a_syntax_error() {
-    let findings = check(world_with("v=DMARC1; rua=mailto:d@example.test")).await;
+async fn dmarc_without_p_or_valid_rua_is_a_syntax_error() {
+    let findings = check(world_with("v=DMARC1; adkim=s")).await;
     assert_eq!(ids(&findings), ["dmarc-syntax"]);
     assert_eq!(findings[0].severity, Severity::Error);
     assert!(
         findings[0]
             .evidence
-            .ends_with(": the required p= tag is missing")
+            .ends_with(": the required p= tag is missing, and there is no valid rua= tag")
+    );
+}
+
+#[tokio::test]
+async fn dmarc_without_p_but_with_valid_rua_is_p_none_and_a_warning() {
+    let findings = check(world_with("v=DMARC1; rua=mailto:d@example.test")).await;
+    let finding = only(&findings, "dmarc-policy-missing");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert!(finding.evidence.contains("as if p=none"), "{finding:?}");
+    only(&findings, "dmarc-policy-none");
+    none(&findings, "dmarc-syntax");
+    at_most(&findings, Severity::Warning);
+}
+
+#[tokio::test]
+async fn dmarc_p_not_right_after_v_is_a_warning_and_applies() {
+    let findings = check(world_with("v=DMARC1; rua=mailto:d@example.test; p=reject")).await;
+    let finding = only(&findings, "dmarc-policy-not-second");
+    assert_eq!(finding.severity, Severity::Warning);
+    only(&findings, "dmarc-policy");
+    none(&findings, "dmarc-syntax");
+}
+
+#[tokio::test]
+async fn dmarc_leading_whitespace_is_an_error() {
+    let findings = check(world_with(" v=DMARC1; p=reject")).await;
+    assert_eq!(ids(&findings), ["dmarc-syntax"]);
+    assert_eq!(findings[0].severity, Severity::Error);
+    assert!(
+        findings[0].evidence.contains("begins with white space"),
+        "{:?}",
+        findings[0]
+    );
+}
+
+#[tokio::test]
+async fn dmarc_spf_record_at_dmarc_is_an_error() {
+    let findings = check(world_with("v=spf1 -all")).await;
+    assert_eq!(ids(&findings), ["dmarc-unrelated-txt"]);
+    assert_eq!(findings[0].severity, Severity::Error);
+    assert!(findings[0].evidence.ends_with("\"v=spf1 -all\""));
+}
+
+#[tokio::test]
+async fn dmarc_unrelated_txt_beside_the_record_is_a_warning() {
+    let mut world = world_with("v=DMARC1; p=reject; rua=mailto:d@example.test");
+    world
+        .zone("example.test.")
+        .unwrap()
+        .txt("_dmarc.example.test.", "v=spf1 -all");
+    let findings = check(world).await;
+    let finding = only(&findings, "dmarc-extra-txt");
+    assert_eq!(finding.severity, Severity::Warning);
+    only(&findings, "dmarc-policy");
+}
+
+#[tokio::test]
+async fn dmarc_invalid_report_uri_is_an_error() {
+    let findings = check(world_with("v=DMARC1; p=reject; rua=dmarc@example.test")).await;
+    let finding = only(&findings, "dmarc-bad-tag");
+    assert_eq!(finding.severity, Severity::Error);
+    assert!(finding.evidence.starts_with("rua: "), "{finding:?}");
+}
+
+#[tokio::test]
+async fn dmarc_more_than_two_rua_destinations_is_a_warning() {
+    let findings = check(world_with(
+        "v=DMARC1; p=reject; rua=mailto:a@example.test,mailto:b@example.test,\
+         mailto:c@example.test",
+    ))
+    .await;
+    let finding = only(&findings, "dmarc-too-many-destinations");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert!(finding.evidence.contains("3 destinations"), "{finding:?}");
+    let findings = check(world_with(
+        "v=DMARC1; p=reject; rua=mailto:a@example.test,mailto:b@example.test",
+    ))
+    .await;
+    none(&findings, "dmarc-too-many-destinations");
+}
+
+#[tokio::test]
+async fn dmarc_size_limit_is_an_obsolete_warning() {
+    let findings = check(world_with(
+        "v=DMARC1; p=reject; rua=mailto:a@example.test!10m",
+    ))
+    .await;
+    let finding = only(&findings, "dmarc-size-limit");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert!(
+        finding
+            .evidence
+            .starts_with("rua=mailto:a@example.test!10m"),
+        "{finding:?}"
     );
 }
 

@@ -122,3 +122,75 @@ async fn certificate_expiring_within_14_days_is_a_warning() {
     );
     only(&report.findings, "delivery-deliverable");
 }
+
+/// A certificate for `mx1` that expired `days` days ago.
+fn expired(scene: &Scene, days: u32) -> testworld::Identity {
+    let now = std::time::SystemTime::now();
+    let day = std::time::Duration::from_secs(86_400);
+    scene.ca.issue_with(
+        &["mx1.example.test"],
+        Validity::between(now - day * (days + 30), now - day * days),
+    )
+}
+
+#[tokio::test]
+async fn expired_certificate_under_dane_ee_is_a_warning_and_delivers() {
+    let mut scene = Scene::new();
+    let old = expired(&scene, 3);
+    scene
+        .mx_host(1, 109, Behaviour::starttls(&old))
+        .tlsa(1, &old);
+    let report = scene.start().await.check().await;
+    let finding = only(&report.findings, "dane-certificate-expired-ee");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert!(
+        finding.evidence.contains("expired on") && finding.evidence.contains("(3 days ago)"),
+        "{finding:?}"
+    );
+    assert!(finding.title.contains("usage 3"), "{finding:?}");
+    assert!(finding.remedy.contains("RFC 7672 §3.1.1"), "{finding:?}");
+    none(&report.findings, "dane-certificate-expired");
+    only(&report.findings, "dane-match");
+    only(&report.findings, "delivery-deliverable");
+}
+
+#[tokio::test]
+async fn expired_certificate_under_dane_ta_is_an_error_and_deferred() {
+    let mut scene = Scene::new();
+    let old = expired(&scene, 3);
+    let anchor = tls::tlsa_for_certificate(
+        scene.ca.root_der(),
+        tls::Usage::DaneTa,
+        tls::Selector::Spki,
+        tls::Matching::Sha256,
+    )
+    .expect("the test root parses")
+    .to_string();
+    let hex = anchor.rsplit(' ').next().expect("TLSA data").to_owned();
+    scene.mx_host(1, 110, Behaviour::starttls(&old));
+    scene
+        .zone()
+        .tlsa("_25._tcp.mx1.example.test.", 2, 1, 1, &hex);
+    let report = scene.start().await.check().await;
+    let finding = only(&report.findings, "dane-certificate-expired");
+    assert_eq!(finding.severity, Severity::Error);
+    none(&report.findings, "dane-certificate-expired-ee");
+    only(&report.findings, "delivery-deferred");
+}
+
+#[tokio::test]
+async fn only_pkix_tlsa_records_are_unusable_and_an_error() {
+    let mut scene = Scene::new();
+    let behaviour = scene.starttls();
+    let mx = scene.mx.clone();
+    let hex = tlsa_hex(&mx, 1, 1, 1);
+    scene.mx_host(1, 111, behaviour);
+    scene
+        .zone()
+        .tlsa("_25._tcp.mx1.example.test.", 1, 1, 1, &hex);
+    let report = scene.start().await.check().await;
+    let finding = only(&report.findings, "dane-tlsa-unusable");
+    assert_eq!(finding.severity, Severity::Error);
+    assert!(finding.evidence.contains("TLSA 1 1 1"), "{finding:?}");
+    none(&report.findings, "dane-usage-pkix");
+}

@@ -28,7 +28,7 @@ async fn no_mx_is_an_implicit_mx_warning() {
 }
 
 #[tokio::test]
-async fn mx_target_that_is_a_cname_is_an_error() {
+async fn mx_target_that_is_a_cname_is_a_warning_since_senders_follow_it() {
     let mut scene = Scene::new();
     scene.mx_host(1, 82, scene.starttls());
     scene
@@ -37,7 +37,7 @@ async fn mx_target_that_is_a_cname_is_an_error() {
         .cname("alias.example.test.", "mx1.example.test.");
     let report = scene.start().await.check().await;
     let finding = only(&report.findings, "mx-cname");
-    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(finding.severity, Severity::Warning);
     assert!(
         finding.evidence.contains("alias.example.test"),
         "{finding:?}"

@@ -20,6 +20,18 @@ fn world_with(spf: &str) -> DnsWorld {
     world
 }
 
+/// A TXT record of several strings, as a record over 255 octets must be
+/// published (RFC 7208 §3.3).
+fn long_txt(owner: &str, text: &str) -> hickory_proto::rr::Record {
+    use hickory_proto::rr::{RData, Record, rdata::TXT};
+    let strings: Vec<String> = text
+        .as_bytes()
+        .chunks(255)
+        .map(|c| String::from_utf8(c.to_vec()).expect("ASCII test text"))
+        .collect();
+    Record::from_rdata(name(owner), 300, RData::TXT(TXT::new(strings)))
+}
+
 async fn check(world: DnsWorld) -> Vec<check::Finding> {
     let env = serve(world).await;
     check_spf(&env.resolver, &name("example.test")).await
@@ -466,4 +478,77 @@ async fn spf_evidence_gives_the_dnssec_status_and_the_check_runs_on_a_task() {
         only(&findings, "spf-record").evidence,
         "plain.test TXT (DNSSEC: insecure): \"v=spf1 -all\""
     );
+}
+
+#[tokio::test]
+async fn spf_mechanisms_after_all_are_a_warning() {
+    let findings = check(world_with("v=spf1 mx -all a include:_spf.late.test")).await;
+    let finding = only(&findings, "spf-terms-after-all");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert_eq!(
+        finding.evidence,
+        "in the record of example.test, after all: a include:_spf.late.test"
+    );
+    // exp= is a modifier: its place does not matter (RFC 7208 §6).
+    let findings = check(world_with("v=spf1 mx -all exp=why.example.test")).await;
+    none(&findings, "spf-terms-after-all");
+}
+
+#[tokio::test]
+async fn spf_sender_id_record_is_an_obsolete_warning() {
+    let mut world = world_with("v=spf1 mx -all");
+    world
+        .zone("example.test.")
+        .unwrap()
+        .txt("example.test.", "spf2.0/mfrom,pra mx -all");
+    let findings = check(world).await;
+    let finding = only(&findings, "spf-sender-id");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert!(
+        finding.evidence.ends_with("\"spf2.0/mfrom,pra mx -all\""),
+        "{finding:?}"
+    );
+    only(&findings, "spf-record");
+
+    // Alone, it is no SPF record either.
+    let mut world = DnsWorld::new();
+    world
+        .signed_zone("example.test.", Denial::Nsec)
+        .txt("example.test.", "spf2.0/pra -all");
+    let findings = check(world).await;
+    assert_eq!(ids(&findings), ["spf-missing", "spf-sender-id"]);
+}
+
+#[tokio::test]
+async fn spf_answer_over_512_octets_is_a_warning() {
+    let ranges: Vec<String> = (0..30).map(|i| format!("ip4:198.51.100.{i}")).collect();
+    let record = format!("v=spf1 {} -all", ranges.join(" "));
+    assert!(record.len() > 512, "{}", record.len());
+    let mut world = DnsWorld::new();
+    world
+        .signed_zone("example.test.", Denial::Nsec)
+        .record(long_txt("example.test.", &record));
+    let findings = check(world).await;
+    only(&findings, "spf-record");
+    let finding = only(&findings, "spf-record-too-large");
+    assert_eq!(finding.severity, Severity::Warning);
+    assert!(
+        finding.evidence.contains(&format!(
+            "the SPF record is {} octets, with 0 other TXT records",
+            record.len()
+        )),
+        "{finding:?}"
+    );
+
+    // A short record beside a long verification token: the answer counts.
+    let mut world = world_with("v=spf1 mx -all");
+    world.zone("example.test.").unwrap().record(long_txt(
+        "example.test.",
+        &format!("site-verification={}", "x".repeat(440)),
+    ));
+    let findings = check(world).await;
+    only(&findings, "spf-record-too-large");
+
+    let findings = check(world_with("v=spf1 mx -all")).await;
+    none(&findings, "spf-record-too-large");
 }

@@ -65,7 +65,17 @@ fn records(shown: &str, host: &HostPlan) -> Vec<Finding> {
     };
     let mut findings = Vec::new();
     let pkix = list(&|r| matches!(code(r).0, 0 | 1));
-    if !pkix.is_empty() {
+    let usable = list(&|r| matches!(code(r).0, 2 | 3));
+    if usable.is_empty() {
+        findings.push(texts::TLSA_UNUSABLE.finding(
+            shown,
+            format!(
+                "{}: no DANE-TA (2) or DANE-EE (3) record; senders ignore the others and use \
+                 TLS without authentication (RFC 7672 §2.2, §3.1.3)",
+                list(&|_| true).join("; ")
+            ),
+        ));
+    } else if !pkix.is_empty() {
         findings.push(texts::USAGE_PKIX.finding(shown, pkix.join("; ")));
     }
     let other = list(&|r| code(r) != (3, 1, 1));

@@ -64,12 +64,28 @@ pub(crate) fn findings(shown: &str, attempt: &HostAttempt) -> Vec<Finding> {
         .and_then(|v| v.certificate.as_ref())
     {
         let days = (certificate.not_after - now_unix()).div_euclid(86_400);
-        let evidence = format!(
-            "{at}: {} expires on {} ({days} days)",
-            certificate.subject,
-            date(certificate.not_after)
-        );
-        let text = if days < 0 {
+        let evidence = if days < 0 {
+            format!(
+                "{at}: {} expired on {} ({} days ago)",
+                certificate.subject,
+                date(certificate.not_after),
+                (now_unix() - certificate.not_after).div_euclid(86_400)
+            )
+        } else {
+            format!(
+                "{at}: {} expires on {} ({days} days)",
+                certificate.subject,
+                date(certificate.not_after)
+            )
+        };
+        let matched_ee = attempt
+            .verification
+            .as_ref()
+            .and_then(|v| v.dane.as_ref())
+            .is_some_and(|m| m.record.usage == tls::Usage::DaneEe);
+        let text = if days < 0 && dane && matched_ee {
+            texts::CERT_EXPIRED_EE
+        } else if days < 0 {
             texts::CERT_EXPIRED
         } else if days < EXPIRY_WARNING_DAYS {
             texts::CERT_EXPIRING

@@ -36,6 +36,14 @@ pub(crate) const USAGE_PKIX: Text = row(
     "Replace usage 0 (PKIX-TA) and 1 (PKIX-EE) records by \"3 1 1\" (or \"2 1 1\"): \
      SMTP senders treat usages 0 and 1 as unusable (RFC 7672 §3.1.3).",
 );
+pub(crate) const TLSA_UNUSABLE: Text = row(
+    "dane-tlsa-unusable",
+    Error,
+    "No TLSA record of an MX host is usable for SMTP",
+    "Publish a \"3 1 1\" record (or \"2 1 1\" for the issuing CA) at the TLSA owner in \
+     the evidence: SMTP senders ignore usages 0 and 1 (RFC 7672 §3.1.3), so with no other \
+     record they do not authenticate the host at all.",
+);
 pub(crate) const RECOMMEND_311: Text = row(
     "dane-recommend-3-1-1",
     Info,
@@ -81,6 +89,15 @@ pub(crate) const CERT_EXPIRED: Text = row(
     "Renew the certificate: DANE-EE (3 x x) senders ignore dates, but DANE-TA and MTA-STS \
      senders refuse an expired certificate.",
 );
+pub(crate) const CERT_EXPIRED_EE: Text = row(
+    "dane-certificate-expired-ee",
+    Warning,
+    "The certificate has expired; DANE-EE (usage 3) ignores its dates",
+    "Renew the certificate: DANE senders deliver, since a DANE-EE (3 x x) match ignores \
+     the expiry date (RFC 7672 §3.1.1), but senders without DANE that verify certificates, \
+     MTA-STS among them, refuse it; if the key changes, publish its TLSA record first \
+     (RFC 7671 §8.1).",
+);
 pub(crate) const MATCH: Text = row(
     "dane-match",
     Pass,
@@ -121,6 +138,7 @@ mod tests {
                 TLSA_PRESENT,
                 TLSA_MISSING,
                 USAGE_PKIX,
+                TLSA_UNUSABLE,
                 RECOMMEND_311,
                 STARTTLS_OFFERED,
                 STARTTLS_MISSING,
@@ -130,6 +148,7 @@ mod tests {
                 CERT_EXPIRY,
                 CERT_EXPIRING,
                 CERT_EXPIRED,
+                CERT_EXPIRED_EE,
                 MATCH,
                 NO_MATCH,
                 HOST_FAILED,

@@ -13,12 +13,13 @@ pub enum DmarcError {
         /// The first tag as found.
         found: String,
     },
-    /// There is no `p=` tag.
-    #[error("the required p= tag is missing")]
+    /// The record begins with white space, before `v=DMARC1`.
+    #[error("the record begins with white space: it must begin with v=DMARC1")]
+    LeadingWhitespace,
+    /// There is no `p=` tag, and no valid `rua=` that would make receivers
+    /// act as if `p=none` were given (RFC 7489 §6.6.3).
+    #[error("the required p= tag is missing, and there is no valid rua= tag")]
     MissingPolicy,
-    /// `p=` is not the tag after `v=`.
-    #[error("p= must come right after v=DMARC1")]
-    PolicyNotSecond,
     /// `p=` or `sp=` is not none, quarantine or reject.
     #[error("{tag}={value} is not none, quarantine or reject")]
     BadPolicy {

@@ -6,7 +6,9 @@ mod error;
 mod record;
 mod texts;
 
-pub use record::{Alignment, DmarcError, DmarcRecord, DmarcUri, RequestedPolicy, is_dmarc};
+pub use record::{
+    Alignment, DmarcError, DmarcRecord, DmarcUri, PolicyPlacement, RequestedPolicy, is_dmarc,
+};
 
 use dns::{Name, Resolver};
 
@@ -47,17 +49,24 @@ pub async fn check_dmarc(resolver: &Resolver, domain: &Name) -> Vec<Finding> {
                         ),
                     )
                 }
-                None => texts::MISSING.finding(&shown, answer.describe()),
+                None if answer.texts.is_empty() => {
+                    texts::MISSING.finding(&shown, answer.describe())
+                }
+                None => texts::UNRELATED.finding(&shown, answer.describe()),
             }];
         }
         many => return vec![texts::MULTIPLE.finding(&shown, answer.describe_records(many))],
     };
+    let others = answer.select(|t| !is_dmarc(t));
+    let extra = (!others.is_empty())
+        .then(|| texts::EXTRA_TXT.finding(&shown, answer.describe_records(&others)));
     let seen = answer.describe_records(&[&text]);
     let record = match DmarcRecord::parse(&text) {
         Ok(record) => record,
         Err(e) => return vec![texts::SYNTAX.finding(&shown, format!("{seen}: {e}"))],
     };
     let mut findings = vec![texts::RECORD.finding(&shown, seen)];
+    findings.extend(extra);
     findings.extend(
         record
             .problems
@@ -77,6 +86,22 @@ pub async fn check_dmarc(resolver: &Resolver, domain: &Name) -> Vec<Finding> {
 fn policy(shown: &str, record: &DmarcRecord) -> Vec<Finding> {
     let mut findings = Vec::new();
     let p = record.policy;
+    match record.placement {
+        PolicyPlacement::Later => findings.push(texts::POLICY_NOT_SECOND.finding(
+            shown,
+            format!(
+                "p={} is not the tag right after v=DMARC1 (RFC 7489 §6.4); receivers find it \
+                 anyway",
+                p.as_str()
+            ),
+        )),
+        PolicyPlacement::ImpliedByRua => findings.push(texts::POLICY_MISSING.finding(
+            shown,
+            "no p= tag; the rua= tag is valid, so receivers act as if p=none were given \
+             (RFC 7489 §6.6.3)",
+        )),
+        _ => {}
+    }
     findings.push(if p == RequestedPolicy::None {
         texts::POLICY_NONE.finding(shown, "p=none")
     } else {
@@ -104,8 +129,12 @@ fn policy(shown: &str, record: &DmarcRecord) -> Vec<Finding> {
     findings
 }
 
-/// `rua` and `ruf`: present, supported, and accepted by external
-/// destinations.
+/// How many destinations per tag receivers must be able to send to
+/// (RFC 7489 §6.2: "MUST support the ability to send to at least two").
+const DESTINATIONS_SUPPORTED: usize = 2;
+
+/// `rua` and `ruf`: present, supported, at most two each, without the
+/// obsolete size limit, and accepted by external destinations.
 async fn reporting(resolver: &Resolver, shown: &str, record: &DmarcRecord) -> Vec<Finding> {
     let mut findings = Vec::new();
     if record.rua.is_empty() {
@@ -121,6 +150,38 @@ async fn reporting(resolver: &Resolver, shown: &str, record: &DmarcRecord) -> Ve
                 list.join(",")
             ),
         ));
+    }
+    for (tag, list) in [("rua", &record.rua), ("ruf", &record.ruf)] {
+        if list.len() > DESTINATIONS_SUPPORTED {
+            let uris: Vec<&str> = list.iter().map(|u| u.uri.uri.as_str()).collect();
+            findings.push(texts::TOO_MANY_DESTINATIONS.finding(
+                shown,
+                format!(
+                    "{tag}={}: {} destinations; receivers need support only \
+                     {DESTINATIONS_SUPPORTED} and may drop the rest (RFC 7489 §6.2)",
+                    uris.join(","),
+                    list.len()
+                ),
+            ));
+        }
+        let sized: Vec<String> = list
+            .iter()
+            .filter_map(|u| {
+                u.size
+                    .as_ref()
+                    .map(|size| format!("{tag}={}!{size}", u.uri.uri))
+            })
+            .collect();
+        if !sized.is_empty() {
+            findings.push(texts::SIZE_LIMIT.finding(
+                shown,
+                format!(
+                    "{}: the size suffix of RFC 7489 §6.2 is gone from DMARCbis \
+                     (draft-ietf-dmarc-dmarcbis); receivers may ignore it or misread the URI",
+                    sized.join(", ")
+                ),
+            ));
+        }
     }
     let tagged = record
         .rua

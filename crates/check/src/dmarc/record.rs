@@ -31,10 +31,12 @@
 //! dmarc-uri       = URI [ "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] ]
 //! ```
 //!
-//! `p` is required (§6.3) and must follow `v`; unknown tags are ignored
-//! (§6.3); a tag named twice invalidates the tag list (RFC 6376 §3.2, which
-//! DMARC's tag syntax follows). A known tag with a bad value is kept as a
-//! problem and the tag's default applies.
+//! `p` is required (§6.3) and the grammar puts it right after `v`, though
+//! receivers find it anywhere; without `p` but with a valid `rua`,
+//! receivers act as if `p=none` were given (§6.6.3). Unknown tags are
+//! ignored (§6.3); a tag named twice invalidates the tag list (RFC 6376
+//! §3.2, which DMARC's tag syntax follows). A known tag with a bad value is
+//! kept as a problem and the tag's default applies.
 
 use serde::Serialize;
 
@@ -80,6 +82,20 @@ pub enum Alignment {
     Strict,
 }
 
+/// Where the record's policy comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum PolicyPlacement {
+    /// `p=` right after `v=DMARC1`, as the grammar asks.
+    Second,
+    /// `p=` further on: receivers find it, the grammar does not allow it.
+    Later,
+    /// No `p=`, but a valid `rua=`: receivers act as if `p=none` were
+    /// given (RFC 7489 §6.6.3).
+    ImpliedByRua,
+}
+
 /// A reporting URI with its optional size limit (`!10m`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DmarcUri {
@@ -93,8 +109,10 @@ pub struct DmarcUri {
 /// A DMARC record that receivers would apply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DmarcRecord {
-    /// `p=`.
+    /// `p=` (`none` when implied by `rua`, see [`Self::placement`]).
     pub policy: RequestedPolicy,
+    /// Where `policy` comes from.
+    pub placement: PolicyPlacement,
     /// `sp=`, if given; else subdomains get `p`.
     pub subdomain_policy: Option<RequestedPolicy>,
     /// `pct=`, if given (default 100).
@@ -153,6 +171,9 @@ fn is_tag_name(name: &str) -> bool {
 /// True when a TXT record is a DMARC record: its first tag is `v=DMARC1`
 /// (RFC 7489 §6.6.3: others are discarded).
 pub fn is_dmarc(text: &str) -> bool {
+    if text.starts_with(is_wsp) {
+        return false;
+    }
     let first = text.split(';').next().unwrap_or_default();
     first.split_once('=').is_some_and(|(n, v)| {
         n.trim_matches(is_wsp).eq_ignore_ascii_case("v") && v.trim_matches(is_wsp) == VERSION
@@ -247,6 +268,9 @@ fn colon_list(
 impl DmarcRecord {
     /// Parses one record, its strings already joined (RFC 7489 §6.6.3).
     pub fn parse(text: &str) -> Result<Self, DmarcError> {
+        if text.starts_with(is_wsp) {
+            return Err(DmarcError::LeadingWhitespace);
+        }
         let tags = tags(text)?;
         let mut seen = std::collections::HashSet::new();
         for (name, _) in &tags {
@@ -264,15 +288,22 @@ impl DmarcRecord {
                 });
             }
         }
-        let policy = match tags.get(1) {
-            Some((name, value)) if name.eq_ignore_ascii_case("p") => parse_policy("p", value)?,
-            _ if tags.iter().any(|(n, _)| n.eq_ignore_ascii_case("p")) => {
-                return Err(DmarcError::PolicyNotSecond);
-            }
-            _ => return Err(DmarcError::MissingPolicy),
+        let policy = match tags.iter().position(|(n, _)| n.eq_ignore_ascii_case("p")) {
+            Some(at) => Some((
+                parse_policy("p", tags[at].1)?,
+                if at == 1 {
+                    PolicyPlacement::Second
+                } else {
+                    PolicyPlacement::Later
+                },
+            )),
+            None => None,
         };
+        let (policy, placement) =
+            policy.unwrap_or((RequestedPolicy::None, PolicyPlacement::ImpliedByRua));
         let mut record = Self {
             policy,
+            placement,
             subdomain_policy: None,
             percent: None,
             rua: Vec::new(),
@@ -285,7 +316,7 @@ impl DmarcRecord {
             unknown_tags: Vec::new(),
             problems: Vec::new(),
         };
-        for (name, value) in tags.into_iter().skip(2) {
+        for (name, value) in tags.into_iter().skip(1) {
             let tag = name.to_ascii_lowercase();
             let result = match tag.as_str() {
                 "sp" => parse_policy("sp", value).map(|p| record.subdomain_policy = Some(p)),
@@ -315,9 +346,8 @@ impl DmarcRecord {
                     .filter(|_| value.chars().all(|c| c.is_ascii_digit()))
                     .map(|ri| record.ri = Some(ri))
                     .ok_or_else(|| bad("ri", value, "a number of seconds")),
-                "v" | "p" => unreachable!(
-                    "v and p are the first two tags, skipped, and duplicates were refused above"
-                ),
+                "p" => Ok(()),
+                "v" => unreachable!("v is the first tag, skipped, and duplicates were refused"),
                 _ => {
                     record.unknown_tags.push(name.to_owned());
                     Ok(())
@@ -326,6 +356,9 @@ impl DmarcRecord {
             if let Err(problem) = result {
                 record.problems.push(problem);
             }
+        }
+        if record.placement == PolicyPlacement::ImpliedByRua && record.rua.is_empty() {
+            return Err(DmarcError::MissingPolicy);
         }
         Ok(record)
     }
@@ -381,10 +414,8 @@ mod tests {
     fn fatal_errors() {
         let cases = [
             ("v=DMARC1", DmarcError::MissingPolicy),
-            (
-                "v=DMARC1; rua=mailto:a@example.com; p=none",
-                DmarcError::PolicyNotSecond,
-            ),
+            ("v=DMARC1; rua=a@example.com", DmarcError::MissingPolicy),
+            (" v=DMARC1; p=none", DmarcError::LeadingWhitespace),
             (
                 "v=DMARC1; p=block",
                 DmarcError::BadPolicy {
@@ -444,7 +475,22 @@ mod tests {
     }
 
     #[test]
+    fn policy_later_or_implied_by_rua() {
+        let later = DmarcRecord::parse("v=DMARC1; rua=mailto:a@example.com; p=reject").unwrap();
+        assert_eq!(later.policy, RequestedPolicy::Reject);
+        assert_eq!(later.placement, PolicyPlacement::Later);
+        assert_eq!(later.rua.len(), 1);
+        let implied = DmarcRecord::parse("v=DMARC1; rua=mailto:a@example.com").unwrap();
+        assert_eq!(implied.policy, RequestedPolicy::None);
+        assert_eq!(implied.placement, PolicyPlacement::ImpliedByRua);
+        let second = DmarcRecord::parse("v=DMARC1; p=none").unwrap();
+        assert_eq!(second.placement, PolicyPlacement::Second);
+    }
+
+    #[test]
     fn candidates() {
+        assert!(!is_dmarc(" v=DMARC1; p=none"));
+        assert!(looks_like_dmarc(" v=DMARC1; p=none"));
         assert!(is_dmarc("v=DMARC1; p=none"));
         assert!(is_dmarc("v = DMARC1"));
         assert!(!is_dmarc("v=dmarc1; p=none"));

@@ -47,9 +47,54 @@ pub(crate) const SYNTAX: Text = row(
 pub(crate) const RECORD: Text = row("dmarc-record", Pass, "One DMARC record", "");
 pub(crate) const BAD_TAG: Text = row(
     "dmarc-bad-tag",
-    Warning,
+    Error,
     "A DMARC tag has an invalid value",
-    "Correct the value: receivers ignore the tag and use its default (RFC 7489 §6.3).",
+    "Correct the value: receivers discard the tag and apply its default (RFC 7489 §6.3), or \
+     discard the whole record, so the setting you wrote is not applied.",
+);
+pub(crate) const UNRELATED: Text = row(
+    "dmarc-unrelated-txt",
+    Error,
+    "The TXT record at _dmarc is not a DMARC record",
+    "Replace it by a DMARC record, e.g. \"v=DMARC1; p=none; \
+     rua=mailto:dmarc-reports@{domain}\": receivers discard TXT records at _dmarc.{domain} \
+     that do not begin with v=DMARC1 (RFC 7489 §6.6.3), so no DMARC applies. An SPF record \
+     belongs at {domain} itself.",
+);
+pub(crate) const EXTRA_TXT: Text = row(
+    "dmarc-extra-txt",
+    Warning,
+    "Other TXT records beside the DMARC record",
+    "Remove the other TXT records at _dmarc.{domain}: receivers that follow RFC 7489 §6.6.3 \
+     discard them, but a receiver that takes the first TXT record misreads the policy.",
+);
+pub(crate) const POLICY_NOT_SECOND: Text = row(
+    "dmarc-policy-not-second",
+    Warning,
+    "p= is not right after v=DMARC1",
+    "Move p= right after v=DMARC1 (\"v=DMARC1; p=...; ...\", RFC 7489 §6.4): receivers \
+     find it anyway, but strict parsers may not.",
+);
+pub(crate) const POLICY_MISSING: Text = row(
+    "dmarc-policy-missing",
+    Warning,
+    "No p= tag: receivers apply p=none",
+    "Add p= right after v=DMARC1: with a valid rua= and no p=, receivers act as if p=none \
+     were given (RFC 7489 §6.6.3).",
+);
+pub(crate) const TOO_MANY_DESTINATIONS: Text = row(
+    "dmarc-too-many-destinations",
+    Warning,
+    "More than two report destinations in one tag",
+    "Keep at most two destinations in rua= (and in ruf=): receivers need to send to only \
+     two and may ignore the others (RFC 7489 §6.2).",
+);
+pub(crate) const SIZE_LIMIT: Text = row(
+    "dmarc-size-limit",
+    Warning,
+    "A report destination has the obsolete !size limit",
+    "Remove the !size suffix from the URI: DMARCbis dropped it, receivers rarely honour it, \
+     and one that no longer knows it can take the URI as invalid.",
 );
 pub(crate) const UNKNOWN_TAG: Text = row(
     "dmarc-unknown-tag",
@@ -122,6 +167,12 @@ pub(crate) const ALL: &[Text] = &[
     SYNTAX,
     RECORD,
     BAD_TAG,
+    UNRELATED,
+    EXTRA_TXT,
+    POLICY_NOT_SECOND,
+    POLICY_MISSING,
+    TOO_MANY_DESTINATIONS,
+    SIZE_LIMIT,
     UNKNOWN_TAG,
     POLICY_NONE,
     POLICY,

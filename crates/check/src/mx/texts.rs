@@ -37,10 +37,11 @@ pub(crate) const IMPLICIT: Text = row(
 );
 pub(crate) const CNAME: Text = row(
     "mx-cname",
-    Error,
+    Warning,
     "An MX target is an alias (CNAME)",
-    "Point the MX record at the canonical host name the CNAME leads to: an MX must name a \
-     host with address records, not an alias (RFC 2181 §10.3, RFC 5321 §5.1).",
+    "Point the MX record at the canonical host name the CNAME leads to: senders follow the \
+     alias today, but an MX must name a host with address records, not an alias (RFC 2181 \
+     §10.3, RFC 5321 §5.1), and a strict sender may refuse it.",
 );
 pub(crate) const IP_LITERAL: Text = row(
     "mx-ip-literal",

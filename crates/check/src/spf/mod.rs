@@ -4,12 +4,15 @@
 
 mod macros;
 mod record;
+mod size;
 mod term;
 mod texts;
 mod tree;
 mod walk;
 
-pub use record::{Mechanism, Qualifier, SpfRecord, Term, TermError, TermKind, is_spf};
+pub use record::{
+    Mechanism, Qualifier, SpfRecord, Term, TermError, TermKind, is_sender_id, is_spf,
+};
 pub use tree::{Crossing, LOOKUP_LIMIT, MX_HOST_LIMIT, RecordNode, SpfTree, TermNode, VOID_LIMIT};
 
 use dns::{Name, Resolver};
@@ -28,15 +31,24 @@ pub async fn check_spf(resolver: &Resolver, domain: &Name) -> Vec<Finding> {
         Ok(answer) => answer,
         Err(failure) => return vec![texts::LOOKUP_FAILED.finding(&shown, failure.to_string())],
     };
+    let sender_id = answer.select(is_sender_id);
+    let sender_id = (!sender_id.is_empty())
+        .then(|| texts::SENDER_ID.finding(&shown, answer.describe_records(&sender_id)));
     let records = answer.select(is_spf);
     let text = match records.as_slice() {
-        [] => return vec![texts::MISSING.finding(&shown, answer.describe())],
+        [] => {
+            let missing = texts::MISSING.finding(&shown, answer.describe());
+            return std::iter::once(missing).chain(sender_id).collect();
+        }
         [one] => *one,
         many => {
-            return vec![texts::MULTIPLE.finding(&shown, answer.describe_records(many))];
+            let multiple = texts::MULTIPLE.finding(&shown, answer.describe_records(many));
+            return std::iter::once(multiple).chain(sender_id).collect();
         }
     };
     let mut findings = vec![texts::RECORD.finding(&shown, answer.describe_records(&[text]))];
+    findings.extend(sender_id);
+    findings.extend(size::finding(&shown, &answer, text));
     let walked = walk(resolver, domain, answer.status, text).await;
     findings.extend(walked.problems.iter().map(|p| problem(&shown, p)));
     findings.push(all(&shown, &walked.tree));
@@ -80,6 +92,10 @@ fn problem(shown: &str, problem: &Problem) -> Finding {
         Problem::Macro { term, domain } => texts::MACRO.finding(
             shown,
             format!("{term} in {domain}: counted, but its name is known only per message"),
+        ),
+        Problem::AfterAll { domain, terms } => texts::AFTER_ALL.finding(
+            shown,
+            format!("in the record of {domain}, after all: {}", terms.join(" ")),
         ),
         Problem::RedirectIgnored { term, domain } => {
             texts::REDIRECT_IGNORED.finding(shown, format!("{term} in the record of {domain}"))

@@ -49,6 +49,17 @@ pub fn is_spf(text: &str) -> bool {
             .is_none_or(|c| c == ' ')
 }
 
+/// True when `text` is a Sender ID record (`spf2.0/mfrom`, `spf2.0/pra`,
+/// RFC 4406 §3): not SPF (RFC 7208 §4.5 selects only `v=spf1`), and
+/// obsolete since the experiment was concluded (RFC 6686).
+pub fn is_sender_id(text: &str) -> bool {
+    text.get(..SENDER_ID.len())
+        .is_some_and(|v| v.eq_ignore_ascii_case(SENDER_ID))
+}
+
+/// The version prefix of a Sender ID record (RFC 4406 §3).
+const SENDER_ID: &str = "spf2.0/";
+
 /// An SPF record: the terms understood, in order, and the errors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SpfRecord {
@@ -113,6 +124,25 @@ impl SpfRecord {
             } => Some(qualifier),
             _ => None,
         })
+    }
+
+    /// The mechanisms written after `all`: receivers never reach them
+    /// ("Mechanisms after "all" will never be tested", RFC 7208 §5.1).
+    pub fn after_all(&self) -> Vec<&Term> {
+        self.terms
+            .iter()
+            .skip_while(|t| {
+                !matches!(
+                    t.kind,
+                    TermKind::Directive {
+                        mechanism: Mechanism::All,
+                        ..
+                    }
+                )
+            })
+            .skip(1)
+            .filter(|t| matches!(t.kind, TermKind::Directive { .. }))
+            .collect()
     }
 
     /// The `redirect=` term and its domain-spec, if any.
@@ -396,6 +426,23 @@ mod tests {
         assert!(record.redirect().is_none());
         assert_eq!(SpfRecord::parse("v=spf1 all").all(), Some(Qualifier::Pass));
         assert_eq!(SpfRecord::parse("v=spf1 mx").all(), None);
+    }
+
+    #[test]
+    fn mechanisms_after_all_are_found_and_modifiers_are_not() {
+        let record = SpfRecord::parse("v=spf1 mx -all exp=why.example include:late.example a");
+        let late: Vec<&str> = record.after_all().iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(late, ["include:late.example", "a"]);
+        assert!(SpfRecord::parse("v=spf1 mx -all").after_all().is_empty());
+        assert!(SpfRecord::parse("v=spf1 mx").after_all().is_empty());
+    }
+
+    #[test]
+    fn sender_id_records_are_recognized() {
+        assert!(is_sender_id("spf2.0/pra -all"));
+        assert!(is_sender_id("SPF2.0/mfrom,pra include:x.example ~all"));
+        assert!(!is_sender_id("v=spf1 -all"));
+        assert!(!is_spf("spf2.0/pra -all"));
     }
 
     #[test]

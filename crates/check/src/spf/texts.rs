@@ -122,6 +122,30 @@ pub(crate) const REDIRECT_IGNORED: Text = row(
     "Remove the all mechanism or the redirect: redirect applies only when the record has no \
      all (RFC 7208 §6.1).",
 );
+pub(crate) const AFTER_ALL: Text = row(
+    "spf-terms-after-all",
+    Warning,
+    "SPF mechanisms after all are never evaluated",
+    "Move the mechanisms named in the evidence before all, or remove them: receivers stop \
+     at all and never test what follows (RFC 7208 §5.1).",
+);
+pub(crate) const SENDER_ID: Text = row(
+    "spf-sender-id",
+    Warning,
+    "An obsolete Sender ID record (spf2.0/) is published",
+    "Remove the spf2.0/ record: Sender ID (RFC 4406) was an experiment the IETF concluded \
+     (RFC 6686); no receiver needs it, SPF uses only the v=spf1 record (RFC 7208 §4.5), and \
+     it makes the TXT answer at {domain} larger.",
+);
+pub(crate) const TOO_LARGE: Text = row(
+    "spf-record-too-large",
+    Warning,
+    "The TXT answer holding SPF exceeds 512 octets",
+    "Shorten the SPF record (replace long ip4/ip6 lists by an include of a subdomain) or \
+     remove other TXT records at {domain}: the answer should fit in 512 octets (RFC 7208 \
+     §3.4); a larger one is truncated over UDP and needs TCP, which some resolvers and \
+     firewalls fail, giving a temperror.",
+);
 pub(crate) const TRUNCATED: Text = row(
     "spf-tree-truncated",
     Info,
@@ -170,6 +194,9 @@ pub(crate) const ALL: &[Text] = &[
     PTR,
     MACRO,
     REDIRECT_IGNORED,
+    AFTER_ALL,
+    SENDER_ID,
+    TOO_LARGE,
     TRUNCATED,
     ALL_PASS,
     ALL_NEUTRAL,

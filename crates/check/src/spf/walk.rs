@@ -52,6 +52,8 @@ pub(crate) enum Problem {
     Ptr { term: String, domain: String },
     /// A term whose target depends on the message.
     Macro { term: String, domain: String },
+    /// Mechanisms after `all`: never evaluated (RFC 7208 §5.1).
+    AfterAll { domain: String, terms: Vec<String> },
     /// `redirect=` beside `all`: never used.
     RedirectIgnored { term: String, domain: String },
     /// The tree was not followed further.
@@ -120,6 +122,13 @@ impl Walker<'_> {
                     domain: domain.clone(),
                     error: error.clone(),
                 }));
+            let late = parsed.after_all();
+            if !late.is_empty() {
+                self.problems.push(Problem::AfterAll {
+                    domain: domain.clone(),
+                    terms: late.iter().map(|t| t.text.clone()).collect(),
+                });
+            }
             let mut node = RecordNode {
                 domain: domain.clone(),
                 dnssec,
