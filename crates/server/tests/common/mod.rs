@@ -157,12 +157,17 @@ smtp_port = {port}
 /// Builds the world and starts the daemon; `extra` is appended to its
 /// configuration file.
 pub async fn world(extra: &str) -> World {
+    world_with(extra, Scheduling::Manual).await
+}
+
+/// [`world`] with the daemon's scheduler run as `scheduling` says.
+pub async fn world_with(extra: &str, scheduling: Scheduling) -> World {
     let net = internet().await;
     let text = net.config_text(extra, SocketAddr::from(([127, 0, 0, 1], 0)));
     let config = Config::parse(&text, std::path::Path::new("test.toml"))
         .expect("test configuration is valid");
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
-    let daemon = Daemon::start(config, clock.clone(), Scheduling::Manual)
+    let daemon = Daemon::start(config, clock.clone(), scheduling)
         .await
         .expect("daemon starts");
     World {
