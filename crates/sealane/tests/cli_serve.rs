@@ -271,3 +271,20 @@ fn user_add_prints_a_block_the_config_accepts() {
         "s3cret pass\n"
     ));
 }
+
+/// The example at the repository root documents every key; parsing it
+/// keeps it from drifting from what the server accepts.
+#[test]
+fn the_example_configuration_is_valid_and_complete() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sealane.example.toml");
+    let example = std::fs::read_to_string(&path).expect("sealane.example.toml exists");
+    let config = server::config::Config::parse(&example, &path).expect("the example is valid");
+    assert_eq!(config.listeners.len(), 3);
+    assert_eq!(config.domains.len(), 2);
+    assert_eq!(config.users.len(), 1);
+    assert!(config.tls.is_some() && config.webpki_extra_roots.is_some());
+    assert!(config.dns.trust_anchor.is_some() && config.outbound.source.is_some());
+    assert_eq!(config.local_policy.len(), 1);
+    let out = run(&["config", "check", path.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
