@@ -64,10 +64,20 @@ impl<S: StsSource> Checker<S> {
             check_dmarc(&self.resolver, domain),
         );
         let verdict = Verdict::of(&plan, &probes);
-        let mut findings = self.transport(domain, &plan, &probes).await;
-        findings.extend(tlsrpt);
-        findings.extend(spf);
-        findings.extend(dmarc);
+        let mut findings = match self.resolver.probe().await {
+            // Every lookup went through a resolver that cannot serve DNSSEC:
+            // nothing seen says anything about the domain.
+            Err(error) if error.is_local() => {
+                vec![crate::dnssec::local_resolver_finding(&shown, &error)]
+            }
+            _ => {
+                let mut findings = self.transport(domain, &plan, &probes).await;
+                findings.extend(tlsrpt);
+                findings.extend(spf);
+                findings.extend(dmarc);
+                findings
+            }
+        };
         findings.push(verdict::verdict_finding(&shown, &verdict));
         DomainReport {
             domain: shown,

@@ -15,6 +15,7 @@
 //! crate's job) and knows nothing of SMTP or TLS.
 
 mod anchor;
+mod ask;
 mod cache;
 pub mod clock;
 mod config;
@@ -26,10 +27,12 @@ mod records;
 mod resolver;
 mod status;
 mod transport;
+mod trusted;
+mod validators;
 
 pub use anchor::{TrustAnchor, TrustAnchorError};
 pub use config::{ResolverConfig, system_nameservers};
-pub use error::DnsError;
+pub use error::{DnsError, LocalFault};
 pub use lookup::{Absence, Alias, Lookup};
 pub use mx::{MxHost, MxKind, MxSet};
 pub use raw::{RawRecord, RawRrset, RawSignature};

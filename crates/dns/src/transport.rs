@@ -1,5 +1,6 @@
 //! The wire below validation: hickory's name server pool (UDP, with TCP on
-//! truncation, retries) and a layer that sets the CD bit on every query.
+//! truncation, retries), a layer that sets the CD bit on every query, and
+//! one that keeps a validator from asking above its trust anchor.
 //!
 //! CD ("checking disabled", RFC 4035 §3.2.2) asks a validating upstream to
 //! pass bogus data through instead of answering SERVFAIL, so that Sealane can
@@ -8,9 +9,13 @@
 
 use std::sync::Arc;
 
+use futures_util::future::{self, Either, Ready};
+use futures_util::stream::{self, Once};
+use hickory_net::NetError;
 use hickory_net::runtime::TokioRuntimeProvider;
 use hickory_net::xfer::DnsHandle;
-use hickory_proto::op::DnsRequest;
+use hickory_proto::op::{DnsRequest, DnsResponse};
+use hickory_proto::rr::{Name, RecordType};
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverOpts};
 use hickory_resolver::{NameServerPool, PoolContext, TlsConfig};
 
@@ -51,4 +56,42 @@ pub(crate) fn pool(config: &ResolverConfig) -> Pool {
     let tls = TlsConfig::new().expect("an empty TLS configuration builds");
     let context = Arc::new(PoolContext::new(options, tls));
     NameServerPool::from_config(servers, context, TokioRuntimeProvider::default())
+}
+
+/// Keeps a validator below its trust anchor: a DS query for the anchor's own
+/// zone or any zone above it fails here instead of going upstream.
+///
+/// RFC 4033 §5 and RFC 4035 §4.3: validation starts at the closest
+/// enclosing trust anchor and never looks above it. hickory's validator
+/// asks for the DS of the zone whose keys it is checking, and, for an RRset
+/// without signatures, for the DS of its zone cut; for the anchor's own zone
+/// the answer would come from above the anchor (a parent that may be
+/// unsigned, or no answer at all) and could call the island bogus or,
+/// worse, insecure. Here that question has no answer, so an unsigned RRset
+/// inside the island stays bogus and the island's keys come only from the
+/// anchor (see `trusted`).
+#[derive(Clone)]
+pub(crate) struct BelowAnchor<H> {
+    pub(crate) inner: H,
+    pub(crate) anchor: Name,
+}
+
+impl<H: DnsHandle> DnsHandle for BelowAnchor<H> {
+    type Response = Either<H::Response, Once<Ready<Result<DnsResponse, NetError>>>>;
+    type Runtime = H::Runtime;
+
+    fn send(&self, request: DnsRequest) -> Self::Response {
+        let above = request
+            .queries
+            .first()
+            .is_some_and(|q| q.query_type() == RecordType::DS && q.name().zone_of(&self.anchor));
+        if above {
+            return Either::Right(stream::once(future::ready(Err(NetError::from(format!(
+                "the DS of {} or above is not asked: {} is a trust anchor",
+                request.queries[0].name(),
+                self.anchor
+            ))))));
+        }
+        Either::Left(self.inner.send(request))
+    }
 }

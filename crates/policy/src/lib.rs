@@ -11,11 +11,13 @@
 mod dane;
 mod options;
 mod plan;
+mod relay;
 pub mod sts;
 mod sts_plan;
 mod trouble;
 
 pub use options::PlanOptions;
 pub use plan::{DeliveryPlan, HostPlan, Raise, Reason, Requirement, TlsaAnswer, dane_plan, plan};
+pub use relay::relay_plan;
 pub use sts_plan::{StsPlan, StsTesting, plan_with_sts};
 pub use trouble::{Cause, DnsStep, RptResultType, Scope, Trouble};

@@ -199,6 +199,9 @@ pub enum Reason {
     AddressLookupFailed,
     /// The host has no A or AAAA records.
     NoAddresses,
+    /// The administrator chose this host for an accepted domain; DNS
+    /// policy does not apply to it.
+    ConfiguredRelay,
 }
 
 impl Reason {
@@ -215,6 +218,7 @@ impl Reason {
             Self::AddressesNotValidated => "address records failed DNSSEC validation",
             Self::AddressLookupFailed => "address lookup failed",
             Self::NoAddresses => "no A or AAAA records",
+            Self::ConfiguredRelay => "internal relay host chosen by the configuration",
         }
     }
 }

@@ -173,6 +173,9 @@ impl Daemon {
         smtp_config.limits.recipients = config.limits.recipients_per_message as usize;
         smtp_config.limits.connections_per_client = config.limits.connections_per_client as usize;
         smtp_config.capabilities.size = Some(config.limits.message_size);
+        // NOTIFY, RET and ENVID are kept with the message and honoured by
+        // the notices (RFC 3461).
+        smtp_config.capabilities.dsn = true;
         if let Some(tls) = server_tls {
             smtp_config = smtp_config.with_tls(tls);
             if !config.users.is_empty() {

@@ -95,8 +95,21 @@ async fn dane_mismatch_defers_then_expires_with_an_ndr_naming_5_7_323_and_the_mx
     // The notice was queued to alice, whose domain is ours: it lands in her Maildir.
     w.advance(Duration::ZERO).await;
     let notices = w.maildir("alice@sender.test");
-    assert_eq!(notices.len(), 1, "one NDR");
-    let ndr = &notices[0];
+    assert_eq!(
+        notices.len(),
+        2,
+        "one delay notice after 4 hours, one NDR at expiry"
+    );
+    let delayed: Vec<_> = notices
+        .iter()
+        .filter(|n| n.contains("Action: delayed"))
+        .collect();
+    assert_eq!(delayed.len(), 1, "exactly one delay notice");
+    assert!(delayed[0].contains("Status: 4.7.323"), "{}", delayed[0]);
+    let ndr = notices
+        .iter()
+        .find(|n| n.contains("Action: failed"))
+        .expect("an NDR");
     assert!(ndr.contains("Status: 5.7.323"), "{ndr}");
     assert!(ndr.contains("Remote-MTA: dns; mx.mismatch.test"), "{ndr}");
     assert!(ndr.contains("Action: failed"), "{ndr}");
@@ -127,5 +140,30 @@ async fn open_relay_is_refused() {
     assert!(
         r.starts_with("530 5.7.0"),
         "submission needs AUTH from outside the relay networks: {r}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accepted_domain_is_relayed_to_the_internal_host() {
+    use testworld::net::{free_port, loopback};
+    use testworld::smtp::{Behaviour, Receiver};
+    let port = free_port(&[loopback(23)]);
+    let internal = Receiver::start(
+        std::net::SocketAddr::new(loopback(23), port),
+        Behaviour::plain(),
+    )
+    .unwrap();
+    let w = world(&format!(
+        "[domain.\"internal.test\"]\nrelay = \"{}:{port}\"\n",
+        loopback(23)
+    ))
+    .await;
+    let reply = submit(&w, "alice@sender.test", &["dave@internal.test"]).await;
+    assert!(reply.starts_with("250"), "{reply}");
+    w.advance(Duration::ZERO).await;
+    assert_eq!(
+        internal.messages().len(),
+        1,
+        "relayed to the configured host"
     );
 }

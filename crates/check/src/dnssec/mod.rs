@@ -13,6 +13,12 @@ use policy::DeliveryPlan;
 use crate::finding::Finding;
 use crate::names::bare;
 
+/// The one finding when the checking machine's own resolver cannot serve
+/// DNSSEC: the fault is local, and nothing about the domain is reported.
+pub(crate) fn local_resolver_finding(domain: &str, error: &dns::DnsError) -> Finding {
+    texts::LOCAL_RESOLVER.finding(domain, error.to_string())
+}
+
 /// Checks the DNSSEC status of every answer in `plan`, and names the
 /// cause of each bogus one.
 pub async fn check_dnssec(resolver: &Resolver, plan: &DeliveryPlan) -> Vec<Finding> {

@@ -15,6 +15,14 @@ const fn row(
 
 use Severity::{Error, Pass, Warning};
 
+pub(crate) const LOCAL_RESOLVER: Text = row(
+    "dnssec-local-resolver",
+    Error,
+    "This system's DNS resolver cannot serve DNSSEC: {domain} was not checked",
+    "This is a problem of the machine running the check, not of {domain}: point Sealane at a \
+     resolver that answers and passes DNSSEC records on (DO and CD bits, RRSIGs), or correct \
+     its trust anchors, then check again.",
+);
 pub(crate) const SECURE: Text = row("dnssec-secure", Pass, "DNSSEC-signed and valid", "");
 pub(crate) const INSECURE: Text = row(
     "dnssec-insecure",
@@ -81,6 +89,7 @@ mod tests {
     fn table_is_well_formed() {
         crate::text::tests::check_table(
             &[
+                LOCAL_RESOLVER,
                 SECURE,
                 INSECURE,
                 BOGUS,

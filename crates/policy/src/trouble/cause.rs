@@ -21,6 +21,10 @@ pub enum Cause {
         /// Which question.
         step: DnsStep,
     },
+    /// Our own DNS resolver cannot serve DNSSEC: the trust anchor's zone
+    /// does not validate through it, so no answer can be judged. A local
+    /// problem, never the recipient's.
+    LocalResolver,
     /// DNSSEC validation of a needed RRset failed (bogus, or could not conclude).
     DnssecInvalid {
         /// Which RRset.

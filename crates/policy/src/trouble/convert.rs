@@ -9,10 +9,12 @@ use super::{Cause, DnsStep, Trouble};
 impl Trouble {
     /// A DNS lookup failure at `step`. A name that is not a domain name is
     /// a recipient domain that cannot exist; every other failure is
-    /// temporary (`4.4.312`, DESIGN §2).
+    /// temporary (`4.4.312`, DESIGN §2), but a local resolver that cannot
+    /// serve DNSSEC is ours (`4.4.3`), not the recipient's.
     pub fn dns(step: DnsStep, error: &dns::DnsError) -> Self {
         let cause = match error {
             dns::DnsError::BadName { .. } if step == DnsStep::Mx => Cause::NoSuchDomain,
+            dns::DnsError::LocalResolver { .. } => Cause::LocalResolver,
             _ => Cause::DnsFailure { step },
         };
         Self::with_detail(cause, error.to_string())

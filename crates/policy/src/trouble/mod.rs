@@ -198,6 +198,7 @@ mod tests {
             Cause::DnsFailure {
                 step: DnsStep::Tlsa,
             },
+            Cause::LocalResolver,
             Cause::DnssecInvalid { step: DnsStep::Mx },
             Cause::DnssecInvalid {
                 step: DnsStep::Address,
@@ -246,6 +247,7 @@ mod tests {
                 | Cause::NoSuchDomain
                 | Cause::NoAddresses
                 | Cause::DnsFailure { .. }
+                | Cause::LocalResolver
                 | Cause::DnssecInvalid { .. }
                 | Cause::ConnectionFailed
                 | Cause::ConnectionLost { .. }
@@ -322,6 +324,7 @@ mod tests {
                 "4.4.312",
                 "5.4.312",
             ),
+            (Cause::LocalResolver, "4.4.3", "5.4.3"),
             (Cause::StsMxNotInPolicy, "4.7.5", "5.7.5"),
             (Cause::StsCertificateHostMismatch, "4.7.5", "5.7.5"),
             (Cause::StsCertificateNotTrusted, "4.7.5", "5.7.5"),

@@ -118,6 +118,20 @@ pub(crate) fn entry(cause: &Cause) -> Entry {
              this is usually temporary, and if it persists the recipient's administrator must \
              check that the domain's name servers answer",
         ),
+        // RFC 3463 §3.5 X.4.3 "directory server failure": the sender's own
+        // name service is unavailable; temporary, as a resolver is repaired.
+        Cause::LocalResolver => temporary(
+            4,
+            3,
+            false,
+            None,
+            Domain,
+            "the sending system's own DNS resolver cannot serve DNSSEC (the trust anchor's zone \
+             does not validate through it), so the recipient's DNS could not be checked; this is \
+             a problem of the sending system, not of the recipient: its postmaster must point \
+             Sealane at a resolver that answers and passes DNSSEC records on, or correct the \
+             trust anchors",
+        ),
         Cause::DnssecInvalid { step } => security(
             7,
             324,

@@ -101,8 +101,6 @@ pub enum LocalDomain {
 /// TLS towards an internal relay host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelayTls {
-    /// Plaintext.
-    None,
     /// STARTTLS when offered.
     Opportunistic,
     /// STARTTLS mandatory (certificate not authenticated).
@@ -301,7 +299,6 @@ impl Config {
                         ));
                     }
                     let tls = match d.relay_tls.unwrap_or(RawRelayTls::Opportunistic) {
-                        RawRelayTls::None => RelayTls::None,
                         RawRelayTls::Opportunistic => RelayTls::Opportunistic,
                         RawRelayTls::Require => RelayTls::Require,
                     };

@@ -80,7 +80,6 @@ pub(crate) struct RawDomain {
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum RawRelayTls {
-    None,
     Opportunistic,
     Require,
 }

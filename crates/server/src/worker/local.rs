@@ -8,7 +8,7 @@ use policy::{Cause, Trouble};
 use queue::{ClaimedMessage, Outcome};
 
 use super::settle::{self, Settled};
-use crate::config::LocalDomain;
+use crate::config::{LocalDomain, RelayTls};
 use crate::shared::Shared;
 
 /// Delivers `message` to the accepted domain's target.
@@ -61,14 +61,51 @@ pub(crate) async fn deliver(
             }
             settled
         }
-        LocalDomain::Relay { target, .. } => {
-            let trouble = Trouble::with_detail(
-                Cause::LocalSoftware,
-                format!("relaying to the internal host {target} is not available in this version"),
-            );
-            settle::all(shared, message, &trouble)
+        LocalDomain::Relay { target, tls } => {
+            // The configuration checked the form host:port.
+            let (host, port) = target.rsplit_once(':').unwrap_or((target.as_str(), "25"));
+            let port = port.parse().unwrap_or(25);
+            let Ok(domain) = dns::Resolver::parse_name(&domain_of(message)) else {
+                let trouble = Trouble::with_detail(
+                    Cause::InvalidAddress,
+                    "recipient domain is not a DNS name",
+                );
+                return settle::all(shared, message, &trouble);
+            };
+            let plan =
+                policy::relay_plan(&shared.resolver, &domain, host, *tls == RelayTls::Require)
+                    .await;
+            let body = match shared.store.body(message.id).await {
+                Ok(body) => body,
+                Err(e) => {
+                    let trouble = Trouble::with_detail(Cause::LocalSoftware, e.to_string());
+                    return settle::all(shared, message, &trouble);
+                }
+            };
+            let wire = delivery::Message {
+                sender: message.envelope.sender.clone(),
+                recipients: message
+                    .recipients
+                    .iter()
+                    .map(|r| r.recipient.address.clone())
+                    .collect(),
+                data: body,
+                require_tls: message.envelope.require_tls,
+            };
+            let mut options = shared.delivery.clone();
+            options.smtp_port = port;
+            let report = delivery::deliver(&plan, &wire, &options).await;
+            settle::report(shared, message, &report)
         }
     }
+}
+
+fn domain_of(message: &ClaimedMessage) -> String {
+    message
+        .recipients
+        .first()
+        .map(|r| queue::domain_of(&r.recipient.address))
+        .unwrap_or_default()
 }
 
 fn only(message: &ClaimedMessage, claimed: &queue::ClaimedRecipient) -> ClaimedMessage {

@@ -4,6 +4,7 @@
 //! fate in the store under the batch's lease, with the trace and any
 //! notice owed to the sender.
 
+mod delay;
 mod local;
 mod notice;
 mod settle;
@@ -84,6 +85,7 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
             settled = settle::report(&shared, message, &report);
             settled.sts_recheck_needed = false;
         }
+        delay::owe(&shared, message, &mut settled).await;
         record(&shared, &batch, message, settled, Some(body)).await;
     }
 }

@@ -42,6 +42,10 @@ pub(crate) struct Settled {
     /// Some recipient would expire on an MTA-STS failure: re-check the
     /// policy first (RFC 8461 §5.1).
     pub sts_recheck_needed: bool,
+    /// The trouble of each deferred recipient, for a delay notice.
+    pub troubles: std::collections::HashMap<String, Trouble>,
+    /// The host each deferred recipient last met.
+    pub hosts: std::collections::HashMap<String, Option<String>>,
 }
 
 impl Settled {
@@ -163,13 +167,17 @@ fn defer(
         .schedule
         .next(message.meta.received_at, claimed.attempts + 1, now, seed)
     {
-        Retry::At(next_attempt) => settled.outcomes.push((
-            address.clone(),
-            Outcome::Deferred {
-                next_attempt,
-                trouble: TroubleRecord::from_trouble(trouble, mx.as_deref()),
-            },
-        )),
+        Retry::At(next_attempt) => {
+            settled.outcomes.push((
+                address.clone(),
+                Outcome::Deferred {
+                    next_attempt,
+                    trouble: TroubleRecord::from_trouble(trouble, mx.as_deref()),
+                },
+            ));
+            settled.troubles.insert(address.clone(), trouble.clone());
+            settled.hosts.insert(address.clone(), mx);
+        }
         Retry::Expire => {
             let record = TroubleRecord::expired(trouble, mx.as_deref());
             if record.cause.starts_with("sts-") {

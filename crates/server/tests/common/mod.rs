@@ -55,6 +55,11 @@ fn add_tlsa(zone: &mut testworld::dns::ZoneSpec, owner: &str, record: &str) {
 /// Builds the world and starts the daemon; `extra` is appended to its
 /// configuration file.
 pub async fn world(extra: &str) -> World {
+    world_with(extra, Scheduling::Manual).await
+}
+
+/// [`world`] with the daemon's scheduler run as `scheduling` says.
+pub async fn world_with(extra: &str, scheduling: Scheduling) -> World {
     let ca = TestCa::new("server test ca");
     let good = ca.issue(&["mx.dane.test"]);
     let other = ca.issue(&["mx.mismatch.test"]);
@@ -119,7 +124,7 @@ smtp_port = {port}
     let config = Config::parse(&text, std::path::Path::new("test.toml"))
         .expect("test configuration is valid");
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
-    let daemon = Daemon::start(config, clock.clone(), Scheduling::Manual)
+    let daemon = Daemon::start(config, clock.clone(), scheduling)
         .await
         .expect("daemon starts");
     World {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use super::zone::{BuiltZone, Fault, RrsetKey, nsec3_hash, parent_zone};
 
@@ -48,20 +48,52 @@ pub(crate) fn answer(zones: &BTreeMap<Name, BuiltZone>, request: &Message) -> Re
             return Reply::Message(Box::new(response));
         }
         Fault::Timeout => return Reply::Silence,
+        Fault::ServedElsewhere => {
+            let parent = parent_zone(zones.keys(), &zone.origin).and_then(|p| zones.get(p));
+            let Some(parent) = parent else {
+                response.metadata.response_code = ResponseCode::Refused;
+                return Reply::Message(Box::new(response));
+            };
+            let mut out = Sections::new(parent, dnssec_ok);
+            out.referral(&zone.origin);
+            response.add_authorities(out.authorities);
+            return Reply::Message(Box::new(response));
+        }
         _ => {}
     }
     response.metadata.authoritative = true;
-    let mut out = Sections {
-        zone,
-        dnssec_ok,
-        answers: Vec::new(),
-        authorities: Vec::new(),
-    };
-    response.metadata.response_code = out.fill(&query);
+    let mut out = Sections::new(zone, dnssec_ok);
+    let mut qname = query.name().clone();
+    // RFC 1034 §4.3.2 step 3a: a CNAME is followed, into any zone this
+    // server is authoritative for, and the answer is the whole chain; the
+    // response code and authority section are those of the last link
+    // (RFC 6604 §2).
+    for _ in 0..MAX_CHASE {
+        out.authorities.clear();
+        let (code, target) = out.fill(&qname, query.query_type());
+        response.metadata.response_code = code;
+        let Some(target) = target else { break };
+        let next = Query::query(target.clone(), query.query_type());
+        match zone_for(zones, &next) {
+            Some(next_zone)
+                if next_zone.fault_of(&(target.clone(), query.query_type())) == Fault::Healthy =>
+            {
+                out.zone = next_zone;
+                qname = target;
+            }
+            _ => {
+                response.metadata.response_code = ResponseCode::NoError;
+                break;
+            }
+        }
+    }
     response.add_answers(out.answers);
     response.add_authorities(out.authorities);
     Reply::Message(Box::new(response))
 }
+
+/// The longest CNAME chain the server follows.
+const MAX_CHASE: usize = 8;
 
 /// The zone that answers: the closest enclosing zone, except that a DS query
 /// for a zone's apex belongs to its parent (RFC 4035 §3.1.4.1).
@@ -85,30 +117,58 @@ struct Sections<'a> {
     authorities: Vec<Record>,
 }
 
-impl Sections<'_> {
-    fn fill(&mut self, query: &Query) -> ResponseCode {
-        let qname = query.name().clone();
-        let qtype = query.query_type();
+impl<'a> Sections<'a> {
+    fn new(zone: &'a BuiltZone, dnssec_ok: bool) -> Self {
+        Self {
+            zone,
+            dnssec_ok,
+            answers: Vec::new(),
+            authorities: Vec::new(),
+        }
+    }
+
+    /// Answers `qtype` at `qname` from the current zone; when the name is an
+    /// alias, also returns the CNAME's target.
+    fn fill(&mut self, qname: &Name, qtype: RecordType) -> (ResponseCode, Option<Name>) {
         let zone = self.zone;
         if zone.rrsets.contains_key(&(qname.clone(), qtype)) {
-            self.push_answer(&(qname, qtype));
-            return ResponseCode::NoError;
+            self.push_answer(&(qname.clone(), qtype));
+            return (ResponseCode::NoError, None);
         }
-        if qtype != RecordType::CNAME
-            && zone
-                .rrsets
-                .contains_key(&(qname.clone(), RecordType::CNAME))
-        {
-            self.push_answer(&(qname, RecordType::CNAME));
-            return ResponseCode::NoError;
+        let cname_key = (qname.clone(), RecordType::CNAME);
+        if qtype != RecordType::CNAME && zone.rrsets.contains_key(&cname_key) {
+            self.push_answer(&cname_key);
+            let target = zone.rrsets[&cname_key].iter().find_map(|r| match &r.data {
+                RData::CNAME(target) => Some(target.0.clone()),
+                _ => None,
+            });
+            return (ResponseCode::NoError, target);
         }
         self.push_authority(&zone.soa_key());
-        if zone.names.contains(&qname) {
-            self.deny_type(&qname);
-            ResponseCode::NoError
+        if zone.names.contains(qname) {
+            self.deny_type(qname);
+            (ResponseCode::NoError, None)
         } else {
-            self.deny_name(&qname);
-            ResponseCode::NXDomain
+            self.deny_name(qname);
+            (ResponseCode::NXDomain, None)
+        }
+    }
+
+    /// A referral to `child` (RFC 4035 §3.1.4): its NS RRset, and its DS
+    /// RRset or the proof that there is none.
+    fn referral(&mut self, child: &Name) {
+        self.authorities.extend(
+            self.zone
+                .rrsets
+                .get(&(child.clone(), RecordType::NS))
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let ds = (child.clone(), RecordType::DS);
+        if self.zone.rrsets.contains_key(&ds) {
+            self.push_authority(&ds);
+        } else {
+            self.deny_type(child);
         }
     }
 

@@ -1,5 +1,6 @@
-//! Zone signing keys: one ECDSA P-256 key (algorithm 13) per signed zone,
-//! used as a combined key-signing and zone-signing key (flags 257).
+//! Zone signing keys: ECDSA P-256 (algorithm 13). A signed zone has one key
+//! used as a combined key-signing and zone-signing key (flags 257), or, when
+//! the test asks, a key-signing key (257) beside a zone-signing key (256).
 
 use std::sync::Arc;
 
@@ -11,6 +12,9 @@ use hickory_proto::rr::Name;
 /// DNSKEY flags of a zone key that is also a secure entry point (RFC 4034 §2.1.1).
 const ZONE_KEY_SEP: u16 = 257;
 
+/// DNSKEY flags of a zone key that is not a secure entry point: a ZSK.
+const ZONE_KEY: u16 = 256;
+
 /// A zone's key pair and the records derived from it.
 #[derive(Clone)]
 pub(crate) struct ZoneKey {
@@ -20,9 +24,18 @@ pub(crate) struct ZoneKey {
 }
 
 impl ZoneKey {
-    /// A fresh key; generation only fails when the system RNG does, which
-    /// leaves no test world to run.
+    /// A fresh key-signing (or combined) key; generation only fails when the
+    /// system RNG does, which leaves no test world to run.
     pub(crate) fn generate() -> Self {
+        Self::with_flags(ZONE_KEY_SEP)
+    }
+
+    /// A fresh zone-signing key, not a secure entry point.
+    pub(crate) fn generate_zsk() -> Self {
+        Self::with_flags(ZONE_KEY)
+    }
+
+    fn with_flags(flags: u16) -> Self {
         let pkcs8 = EcdsaSigningKey::generate_pkcs8(Algorithm::ECDSAP256SHA256)
             .expect("the system RNG produces a P-256 key");
         let signer = EcdsaSigningKey::from_pkcs8(&pkcs8, Algorithm::ECDSAP256SHA256)
@@ -30,7 +43,7 @@ impl ZoneKey {
         let public = signer
             .to_public_key()
             .expect("a P-256 signing key has a public key");
-        let dnskey = DNSKEY::with_flags(ZONE_KEY_SEP, public);
+        let dnskey = DNSKEY::with_flags(flags, public);
         let tag = dnskey
             .calculate_key_tag()
             .expect("a DNSKEY built from a valid key encodes");

@@ -20,7 +20,7 @@ mod server;
 mod standard;
 mod zone;
 
-pub use server::DnsServer;
+pub use server::{DnsServer, Misbehaviour};
 pub use standard::{STANDARD_TLSA, standard};
 pub use zone::{Denial, Fault, ZoneSpec};
 

@@ -7,8 +7,9 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use hickory_proto::dnssec::rdata::DS;
-use hickory_proto::op::Message;
+use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::Name;
+use hickory_proto::rr::{Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::task::JoinHandle;
@@ -24,6 +25,26 @@ struct State {
     specs: BTreeMap<Name, ZoneSpec>,
     zones: BTreeMap<Name, BuiltZone>,
     tcp_queries: usize,
+    misbehaviour: Misbehaviour,
+}
+
+/// What the whole server does wrong, as a broken local resolver does: it
+/// concerns every query, the trust anchor's own zone included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Misbehaviour {
+    /// Nothing: answers as the zones say.
+    #[default]
+    None,
+    /// NXDOMAIN, without any record, to every query.
+    NxDomainToEverything,
+    /// Answers without any RRSIG, NSEC or NSEC3 record, as a resolver or
+    /// middlebox that does not pass DNSSEC records on.
+    StripSignatures,
+    /// REFUSED to every query that sets the DO or CD bit.
+    RefuseDnssec,
+    /// No answer to any query.
+    Silent,
 }
 
 /// A running authoritative server; it stops when dropped.
@@ -40,6 +61,7 @@ impl DnsServer {
             specs,
             zones,
             tcp_queries: 0,
+            misbehaviour: Misbehaviour::None,
         }));
         let (udp, tcp) = bind_pair().await?;
         let addr = udp.local_addr()?;
@@ -91,6 +113,34 @@ impl DnsServer {
         state.zones = build_all(&state.specs);
     }
 
+    /// Makes the whole server misbehave (or behave again).
+    pub fn set_misbehaviour(&self, misbehaviour: Misbehaviour) {
+        self.state
+            .write()
+            .expect("no thread panics holding the zone lock")
+            .misbehaviour = misbehaviour;
+    }
+
+    /// The DS record of a signed zone's key-signing key, in zone-file
+    /// syntax: a trust anchor for that zone alone (an island of security).
+    pub fn zone_anchor_ds(&self, origin: &str) -> String {
+        let state = self.read();
+        let origin = name(origin);
+        let ds: DS = state.specs[&origin].key.ds(&origin);
+        format!("{origin} 3600 IN DS {ds}")
+    }
+
+    /// The DNSKEY record of a signed zone's key-signing key, in zone-file
+    /// syntax.
+    pub fn zone_anchor_dnskey(&self, origin: &str) -> String {
+        let state = self.read();
+        let origin = name(origin);
+        format!(
+            "{origin} 3600 IN DNSKEY {}",
+            state.specs[&origin].key.dnskey()
+        )
+    }
+
     /// How many queries arrived over TCP, so tests can see the fallback.
     pub fn tcp_queries(&self) -> usize {
         self.read().tcp_queries
@@ -131,10 +181,39 @@ fn respond(state: &RwLock<State>, request: &[u8]) -> Option<(Message, usize)> {
         .as_ref()
         .map_or(PLAIN_UDP_LIMIT, |e| usize::from(e.max_payload()));
     let state = state.read().ok()?;
-    match answer(&state.zones, &request) {
-        Reply::Message(message) => Some((*message, limit)),
-        Reply::Silence => None,
+    let asks_dnssec = request.metadata.checking_disabled
+        || request.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
+    let mut message = match (state.misbehaviour, answer(&state.zones, &request)) {
+        (Misbehaviour::Silent, _) | (_, Reply::Silence) => return None,
+        (_, Reply::Message(message)) => *message,
+    };
+    match state.misbehaviour {
+        Misbehaviour::NxDomainToEverything => {
+            message.answers.clear();
+            message.authorities.clear();
+            message.additionals.clear();
+            message.metadata.authoritative = false;
+            message.metadata.response_code = ResponseCode::NXDomain;
+        }
+        Misbehaviour::RefuseDnssec if asks_dnssec => {
+            message.answers.clear();
+            message.authorities.clear();
+            message.additionals.clear();
+            message.metadata.response_code = ResponseCode::Refused;
+        }
+        Misbehaviour::StripSignatures => {
+            let dnssec = |r: &Record| {
+                matches!(
+                    r.record_type(),
+                    RecordType::RRSIG | RecordType::NSEC | RecordType::NSEC3
+                )
+            };
+            message.answers.retain(|r| !dnssec(r));
+            message.authorities.retain(|r| !dnssec(r));
+        }
+        _ => {}
     }
+    Some((message, limit))
 }
 
 async fn serve_udp(socket: UdpSocket, state: Arc<RwLock<State>>) {

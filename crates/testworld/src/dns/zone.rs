@@ -50,6 +50,10 @@ pub enum Fault {
     ServFail,
     /// Every query for a name in the zone goes unanswered.
     Timeout,
+    /// The zone is served by another server, not this one: queries for its
+    /// names get a referral from the parent zone (RFC 1034 §4.3.2 step 3b),
+    /// as an authoritative server gives for a child it does not serve.
+    ServedElsewhere,
 }
 
 /// A zone as a test declares it.
@@ -62,6 +66,8 @@ pub struct ZoneSpec {
     /// Faults of single RRsets, over the zone's own.
     pub(crate) rrset_faults: BTreeMap<RrsetKey, Fault>,
     pub(crate) key: ZoneKey,
+    /// A separate zone-signing key; `key` then signs only the DNSKEY RRset.
+    pub(crate) zsk: Option<ZoneKey>,
 }
 
 impl ZoneSpec {
@@ -73,6 +79,7 @@ impl ZoneSpec {
             fault: Fault::Healthy,
             rrset_faults: BTreeMap::new(),
             key: ZoneKey::generate(),
+            zsk: None,
         }
     }
 
@@ -126,6 +133,15 @@ impl ZoneSpec {
     /// Adds any record.
     pub fn record(&mut self, record: Record) -> &mut Self {
         self.records.push(record);
+        self
+    }
+
+    /// Signs the zone as most signers do: the key-signing key (the one the
+    /// parent's DS and a trust anchor name) signs only the DNSKEY RRset, a
+    /// separate zone-signing key signs everything else. A validator then
+    /// trusts the zone's data only through the DNSKEY RRset.
+    pub fn split_keys(&mut self) -> &mut Self {
+        self.zsk.get_or_insert_with(ZoneKey::generate_zsk);
         self
     }
 
@@ -296,6 +312,13 @@ fn build(spec: &ZoneSpec, children: &[&ZoneSpec], now: u32) -> BuiltZone {
             KEY_TTL,
             RData::DNSSEC(DNSSECRData::DNSKEY(spec.key.dnskey().clone())),
         ));
+        if let Some(zsk) = &spec.zsk {
+            records.push(Record::from_rdata(
+                origin.clone(),
+                KEY_TTL,
+                RData::DNSSEC(DNSSECRData::DNSKEY(zsk.dnskey().clone())),
+            ));
+        }
     }
 
     let mut rrsets: BTreeMap<RrsetKey, Vec<Record>> = BTreeMap::new();
@@ -334,7 +357,7 @@ fn build(spec: &ZoneSpec, children: &[&ZoneSpec], now: u32) -> BuiltZone {
         None => {}
     }
     if signed {
-        sign_zone(&mut zone, &spec.key, now);
+        sign_zone(&mut zone, &spec.key, spec.zsk.as_ref(), now);
     }
     zone
 }
@@ -450,7 +473,8 @@ fn base32hex(bytes: &[u8]) -> String {
 
 /// Signs every authoritative RRset (RFC 4035 §2.2: not the NS RRset at a
 /// delegation point), with validity dates and omissions chosen by the fault.
-fn sign_zone(zone: &mut BuiltZone, key: &ZoneKey, now: u32) {
+/// With a separate `zsk`, `ksk` signs only the DNSKEY RRset.
+fn sign_zone(zone: &mut BuiltZone, ksk: &ZoneKey, zsk: Option<&ZoneKey>, now: u32) {
     let mut rrsigs = BTreeMap::new();
     for ((owner, rtype), records) in &zone.rrsets {
         let fault = zone.fault_of(&(owner.clone(), *rtype));
@@ -466,6 +490,10 @@ fn sign_zone(zone: &mut BuiltZone, key: &ZoneKey, now: u32) {
         if delegation_ns || missing {
             continue;
         }
+        let key = match zsk {
+            Some(zsk) if *rtype != RecordType::DNSKEY => zsk,
+            _ => ksk,
+        };
         let input = SigInput {
             type_covered: *rtype,
             algorithm: Algorithm::ECDSAP256SHA256,

@@ -1,0 +1,76 @@
+//! The daemon's end-to-end figure: N messages submitted over SMTP by C
+//! concurrent clients to `sealane serve` (the library, in this process),
+//! each delivered over DANE-verified STARTTLS to a receiver on loopback.
+//! Prints messages per second from the first submission to the last
+//! delivery, and the process's peak RSS.
+//!
+//!     cargo run --release -p sealane-server --example bench_serve -- [N] [C]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{Talk, world_with};
+use server::Scheduling;
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let c: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let w = Arc::new(world_with("", Scheduling::Automatic).await);
+    let submission = w.submission();
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut clients = Vec::new();
+    for _ in 0..c {
+        let next = next.clone();
+        clients.push(tokio::spawn(async move {
+            let (mut talk, _) = Talk::connect(submission).await;
+            talk.send("EHLO bench.sender.test").await;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let body = format!("Subject: bench {i}\r\nMessage-ID: <b{i}@sender.test>\r\n\r\n{}", "x".repeat(2000));
+                let reply = talk.mail("bench@sender.test", &["sink@dane.test"], &body).await;
+                assert!(reply.starts_with("250"), "{reply}");
+            }
+            talk.send("QUIT").await;
+        }));
+    }
+    for client in clients {
+        client.await.expect("client finished");
+    }
+    let injected = start.elapsed();
+    while w.receivers[0].messages().len() < n {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let total = start.elapsed();
+    let sessions = w.receivers[0].sessions();
+    let verified = sessions.iter().filter(|s| s.tls.is_some()).count();
+    println!(
+        "sealane-serve-dane: {n} messages in {:.3} s = {:.1} msg/s (injection {:.2} s; {} TLS sessions at the receiver of {}; peak RSS {} MiB)",
+        total.as_secs_f64(),
+        n as f64 / total.as_secs_f64(),
+        injected.as_secs_f64(),
+        verified,
+        sessions.len(),
+        peak_rss_kib() / 1024
+    );
+}
