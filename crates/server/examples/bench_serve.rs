@@ -47,8 +47,13 @@ async fn main() {
                 if i >= n {
                     break;
                 }
-                let body = format!("Subject: bench {i}\r\nMessage-ID: <b{i}@sender.test>\r\n\r\n{}", "x".repeat(2000));
-                let reply = talk.mail("bench@sender.test", &["sink@dane.test"], &body).await;
+                let body = format!(
+                    "Subject: bench {i}\r\nMessage-ID: <b{i}@sender.test>\r\n\r\n{}",
+                    "x".repeat(2000)
+                );
+                let reply = talk
+                    .mail("bench@sender.test", &["sink@dane.test"], &body)
+                    .await;
                 assert!(reply.starts_with("250"), "{reply}");
             }
             talk.send("QUIT").await;
