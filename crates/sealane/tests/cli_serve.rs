@@ -32,7 +32,7 @@ fn write_config(dir: &Path) -> std::path::PathBuf {
         "[server]\nhostname = \"mx.example.test\"\ndata_dir = {data:?}\n\n\
          [[listener]]\nrole = \"submission\"\naddress = \"127.0.0.1:0\"\n\n\
          [dns]\nservers = [\"127.0.0.1:9\"]\n\n\
-         [domain.\"example.test\"]\nrelay = \"127.0.0.1:9\"\nrelay_tls = \"none\"\n",
+         [domain.\"example.test\"]\nrelay = \"127.0.0.1:9\"\n",
         data = dir.join("data").display().to_string()
     );
     std::fs::write(&path, text).expect("config written");
