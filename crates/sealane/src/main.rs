@@ -39,10 +39,32 @@ enum Command {
     /// Check the posture of domains: MX, DNSSEC, DANE, MTA-STS, TLS-RPT,
     /// SPF, DMARC and the delivery verdict, with a remedy for each finding.
     Check(cmd::check::Args),
+    /// Run the mail server: SMTP listeners, queue and delivery, until
+    /// SIGTERM or Ctrl-C.
+    Serve(cmd::serve::Args),
+    /// Look at the queue and act on it: list, show, retry, drop, hold,
+    /// release.
+    #[command(subcommand)]
+    Queue(cmd::queue::Command),
+    /// Every event of a message, found by queue id, Message-ID or
+    /// recipient, with the security line of each attempt.
+    Trace(cmd::queue::TraceArgs),
+    /// Check a configuration file.
+    #[command(subcommand)]
+    Config(cmd::config::Command),
+    /// Make a `[[user]]` entry with a password hash.
+    #[command(subcommand)]
+    User(cmd::user::Command),
+    /// Submit a message from standard input to the running server, like
+    /// sendmail(8).
+    Sendmail(cmd::sendmail::Args),
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let command = match Cli::parse().command {
+        Command::Serve(args) => return cmd::serve::main(args),
+        other => other,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -51,7 +73,7 @@ fn main() -> std::process::ExitCode {
         Err(e) => return exit::fail(exit::Failure::Setup(e.into())),
     };
     let result = runtime.block_on(async {
-        match cli.command {
+        match command {
             Command::Dns(args) => cmd::dns::run(args).await,
             Command::Tlsa(command) => cmd::tlsa::run(command),
             Command::Deliver(args) => cmd::deliver::run(args).await,
@@ -59,6 +81,12 @@ fn main() -> std::process::ExitCode {
             Command::Publish(args) => cmd::publish::run(args),
             Command::MtaSts(command) => cmd::mta_sts::run(command).await,
             Command::Check(args) => cmd::check::run(args).await,
+            Command::Serve(_) => unreachable!("serve runs on its own runtime"),
+            Command::Queue(command) => cmd::queue::run(command).await,
+            Command::Trace(args) => cmd::queue::trace(args).await,
+            Command::Config(command) => cmd::config::run(command),
+            Command::User(command) => cmd::user::run(command),
+            Command::Sendmail(args) => cmd::sendmail::run(args).await,
         }
     });
     match result {

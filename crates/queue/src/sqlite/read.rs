@@ -141,14 +141,15 @@ pub fn trace(conn: &Connection, key: &str) -> Result<Vec<MessageDetail>, StoreEr
         .parse::<QueueId>()
         .map(|id| id.to_string())
         .unwrap_or_default();
-    let bracketed = format!("<{}>", key.trim_start_matches('<').trim_end_matches('>'));
+    let bare = key.trim_start_matches('<').trim_end_matches('>');
+    let bracketed = format!("<{bare}>");
     let ids: Vec<String> = conn
         .prepare_cached(
-            "SELECT id FROM messages WHERE id = ?1 OR message_id = ?2 OR message_id = ?3
+            "SELECT id FROM messages WHERE id = ?1 OR message_id = ?2 OR message_id = ?3 OR message_id = ?4
              UNION SELECT message FROM recipients WHERE address = ?3 COLLATE NOCASE
              ORDER BY 1",
         )?
-        .query_map(params![as_id, bracketed, key], |row| row.get(0))?
+        .query_map(params![as_id, bracketed, key, bare], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {

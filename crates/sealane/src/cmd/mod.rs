@@ -2,11 +2,18 @@
 
 pub mod check;
 mod check_text;
+pub mod config;
 pub mod deliver;
 pub mod dns;
 pub mod mta_sts;
 pub mod publish;
+pub mod queue;
+mod queue_text;
 pub mod resolver;
 pub mod route;
 mod route_text;
+pub mod sendmail;
+pub mod serve;
+mod shown;
 pub mod tlsa;
+pub mod user;

@@ -1,0 +1,242 @@
+//! `sealane queue` and `sealane trace`: read and steer the queue the server
+//! runs on, through the same SQLite store (WAL: reading while the server
+//! writes is fine).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow};
+use queue::{QueueId, Selector, SqliteStore, Store};
+use serde::Serialize;
+use server::config::Config;
+
+use crate::cmd::queue_text;
+use crate::exit::Failure;
+
+/// Most messages `queue list` shows.
+const LIST_LIMIT: usize = 10_000;
+
+/// Which queue to open, and how to print.
+#[derive(clap::Args)]
+pub struct Common {
+    /// Print the queue's records as JSON (the admin API's shapes).
+    #[arg(long)]
+    json: bool,
+    /// The data directory holding queue.db.
+    #[arg(long, value_name = "DIR", conflicts_with = "config")]
+    data_dir: Option<PathBuf>,
+    /// Take the data directory from this configuration file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// Which messages an operation applies to.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct Select {
+    /// One message, by queue id.
+    #[arg(value_name = "QUEUE-ID")]
+    id: Option<String>,
+    /// The recipients in this destination domain.
+    #[arg(long, value_name = "DOMAIN")]
+    domain: Option<String>,
+    /// The whole queue.
+    #[arg(long)]
+    all: bool,
+}
+
+/// The `queue` subcommands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Like mailq: pending recipients by destination and by cause, then
+    /// each pending message.
+    List(#[command(flatten)] Common),
+    /// One message with every event of its trace.
+    Show {
+        /// The queue id.
+        #[arg(value_name = "QUEUE-ID")]
+        id: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Make deferred recipients due now (the server picks them up at its
+    /// next scheduling round).
+    Retry(Selected),
+    /// Delete messages with their bodies and traces.
+    Drop(Selected),
+    /// Hold queued and deferred recipients.
+    Hold(Selected),
+    /// Release held and quarantined recipients, due now.
+    Release(Selected),
+}
+
+/// An operation's selector and the queue to apply it to.
+#[derive(clap::Args)]
+pub struct Selected {
+    #[command(flatten)]
+    select: Select,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Arguments of `sealane trace`.
+#[derive(clap::Args)]
+pub struct TraceArgs {
+    /// A queue id, a Message-ID (with or without angle brackets) or a
+    /// recipient address.
+    key: String,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Runs a `queue` subcommand.
+pub async fn run(command: Command) -> Result<ExitCode, Failure> {
+    match command {
+        Command::List(common) => {
+            let store = open(&common)?;
+            let summary = store.summary().await.map_err(runtime)?;
+            let messages = store.list(LIST_LIMIT).await.map_err(runtime)?;
+            if common.json {
+                #[derive(Serialize)]
+                struct Listing {
+                    summary: queue::QueueSummary,
+                    messages: Vec<queue::MessageSummary>,
+                }
+                print_json(&Listing { summary, messages })?;
+            } else {
+                print!("{}", queue_text::listing(&summary, &messages, now()));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { id, common } => {
+            let id = queue_id(&id)?;
+            let store = open(&common)?;
+            let Some(detail) = store.show(id).await.map_err(runtime)? else {
+                return Err(Failure::Input(anyhow!("no message {id} in the queue")));
+            };
+            if common.json {
+                print_json(&detail)?;
+            } else {
+                print!("{}", queue_text::detail(&detail));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Retry(s) => {
+            operate(s, "recipients made due now", |st, sel| {
+                Box::pin(async move { st.retry_now(&sel).await })
+            })
+            .await
+        }
+        Command::Drop(s) => {
+            operate(s, "messages deleted", |st, sel| {
+                Box::pin(async move { st.delete(&sel).await })
+            })
+            .await
+        }
+        Command::Hold(s) => {
+            operate(s, "recipients held", |st, sel| {
+                Box::pin(async move { st.hold(&sel).await })
+            })
+            .await
+        }
+        Command::Release(s) => {
+            operate(s, "recipients released", |st, sel| {
+                Box::pin(async move { st.release(&sel).await })
+            })
+            .await
+        }
+    }
+}
+
+/// Runs `sealane trace`.
+pub async fn trace(args: TraceArgs) -> Result<ExitCode, Failure> {
+    let store = open(&args.common)?;
+    let found = store.trace(&args.key).await.map_err(runtime)?;
+    if args.common.json {
+        print_json(&found)?;
+    } else if found.is_empty() {
+        return Err(Failure::Input(anyhow!(
+            "no message in the queue matches {}",
+            crate::cmd::shown::shown(&args.key)
+        )));
+    } else {
+        for (index, detail) in found.iter().enumerate() {
+            if index > 0 {
+                println!();
+            }
+            print!("{}", queue_text::detail(detail));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+type Operation = fn(
+    Arc<dyn Store>,
+    Selector,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<u64, queue::StoreError>> + Send>,
+>;
+
+async fn operate(selected: Selected, what: &str, op: Operation) -> Result<ExitCode, Failure> {
+    let selector = match (selected.select.id, selected.select.domain) {
+        (Some(id), _) => Selector::Message(queue_id(&id)?),
+        (None, Some(domain)) => Selector::Domain(domain.trim_end_matches('.').to_ascii_lowercase()),
+        (None, None) => Selector::All,
+    };
+    let store = open(&selected.common)?;
+    let count = op(store, selector).await.map_err(runtime)?;
+    if selected.common.json {
+        print_json(&serde_json::json!({ "count": count }))?;
+    } else {
+        println!("{count} {what}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn queue_id(text: &str) -> Result<QueueId, Failure> {
+    text.parse()
+        .with_context(|| format!("{:?} is not a queue id", text))
+        .map_err(Failure::Input)
+}
+
+/// Opens the existing queue; never creates one (a wrong directory would
+/// otherwise show an empty queue).
+fn open(common: &Common) -> Result<Arc<dyn Store>, Failure> {
+    let data_dir = match (&common.data_dir, &common.config) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(file)) => {
+            Config::load(file)
+                .map_err(|e| Failure::Input(e.into()))?
+                .data_dir
+        }
+        (None, None) => Config::embedded().data_dir,
+    };
+    let path = data_dir.join("queue.db");
+    if !path.is_file() {
+        return Err(Failure::Input(anyhow!(
+            "no queue at {} (give --data-dir DIR or --config FILE)",
+            path.display()
+        )));
+    }
+    let store = SqliteStore::open(&path, Arc::new(dns::clock::SystemClock))
+        .with_context(|| format!("cannot open the queue {}", path.display()))
+        .map_err(Failure::Runtime)?;
+    Ok(Arc::new(store))
+}
+
+fn runtime(e: queue::StoreError) -> Failure {
+    Failure::Runtime(anyhow::Error::new(e).context("queue"))
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .context("cannot write JSON")
+        .map_err(Failure::Runtime)?;
+    println!("{text}");
+    Ok(())
+}
+
+fn now() -> std::time::SystemTime {
+    std::time::SystemTime::now()
+}

@@ -1,0 +1,65 @@
+//! `sealane user add`: hash a password for the `[[user]]` table.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+
+use crate::exit::Failure;
+
+/// The `user` subcommands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Read a password (without echo on a terminal, else one line of
+    /// standard input) and print the `[[user]]` block to paste into the
+    /// configuration.
+    Add {
+        /// The login name.
+        name: String,
+    },
+}
+
+/// Runs a `user` subcommand.
+pub fn run(command: Command) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Add { name } => add(&name),
+    }
+}
+
+fn add(name: &str) -> Result<ExitCode, Failure> {
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(Failure::Input(anyhow!(
+            "{name:?} is not a user name (empty or with control characters)"
+        )));
+    }
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("Password for {name}: "))
+            .context("cannot read the password")
+            .map_err(Failure::Runtime)?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")
+            .map_err(Failure::Input)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.is_empty() {
+        return Err(Failure::Input(anyhow!("the password is empty")));
+    }
+    let hash = server::users::hash(&password)
+        .map_err(|e| Failure::Runtime(anyhow!("cannot hash the password: {e}")))?;
+    println!(
+        "[[user]]\nname = {}\npassword_hash = {}",
+        toml_string(name),
+        toml_string(&hash)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A TOML basic string. JSON string syntax as serde_json writes it (`\"`,
+/// `\\`, `\n`, `\uXXXX`) is a subset of TOML's (TOML 1.0 "String").
+fn toml_string(text: &str) -> String {
+    serde_json::to_string(text).expect("a str always serialises to JSON")
+}
