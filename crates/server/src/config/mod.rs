@@ -159,7 +159,8 @@ impl Default for QueueSettings {
 /// The retry schedule (DESIGN §2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Delays after the first, second, ... failure; the last repeats.
+    /// The wait after the first failure, then the wait after each later
+    /// one (one entry: the same wait every time).
     pub schedule: Vec<Duration>,
     /// Age after which a message still not delivered expires (NDR 5.4.7).
     pub expire: Duration,
@@ -393,11 +394,13 @@ impl Config {
 
         let mut retry = RetryPolicy::default();
         if let Some(schedule) = raw.retry.schedule {
-            if schedule.is_empty() || schedule.iter().any(|p| p.0.is_zero()) {
+            if schedule.is_empty() || schedule.len() > 2 || schedule.iter().any(|p| p.0.is_zero()) {
                 return Err(invalid(
                     "retry.schedule",
                     None,
-                    "give one or more delays, none zero (e.g. [\"15m\", \"1h\"])".into(),
+                    "give one or two delays, none zero: the wait after the first failure and the \
+                     wait after each later one (e.g. [\"15m\", \"1h\"])"
+                        .into(),
                 ));
             }
             retry.schedule = schedule.into_iter().map(|p| p.0).collect();

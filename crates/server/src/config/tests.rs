@@ -71,11 +71,10 @@ fn submissions_needs_a_certificate() {
 
 #[test]
 fn retry_schedule_and_notice() {
-    let c = parse(
-        "[retry]\nschedule = [\"5m\", \"30m\", \"2h\"]\nexpire = \"5d\"\ndelay_notice = false\n",
-    )
-    .unwrap();
-    assert_eq!(c.retry.schedule.len(), 3);
+    let c = parse("[retry]\nschedule = [\"5m\", \"2h\"]\nexpire = \"5d\"\ndelay_notice = false\n")
+        .unwrap();
+    assert_eq!(c.retry.schedule.len(), 2);
+    assert!(parse("[retry]\nschedule = [\"5m\", \"30m\", \"2h\"]\n").is_err());
     assert_eq!(c.retry.expire, Duration::from_secs(5 * 86_400));
     assert_eq!(c.retry.delay_notice, None);
     assert!(parse("[retry]\nschedule = []\n").is_err());
