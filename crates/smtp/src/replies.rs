@@ -76,6 +76,13 @@ pub const LOCAL_ERROR: Canned = Canned::new(
     Some(EnhancedCode::SYSTEM_TEMPORARY),
     "Requested action aborted: local error in processing",
 );
+/// 452 4.5.3: too many recipients for this transaction (RFC 5321
+/// §4.5.3.1.10: the client sends the others in another transaction).
+pub const TOO_MANY_RECIPIENTS: Canned = Canned::new(
+    452,
+    Some(EnhancedCode::TOO_MANY_RECIPIENTS),
+    "Too many recipients",
+);
 /// 454 4.7.0: TLS not available (RFC 3207 §4).
 pub const TLS_NOT_AVAILABLE: Canned = Canned::new(
     454,
@@ -162,6 +169,7 @@ mod tests {
             SERVICE_UNAVAILABLE,
             TIMEOUT,
             LOCAL_ERROR,
+            TOO_MANY_RECIPIENTS,
             TLS_NOT_AVAILABLE,
             SYNTAX_ERROR,
             LINE_TOO_LONG,

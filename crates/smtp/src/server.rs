@@ -133,7 +133,7 @@ where
     async fn run(&mut self) -> Result<SessionEnd, Error> {
         let decision = self.handler.connected();
         let greeting = replies::GREETING.reply_after(&self.config.hostname);
-        let Some(greeting) = resolve(decision, greeting).await else {
+        let Some(greeting) = self.resolve(Stage::Greeting, decision, greeting).await? else {
             return Ok(SessionEnd::Dropped);
         };
         self.send(Stage::Greeting, &greeting).await?;
@@ -411,7 +411,7 @@ where
         decision: Decision,
         standard: Reply,
     ) -> Result<Option<Reply>, Error> {
-        let Some(reply) = resolve(decision, standard).await else {
+        let Some(reply) = self.resolve(stage, decision, standard).await? else {
             return Ok(None);
         };
         self.send(stage, &reply).await?;
@@ -421,6 +421,35 @@ where
         Ok(Some(reply))
     }
 
+    /// Waits out any delays and returns the reply to send; `None` for a
+    /// drop, or after a burst was sent.
+    async fn resolve(
+        &mut self,
+        stage: Stage,
+        mut decision: Decision,
+        standard: Reply,
+    ) -> Result<Option<Reply>, Error> {
+        loop {
+            match decision {
+                Decision::Accept => return Ok(Some(standard)),
+                Decision::Reply(reply) => return Ok(Some(reply)),
+                Decision::Drop => return Ok(None),
+                Decision::Burst(replies) => {
+                    let wire: String = replies.iter().map(Reply::to_wire).collect();
+                    self.send_raw(stage, wire.as_bytes()).await?;
+                    // Best effort: the burst is out; a failed close changes nothing.
+                    let limit = self.config.timeout;
+                    let _closed = tokio::time::timeout(limit, self.wire.stream.shutdown()).await;
+                    return Ok(None);
+                }
+                Decision::Delay(wait, next) => {
+                    tokio::time::sleep(wait).await;
+                    decision = *next;
+                }
+            }
+        }
+    }
+
     async fn reply(&mut self, stage: Stage, canned: Canned) -> Result<Next, Error> {
         let reply = canned.reply();
         self.send(stage, &reply).await?;
@@ -428,8 +457,12 @@ where
     }
 
     async fn send(&mut self, stage: Stage, reply: &Reply) -> Result<(), Error> {
+        self.send_raw(stage, reply.to_wire().as_bytes()).await
+    }
+
+    async fn send_raw(&mut self, stage: Stage, bytes: &[u8]) -> Result<(), Error> {
         let limit = self.config.timeout;
-        match tokio::time::timeout(limit, self.wire.write_all(reply.to_wire().as_bytes())).await {
+        match tokio::time::timeout(limit, self.wire.write_all(bytes)).await {
             Err(_) => Err(Error::Timeout {
                 stage,
                 after: limit,
@@ -461,20 +494,5 @@ fn continue_unless_dropped(sent: Option<Reply>) -> Next {
     match sent {
         Some(_) => Next::Continue,
         None => Next::End(SessionEnd::Dropped),
-    }
-}
-
-/// Waits out any delays and returns the reply to send, `None` for a drop.
-async fn resolve(mut decision: Decision, standard: Reply) -> Option<Reply> {
-    loop {
-        match decision {
-            Decision::Accept => return Some(standard),
-            Decision::Reply(reply) => return Some(reply),
-            Decision::Drop => return None,
-            Decision::Delay(wait, next) => {
-                tokio::time::sleep(wait).await;
-                decision = *next;
-            }
-        }
     }
 }

@@ -14,6 +14,8 @@ pub(crate) struct SessionHandler {
     recorder: Arc<Recorder>,
     /// This session's index in the log.
     index: usize,
+    /// Recipients accepted in the current transaction.
+    accepted: usize,
 }
 
 impl SessionHandler {
@@ -27,6 +29,7 @@ impl SessionHandler {
             behaviour,
             recorder,
             index,
+            accepted: 0,
         }
     }
 
@@ -62,6 +65,7 @@ impl Handler for SessionHandler {
     fn hello(&mut self, name: &str, extended: bool) -> Decision {
         let verb = if extended { "EHLO" } else { "HELO" };
         self.command(format!("{verb} {name}"));
+        self.accepted = 0;
         if extended && self.behaviour.helo_only {
             return Decision::Reply(replies::SYNTAX_ERROR.reply());
         }
@@ -84,12 +88,17 @@ impl Handler for SessionHandler {
 
     fn mail(&mut self, from: &str, params: &[String]) -> Decision {
         self.command(with_params("MAIL FROM", from, params));
+        self.accepted = 0;
         self.behaviour.decision(Step::Mail, Decision::Accept)
     }
 
     fn rcpt(&mut self, to: &str, params: &[String]) -> Decision {
         self.command(with_params("RCPT TO", to, params));
-        self.behaviour.rcpt_decision(to)
+        let decision = self.behaviour.rcpt_decision(to, self.accepted);
+        if accepts(&decision) {
+            self.accepted += 1;
+        }
+        decision
     }
 
     fn data(&mut self) -> Decision {
