@@ -122,7 +122,10 @@ async fn rcpt_552_too_many_recipients_is_retried_at_once_in_a_new_transaction() 
             assert_eq!(outcome.status, RecipientStatus::Delivered, "{report:#?}");
         }
         let messages = w.receivers[0].messages();
-        let received: Vec<usize> = messages.iter().map(|m| m.recipients.len()).collect();
+        let received: Vec<usize> = messages
+            .iter()
+            .map(|m| m.recipient_addresses().len())
+            .collect();
         assert_eq!(received, [2, 2, 1], "{code}");
         assert_eq!(w.receivers[0].sessions().len(), 1, "one connection");
     }
@@ -175,10 +178,13 @@ async fn rcpt_552_retry_leaves_other_refusals_as_they_were() {
         Some(550)
     );
     let messages = w.receivers[0].messages();
-    let received: Vec<Vec<String>> = messages.iter().map(|m| m.recipients.clone()).collect();
+    let received: Vec<Vec<&str>> = messages.iter().map(|m| m.recipient_addresses()).collect();
     assert_eq!(
         received,
-        [vec![all[0].clone(), all[2].clone()], vec![all[3].clone()]]
+        [
+            vec![all[0].as_str(), all[2].as_str()],
+            vec![all[3].as_str()]
+        ]
     );
 }
 

@@ -22,6 +22,8 @@ pub enum Stage {
     Ehlo,
     /// STARTTLS and the TLS handshake.
     StartTls,
+    /// AUTH and its exchange (server side).
+    Auth,
     /// MAIL FROM.
     Mail,
     /// RCPT TO.
@@ -50,6 +52,7 @@ impl Stage {
             Stage::Greeting => "greeting",
             Stage::Ehlo => "ehlo",
             Stage::StartTls => "starttls",
+            Stage::Auth => "auth",
             Stage::Mail => "mail",
             Stage::Rcpt => "rcpt",
             Stage::Data => "data",

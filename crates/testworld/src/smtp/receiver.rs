@@ -127,9 +127,9 @@ async fn session(
 ) {
     let config = behaviour.server_config();
     let mut handler = SessionHandler::new(behaviour, recorder.clone(), Session::new(peer));
-    let end = match smtp::serve(stream, &config, &mut handler).await {
+    let end = match smtp::serve(stream, peer, &config, &mut handler).await {
         Ok(SessionEnd::Quit) => Ended::Quit,
-        Ok(SessionEnd::Dropped) => Ended::Dropped,
+        Ok(_) => Ended::Dropped,
         Err(error) => Ended::Failed {
             stage: error.stage(),
             error: error.to_string(),
