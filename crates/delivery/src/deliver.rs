@@ -9,7 +9,7 @@ use smtp::RecipientStatus as WireStatus;
 use crate::attempt;
 use crate::message::Message;
 use crate::options::DeliveryOptions;
-use crate::report::{DeliveryReport, RecipientOutcome, RecipientStatus};
+use crate::report::{DeliveryReport, RecipientOutcome, RecipientStatus, naming_every_host};
 
 /// Delivers `message` by following `plan` once.
 ///
@@ -109,6 +109,7 @@ pub async fn deliver(
     }
     let trouble = last
         .unwrap_or_else(|| Trouble::with_detail(Cause::NoAddresses, "no MX host could be tried"));
+    let trouble = naming_every_host(trouble, &report.attempts);
     for address in pending {
         report
             .recipients

@@ -83,7 +83,8 @@ fn is_fatal(err: &Error) -> bool {
         | Error::Malformed { .. }
         | Error::UnexpectedReply { .. }
         | Error::TlsHandshake { .. }
-        | Error::DataBeforeHandshake => true,
+        | Error::DataBeforeHandshake
+        | Error::EarlyReply { .. } => true,
         _ => false,
     }
 }

@@ -175,6 +175,18 @@ pub enum Error {
     /// such data must be discarded; a client cannot trust the session).
     #[error("starttls: peer sent data before the TLS handshake")]
     DataBeforeHandshake,
+    /// The server sent something before the end of the message data was
+    /// sent: its reply to the data comes after our final dot (RFC 5321
+    /// §4.1.1.4, §4.2), so a `250` that arrives earlier accepts nothing.
+    /// The transaction failed; the session is unusable.
+    #[error(
+        "data block: the server replied before the end of data was sent{}",
+        early(reply)
+    )]
+    EarlyReply {
+        /// What it sent, when that was a whole reply already.
+        reply: Option<Reply>,
+    },
     /// The session failed earlier and cannot be used any more.
     #[error("{stage}: session unusable after an earlier failure at {failed}")]
     Unusable {
@@ -223,6 +235,7 @@ impl Error {
         match self {
             Error::Connect { .. } => Stage::Connect,
             Error::TlsHandshake { .. } | Error::DataBeforeHandshake => Stage::StartTls,
+            Error::EarlyReply { .. } => Stage::DataBlock,
             Error::TooLarge { .. } => Stage::Mail,
             Error::Io { stage, .. }
             | Error::Timeout { stage, .. }
@@ -266,6 +279,7 @@ impl Error {
             | Error::Malformed { .. }
             | Error::TlsHandshake { .. }
             | Error::DataBeforeHandshake
+            | Error::EarlyReply { .. }
             | Error::Unusable { .. } => true,
         }
     }
@@ -288,6 +302,13 @@ impl Error {
             Error::TlsHandshake { .. } | Error::DataBeforeHandshake
         )
     }
+}
+
+fn early(reply: &Option<Reply>) -> String {
+    reply
+        .as_ref()
+        .map(|reply| format!(": {reply}"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

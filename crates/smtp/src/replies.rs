@@ -155,7 +155,7 @@ pub const CHUNK_RECEIVED: Canned = Canned::new(250, Some(EnhancedCode::OK), "oct
 /// 452 4.5.3: one recipient more than the limit (RFC 5321 §4.5.3.1.10).
 pub const TOO_MANY_RECIPIENTS: Canned = Canned::new(
     452,
-    Some(EnhancedCode::new(Class::Transient, 5, 3)),
+    Some(EnhancedCode::TOO_MANY_RECIPIENTS),
     "Too many recipients",
 );
 /// 421 4.7.0: the session's error limit was reached.
@@ -264,6 +264,7 @@ mod tests {
             SERVICE_UNAVAILABLE,
             TIMEOUT,
             LOCAL_ERROR,
+            TOO_MANY_RECIPIENTS,
             TLS_NOT_AVAILABLE,
             SYNTAX_ERROR,
             LINE_TOO_LONG,
@@ -277,7 +278,6 @@ mod tests {
             NO_VALID_RECIPIENTS,
             PARAMETER_NOT_IMPLEMENTED,
             CHUNK_RECEIVED,
-            TOO_MANY_RECIPIENTS,
             TOO_MANY_ERRORS,
             TOO_MANY_COMMANDS,
             TOO_MANY_CONNECTIONS,

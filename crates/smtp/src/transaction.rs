@@ -1,6 +1,8 @@
 //! Mail transactions on a client session: MAIL, RCPT, DATA (RFC 5321
 //! §3.3), pipelined when the server offers PIPELINING (RFC 2920).
 
+use std::time::Duration;
+
 use crate::client::{Client, refusal};
 use crate::data;
 use crate::envelope::{
@@ -81,7 +83,7 @@ impl Client {
                 if end.code == 421 {
                     self.poison(refusal(Stage::DataEnd, end.clone()));
                 }
-                (Some(end.clone()), Some(end))
+                (Some((end.clone(), Stage::DataEnd)), Some(end))
             }
             Some(reply) if reply.code == 354 => {
                 // RFC 2920 §3.1: a server that accepts DATA without any
@@ -92,7 +94,7 @@ impl Client {
             Some(reply) if reply.is_positive() || reply.code / 100 == 3 => {
                 return Err(self.poison(refusal(Stage::Data, reply)));
             }
-            Some(reply) => (Some(reply), None),
+            Some(reply) => (Some((reply, Stage::Data)), None),
         };
         if !replies.mail.is_positive() {
             return Err(refusal(Stage::Mail, replies.mail));
@@ -101,16 +103,19 @@ impl Client {
             .recipients
             .iter()
             .zip(replies.rcpts)
-            .map(|(recipient, rcpt)| {
-                let reply = match (&decider, rcpt.is_positive()) {
-                    (Some(decider), true) => decider.clone(),
-                    _ => rcpt,
-                };
-                RecipientResult {
+            .map(|(recipient, rcpt)| match (&decider, rcpt.is_positive()) {
+                (Some((decider, stage)), true) => RecipientResult {
                     address: recipient.address.clone(),
-                    status: RecipientStatus::from_reply(&reply),
-                    reply,
-                }
+                    status: RecipientStatus::from_reply(decider),
+                    reply: decider.clone(),
+                    stage: *stage,
+                },
+                _ => RecipientResult {
+                    address: recipient.address.clone(),
+                    status: RecipientStatus::from_rcpt_reply(&rcpt),
+                    reply: rcpt,
+                    stage: Stage::Rcpt,
+                },
             })
             .collect();
         Ok(TransactionResult {
@@ -214,6 +219,7 @@ impl Client {
         let octets = wire_data.len() - data::END_OF_DATA.len();
         let label = format!("<{octets} octets> .");
         for block in wire_data.chunks(DATA_BLOCK) {
+            self.no_early_reply(&label).await?;
             if let Err(err) = self
                 .write(Stage::DataBlock, block, timeouts.data_block)
                 .await
@@ -224,5 +230,25 @@ impl Client {
         }
         self.answer(Stage::DataEnd, &label, timeouts.data_termination)
             .await
+    }
+
+    /// Fails the transaction when the server has sent anything since its
+    /// 354 (checked before each block, the last one ending with the final
+    /// dot): a reply before the end of data is a protocol error, and a
+    /// `250` in it must not count as a delivery (RFC 5321 §4.1.1.4).
+    async fn no_early_reply(&mut self, label: &str) -> Result<(), Error> {
+        match self.wire.input_waiting().await {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(source) => {
+                self.note(Stage::DataBlock, label, None);
+                let stage = Stage::DataBlock;
+                return Err(self.poison(Error::Io { stage, source }));
+            }
+        }
+        // What arrived, when it is a whole reply already; never waited for.
+        let reply = self.read_reply(Stage::DataBlock, Duration::ZERO).await.ok();
+        self.note(Stage::DataBlock, label, reply.as_ref());
+        Err(self.poison(Error::EarlyReply { reply }))
     }
 }

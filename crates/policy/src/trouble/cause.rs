@@ -89,6 +89,16 @@ pub enum Cause {
     InvalidAddress,
     /// Sealane used the session wrongly; a bug, worth a retry.
     LocalSoftware,
+    /// The server refused the session before the transaction: a 5xx
+    /// greeting, or a 5xx to EHLO and to HELO. It says nothing final about
+    /// the recipient, only about this host (as Postfix's
+    /// `smtp_skip_5xx_greeting`): on to the next host, and temporary.
+    SessionRefused {
+        /// The greeting or EHLO/HELO.
+        stage: Stage,
+        /// The reply.
+        reply: Reply,
+    },
     /// The server answered with a 4xx reply.
     RemoteTemporary {
         /// To which command.

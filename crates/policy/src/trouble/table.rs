@@ -346,6 +346,19 @@ pub(crate) fn entry(cause: &Cause) -> Entry {
             "the sending system made an internal error and will try again; if it persists, tell \
              its administrator",
         ),
+        Cause::SessionRefused { reply, .. } => Entry {
+            temporary: true,
+            security: false,
+            code: reply_code(reply, Class::Transient),
+            final_code: reply_code(reply, Class::Permanent),
+            result_type: None,
+            scope: Host,
+            text: "a receiving mail server refused the connection before the message was \
+                   offered (a 5xx greeting or reply to EHLO), which says nothing final about \
+                   the recipient; it will be retried, and if it persists the recipient's \
+                   administrator must check why the server refuses the sending system (the \
+                   server's reply says why)",
+        },
         Cause::RemoteTemporary { stage, reply } => Entry {
             temporary: true,
             security: false,

@@ -240,6 +240,9 @@ fn human(report: &DeliveryReport) -> String {
         if attempt.plaintext_retry {
             out += " (plaintext retry)";
         }
+        if let Some(reply) = &attempt.starttls_refused {
+            out += &format!(" STARTTLS refused ({reply}): plaintext, as allowed here");
+        }
         if let Some(tls) = attempt.session.as_ref().and_then(|s| s.tls.as_ref()) {
             out += &format!(" {} {}", tls.version, tls.cipher);
         }

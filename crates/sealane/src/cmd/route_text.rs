@@ -90,6 +90,12 @@ fn write_report(
             }
         }
         writeln!(out)?;
+        if let Some(reply) = &probe.starttls_refused {
+            writeln!(
+                out,
+                "        STARTTLS refused ({reply}): plaintext, as allowed here"
+            )?;
+        }
         if let Some(verification) = &probe.verification {
             if let Some(cert) = &verification.certificate {
                 writeln!(
