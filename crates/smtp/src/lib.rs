@@ -5,7 +5,8 @@
 //! §4.5.3.2 timeouts, a [`SessionRecord`] for the message trace), the server
 //! session that receives it ([`serve`] with a [`Handler`]), replies and
 //! enhanced status codes ([`Reply`], [`EnhancedCode`]), and the one table of
-//! reply texts ([`replies`]).
+//! reply texts ([`replies`]), and [`Untrusted`], the one way text from the
+//! network is shown to people (escaped).
 //!
 //! It does not decide TLS policy: the caller hands [`Client::starttls`] a
 //! ready `rustls::ClientConfig` whose verifier (DANE, MTA-STS/WebPKI,
@@ -30,6 +31,7 @@ mod reply;
 mod server;
 mod timeouts;
 mod transaction;
+mod untrusted;
 mod wire;
 
 pub use capabilities::{Capabilities, Extension};
@@ -46,3 +48,4 @@ pub use record::{CommandRecord, SessionRecord, TlsInfo};
 pub use reply::{Category, MAX_REPLY_LINES, MalformedReply, Reply, ReplyParseError, ReplyParser};
 pub use server::{ServerConfig, SessionEnd, serve};
 pub use timeouts::Timeouts;
+pub use untrusted::{Untrusted, untrusted};

@@ -1,6 +1,8 @@
 //! Mail transactions on a client session: MAIL, RCPT, DATA (RFC 5321
 //! §3.3), pipelined when the server offers PIPELINING (RFC 2920).
 
+use std::time::Duration;
+
 use crate::client::{Client, refusal};
 use crate::data;
 use crate::envelope::{
@@ -213,14 +215,32 @@ impl Client {
         let timeouts = self.options.timeouts;
         let octets = wire_data.len() - data::END_OF_DATA.len();
         let label = format!("<{octets} octets> .");
-        for block in wire_data.chunks(DATA_BLOCK) {
-            if let Err(err) = self
-                .write(Stage::DataBlock, block, timeouts.data_block)
-                .await
-            {
-                self.note(Stage::DataBlock, &label, None);
-                return Err(err);
+        let min_rate = self.options.min_data_rate;
+        let blocks = async {
+            for block in wire_data.chunks(DATA_BLOCK) {
+                self.write(Stage::DataBlock, block, timeouts.data_block)
+                    .await?;
             }
+            Ok(())
+        };
+        let sent = match min_rate {
+            Some(rate) => {
+                let allowed = timeouts.data_block
+                    + Duration::from_secs_f64(wire_data.len() as f64 / f64::from(rate.get()));
+                tokio::time::timeout(allowed, blocks)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::TooSlow {
+                            octets: wire_data.len() as u64,
+                            rate,
+                        })
+                    })
+            }
+            None => blocks.await,
+        };
+        if let Err(err) = sent {
+            self.note(Stage::DataBlock, &label, None);
+            return Err(self.poison(err));
         }
         self.answer(Stage::DataEnd, &label, timeouts.data_termination)
             .await
