@@ -26,6 +26,21 @@ pub enum Command {
     },
     /// `DATA`.
     Data,
+    /// `BDAT chunk-size [LAST]` (RFC 3030 §3): `size` octets of message
+    /// data follow the command line at once.
+    Bdat {
+        /// The chunk size in octets.
+        size: u64,
+        /// Whether this is the last chunk.
+        last: bool,
+    },
+    /// `AUTH mechanism [initial-response]` (RFC 4954 §4).
+    Auth {
+        /// The SASL mechanism, upper-cased.
+        mechanism: String,
+        /// The initial response, still base64 (`=` for an empty one).
+        initial: Option<String>,
+    },
     /// `RSET`.
     Rset,
     /// `NOOP [string]`.
@@ -33,7 +48,7 @@ pub enum Command {
     /// `QUIT`.
     Quit,
     /// A known command this server does not implement (VRFY, EXPN, HELP,
-    /// BDAT, AUTH, ...).
+    /// TURN, ETRN).
     NotImplemented,
 }
 
@@ -91,6 +106,44 @@ fn domain(rest: &str) -> Result<String, CommandError> {
     Ok(name.to_owned())
 }
 
+/// `bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ]`, `chunk-size =
+/// 1*DIGIT`, `end-marker = "LAST"` (RFC 3030 §3).
+fn bdat(rest: &str) -> Result<Command, CommandError> {
+    let mut words = rest.split(' ');
+    let size = words.next().unwrap_or_default();
+    if size.is_empty() || !size.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CommandError::Arguments);
+    }
+    let size = size.parse().map_err(|_| CommandError::Arguments)?;
+    let last = match words.next() {
+        None => false,
+        Some(word) if word.eq_ignore_ascii_case("LAST") => true,
+        Some(_) => return Err(CommandError::Arguments),
+    };
+    if words.next().is_some() {
+        return Err(CommandError::Arguments);
+    }
+    Ok(Command::Bdat { size, last })
+}
+
+/// `"AUTH" SP sasl-mech [SP initial-response]` (RFC 4954 §4).
+fn auth(rest: &str) -> Result<Command, CommandError> {
+    let mut words = rest.split(' ');
+    let mechanism = words.next().unwrap_or_default();
+    let valid = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if mechanism.is_empty() || mechanism.len() > 20 || !mechanism.chars().all(valid) {
+        return Err(CommandError::Arguments);
+    }
+    let initial = words.next().map(str::to_owned);
+    if words.next().is_some() {
+        return Err(CommandError::Arguments);
+    }
+    Ok(Command::Auth {
+        mechanism: mechanism.to_ascii_uppercase(),
+        initial,
+    })
+}
+
 impl Command {
     /// Parses one command line (its CRLF, or a bare LF, may be included).
     pub fn parse(line: &[u8]) -> Result<Command, CommandError> {
@@ -121,9 +174,9 @@ impl Command {
             "RSET" => no_arguments(rest, Command::Rset),
             "NOOP" => Ok(Command::Noop),
             "QUIT" => no_arguments(rest, Command::Quit),
-            "VRFY" | "EXPN" | "HELP" | "BDAT" | "AUTH" | "TURN" | "ETRN" => {
-                Ok(Command::NotImplemented)
-            }
+            "BDAT" => bdat(rest),
+            "AUTH" => auth(rest),
+            "VRFY" | "EXPN" | "HELP" | "TURN" | "ETRN" => Ok(Command::NotImplemented),
             _ => Err(CommandError::Unrecognized),
         }
     }
@@ -183,5 +236,39 @@ mod tests {
             Err(CommandError::Unrecognized)
         );
         assert_eq!(Command::parse(b"VRFY x\r\n"), Ok(Command::NotImplemented));
+    }
+
+    #[test]
+    fn bdat_and_auth() {
+        assert_eq!(
+            Command::parse(b"BDAT 10 LAST\r\n"),
+            Ok(Command::Bdat {
+                size: 10,
+                last: true
+            })
+        );
+        assert_eq!(
+            Command::parse(b"bdat 0\r\n"),
+            Ok(Command::Bdat {
+                size: 0,
+                last: false
+            })
+        );
+        for bad in [
+            &b"BDAT\r\n"[..],
+            b"BDAT -1\r\n",
+            b"BDAT 1 FIRST\r\n",
+            b"BDAT 1 LAST x\r\n",
+        ] {
+            assert_eq!(Command::parse(bad), Err(CommandError::Arguments));
+        }
+        assert_eq!(
+            Command::parse(b"AUTH plain AGEAYg==\r\n"),
+            Ok(Command::Auth {
+                mechanism: "PLAIN".into(),
+                initial: Some("AGEAYg==".into())
+            })
+        );
+        assert_eq!(Command::parse(b"AUTH\r\n"), Err(CommandError::Arguments));
     }
 }

@@ -23,6 +23,8 @@ pub enum Stage {
     Ehlo,
     /// STARTTLS and the TLS handshake.
     StartTls,
+    /// AUTH and its exchange (server side).
+    Auth,
     /// MAIL FROM.
     Mail,
     /// RCPT TO.
@@ -51,6 +53,7 @@ impl Stage {
             Stage::Greeting => "greeting",
             Stage::Ehlo => "ehlo",
             Stage::StartTls => "starttls",
+            Stage::Auth => "auth",
             Stage::Mail => "mail",
             Stage::Rcpt => "rcpt",
             Stage::Data => "data",

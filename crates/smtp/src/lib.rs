@@ -25,6 +25,7 @@ mod envelope;
 mod error;
 mod handler;
 mod params;
+mod received;
 mod record;
 pub mod replies;
 mod reply;
@@ -43,9 +44,13 @@ pub use envelope::{
     TransactionResult, xtext,
 };
 pub use error::{Argument, Error, Stage};
-pub use handler::{Decision, Handler, ReceivedMessage};
+pub use handler::{
+    AuthVerdict, Credentials, Decision, Handler, Mechanism, ReceivedMessage, SessionFacts,
+};
+pub use params::{Body, MailFrom, RcptTo, xtext_decode};
+pub use received::{Stamp, protocol, received_header};
 pub use record::{CommandRecord, SessionRecord, TlsInfo};
 pub use reply::{Category, MAX_REPLY_LINES, MalformedReply, Reply, ReplyParseError, ReplyParser};
-pub use server::{ServerConfig, SessionEnd, serve};
+pub use server::{Limits, ServerConfig, SessionEnd, refuse, serve};
 pub use timeouts::Timeouts;
 pub use untrusted::{Untrusted, untrusted};

@@ -4,7 +4,7 @@
 //! Codes are RFC 5321 §4.2.2/§4.2.3; enhanced codes RFC 3463 (none on 354,
 //! which RFC 2034 §3 leaves without one).
 
-use crate::enhanced::EnhancedCode;
+use crate::enhanced::{Class, EnhancedCode};
 use crate::reply::Reply;
 
 /// A reply from the table: code, enhanced code and fixed text.
@@ -143,6 +143,102 @@ pub const PARAMETER_NOT_IMPLEMENTED: Canned = Canned::new(
     "MAIL FROM/RCPT TO parameters not recognized or not implemented",
 );
 
+/// 250 2.0.0: a BDAT chunk that is not the last, after its size
+/// (RFC 3030 §2).
+pub const CHUNK_RECEIVED: Canned = Canned::new(250, Some(EnhancedCode::OK), "octets received");
+/// 452 4.5.3: one recipient more than the limit (RFC 5321 §4.5.3.1.10).
+pub const TOO_MANY_RECIPIENTS: Canned = Canned::new(
+    452,
+    Some(EnhancedCode::new(Class::Transient, 5, 3)),
+    "Too many recipients",
+);
+/// 421 4.7.0: the session's error limit was reached.
+pub const TOO_MANY_ERRORS: Canned = Canned::new(
+    421,
+    Some(EnhancedCode::SECURITY_TEMPORARY),
+    "Too many errors, closing transmission channel",
+);
+/// 421 4.7.0: the session's command limit was reached.
+pub const TOO_MANY_COMMANDS: Canned = Canned::new(
+    421,
+    Some(EnhancedCode::SECURITY_TEMPORARY),
+    "Too many commands, closing transmission channel",
+);
+/// 421 4.7.0: the client address has too many connections open; for the
+/// listener to send with [`crate::refuse`].
+pub const TOO_MANY_CONNECTIONS: Canned = Canned::new(
+    421,
+    Some(EnhancedCode::SECURITY_TEMPORARY),
+    "Too many connections from your address, try again later",
+);
+/// 553 5.6.7: a non-ASCII address without `SMTPUTF8` (RFC 6531 §3.4).
+pub const UTF8_NOT_PERMITTED: Canned = Canned::new(
+    553,
+    Some(EnhancedCode::SMTPUTF8_REQUIRED),
+    "Non-ASCII address not permitted without SMTPUTF8",
+);
+/// 554 5.6.0: message data with a CR or LF that is not part of CRLF
+/// (RFC 5321 §2.3.8), refused to close the "SMTP smuggling" gap.
+pub const BARE_LINE_END: Canned = Canned::new(
+    554,
+    Some(EnhancedCode::MEDIA_ERROR),
+    "Bare CR or LF in message data refused",
+);
+/// 334 with an empty challenge: send the PLAIN response (RFC 4954 §4).
+pub const AUTH_CONTINUE: Canned = Canned::new(334, None, "");
+/// 334 `Username:` in base64, the LOGIN mechanism's first prompt.
+pub const AUTH_USERNAME: Canned = Canned::new(334, None, "VXNlcm5hbWU6");
+/// 334 `Password:` in base64, the LOGIN mechanism's second prompt.
+pub const AUTH_PASSWORD: Canned = Canned::new(334, None, "UGFzc3dvcmQ6");
+/// 235 2.7.0: authenticated (RFC 4954 §6).
+pub const AUTH_SUCCEEDED: Canned = Canned::new(
+    235,
+    Some(EnhancedCode::new(Class::Success, 7, 0)),
+    "Authentication successful",
+);
+/// 535 5.7.8: wrong credentials (RFC 4954 §6).
+pub const AUTH_INVALID: Canned = Canned::new(
+    535,
+    Some(EnhancedCode::new(Class::Permanent, 7, 8)),
+    "Authentication credentials invalid",
+);
+/// 454 4.7.0: the credentials could not be checked now (RFC 4954 §6).
+pub const AUTH_TEMPORARY: Canned = Canned::new(
+    454,
+    Some(EnhancedCode::SECURITY_TEMPORARY),
+    "Temporary authentication failure",
+);
+/// 538 5.7.11: AUTH before STARTTLS (RFC 4954 §6).
+pub const ENCRYPTION_REQUIRED: Canned = Canned::new(
+    538,
+    Some(EnhancedCode::new(Class::Permanent, 7, 11)),
+    "Encryption required for requested authentication mechanism",
+);
+/// 504 5.5.4: a SASL mechanism not offered (RFC 4954 §4).
+pub const AUTH_MECHANISM_UNKNOWN: Canned = Canned::new(
+    504,
+    Some(EnhancedCode::INVALID_ARGUMENTS),
+    "Unrecognized authentication type",
+);
+/// 501 5.7.0: the client cancelled the exchange with `*` (RFC 4954 §4).
+pub const AUTH_CANCELLED: Canned = Canned::new(
+    501,
+    Some(EnhancedCode::new(Class::Permanent, 7, 0)),
+    "Authentication cancelled",
+);
+/// 501 5.5.2: a response that is not base64 or not the mechanism's form.
+pub const AUTH_MALFORMED: Canned = Canned::new(
+    501,
+    Some(EnhancedCode::SYNTAX_ERROR),
+    "Cannot decode authentication response",
+);
+/// 500 5.5.6: an authentication line over the limit (RFC 4954 §4).
+pub const AUTH_LINE_TOO_LONG: Canned = Canned::new(
+    500,
+    Some(EnhancedCode::new(Class::Permanent, 5, 6)),
+    "Authentication exchange line is too long",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +270,24 @@ mod tests {
             TRANSACTION_FAILED,
             NO_VALID_RECIPIENTS,
             PARAMETER_NOT_IMPLEMENTED,
+            CHUNK_RECEIVED,
+            TOO_MANY_RECIPIENTS,
+            TOO_MANY_ERRORS,
+            TOO_MANY_COMMANDS,
+            TOO_MANY_CONNECTIONS,
+            UTF8_NOT_PERMITTED,
+            BARE_LINE_END,
+            AUTH_CONTINUE,
+            AUTH_USERNAME,
+            AUTH_PASSWORD,
+            AUTH_SUCCEEDED,
+            AUTH_INVALID,
+            AUTH_TEMPORARY,
+            ENCRYPTION_REQUIRED,
+            AUTH_MECHANISM_UNKNOWN,
+            AUTH_CANCELLED,
+            AUTH_MALFORMED,
+            AUTH_LINE_TOO_LONG,
         ] {
             if let Some(code) = canned.enhanced {
                 assert_eq!(

@@ -3,6 +3,7 @@
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
@@ -87,11 +88,22 @@ pub(crate) enum Line {
 
 const CHUNK: usize = 8 * 1024;
 
+/// Why [`Wire::read_chunk`] stopped.
+#[derive(Debug)]
+pub(crate) enum ChunkError {
+    /// No octet arrived within the idle limit.
+    Idle,
+    /// Reading failed.
+    Io(io::Error),
+}
+
 /// A stream with a read buffer, so lines can be taken one at a time while
 /// pipelined input stays buffered.
 pub(crate) struct Wire<S> {
     pub(crate) stream: Stream<S>,
     buf: Vec<u8>,
+    /// Replies queued but not yet written (server side, RFC 2920 §3.2).
+    out: Vec<u8>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
@@ -99,6 +111,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         Wire {
             stream: Stream::Plain(stream),
             buf: Vec::new(),
+            out: Vec::new(),
         }
     }
 
@@ -140,6 +153,53 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                 return Ok(Line::Eof);
             }
         }
+    }
+
+    /// Reads exactly `size` octets (a BDAT chunk, RFC 3030 §2), appending
+    /// them to `keep` when given and dropping them otherwise, waiting at most
+    /// `idle` for each read. `Ok(false)` when the peer closed the connection
+    /// first.
+    pub(crate) async fn read_chunk(
+        &mut self,
+        mut size: u64,
+        mut keep: Option<&mut Vec<u8>>,
+        idle: Duration,
+    ) -> Result<bool, ChunkError> {
+        loop {
+            let take = usize::try_from(size).map_or(self.buf.len(), |s| s.min(self.buf.len()));
+            if let Some(keep) = keep.as_deref_mut() {
+                keep.extend_from_slice(&self.buf[..take]);
+            }
+            self.buf.drain(..take);
+            size -= take as u64;
+            if size == 0 {
+                return Ok(true);
+            }
+            self.buf.reserve(CHUNK);
+            let read = tokio::time::timeout(idle, self.stream.read_buf(&mut self.buf))
+                .await
+                .map_err(|_| ChunkError::Idle)?
+                .map_err(ChunkError::Io)?;
+            if read == 0 {
+                self.buf.clear();
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Queues `bytes` to be written by the next [`Wire::flush`].
+    pub(crate) fn queue(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// Writes what was queued.
+    pub(crate) async fn flush(&mut self) -> io::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        self.stream.write_all(&self.out).await?;
+        self.out.clear();
+        self.stream.flush().await
     }
 
     /// Writes all of `bytes` and flushes.
@@ -185,5 +245,28 @@ mod tests {
         );
         writer.await.unwrap();
         assert_eq!(wire.read_line(16).await.unwrap(), Line::Eof);
+    }
+
+    const IDLE: Duration = Duration::from_secs(10);
+
+    #[tokio::test]
+    async fn reads_chunks_across_the_buffer() {
+        let (mut a, b) = tokio::io::duplex(64);
+        let writer = tokio::spawn(async move {
+            a.write_all(b"BDAT 5\r\nhel").await.unwrap();
+            a.write_all(b"loNEXT\r\n0123456789").await.unwrap();
+        });
+        let mut wire = Wire::new(b);
+        wire.read_line(64).await.unwrap();
+        let mut kept = Vec::new();
+        assert!(wire.read_chunk(5, Some(&mut kept), IDLE).await.unwrap());
+        assert_eq!(kept, b"hello");
+        assert_eq!(
+            wire.read_line(64).await.unwrap(),
+            Line::Complete(b"NEXT\r\n".to_vec())
+        );
+        assert!(wire.read_chunk(4, None, IDLE).await.unwrap());
+        writer.await.unwrap();
+        assert!(!wire.read_chunk(7, None, IDLE).await.unwrap());
     }
 }

@@ -5,44 +5,7 @@ mod common;
 
 use common::*;
 use smtp::{Decision, Reply, ReplyParser, SessionEnd, replies};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-
-struct Raw {
-    stream: BufReader<TcpStream>,
-}
-
-impl Raw {
-    async fn connect(server: &TestServer) -> (Raw, Reply) {
-        let stream = TcpStream::connect(server.addr).await.unwrap();
-        let mut raw = Raw {
-            stream: BufReader::new(stream),
-        };
-        let greeting = raw.reply().await;
-        (raw, greeting)
-    }
-
-    async fn reply(&mut self) -> Reply {
-        let mut parser = ReplyParser::new(true);
-        loop {
-            let mut line = Vec::new();
-            let read = self.stream.read_until(b'\n', &mut line).await.unwrap();
-            assert!(read > 0, "server closed the connection");
-            if let Some(reply) = parser.push_line(&line).unwrap() {
-                return reply;
-            }
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.stream.get_mut().write_all(bytes).await.unwrap();
-    }
-
-    async fn command(&mut self, line: &str) -> Reply {
-        self.send(format!("{line}\r\n").as_bytes()).await;
-        self.reply().await
-    }
-}
 
 #[tokio::test]
 async fn server_answers_malformed_commands_from_table() {
@@ -109,34 +72,41 @@ async fn server_answers_malformed_commands_from_table() {
 }
 
 #[tokio::test]
-async fn server_keeps_smuggled_end_marker_as_text() {
+async fn server_refuses_bare_lf_and_never_takes_it_as_end_of_data() {
     let server = spawn_server(server_config(), Script::default()).await;
     let (mut raw, _) = Raw::connect(&server).await;
     raw.command("EHLO client.example").await;
     raw.command("MAIL FROM:<a@b.example>").await;
     raw.command("RCPT TO:<c@d.example>").await;
     assert_eq!(raw.command("DATA").await.code, 354);
+    // RFC 5321 §2.3.8; the `\n.\n` smuggling pattern, then a real end.
     raw.send(b"Subject: x\r\n\r\nbody\n.\nMAIL FROM:<evil@b.example>\r\n..dot\r\n.\r\n")
         .await;
+    assert_eq!(raw.reply().await, replies::BARE_LINE_END.reply());
+    // A bare CR is refused too, and the session stays usable.
+    raw.command("MAIL FROM:<a@b.example>").await;
+    raw.command("RCPT TO:<c@d.example>").await;
+    raw.command("DATA").await;
+    raw.send(b"a\r.\rb\r\n.\r\n").await;
+    assert_eq!(raw.reply().await, replies::BARE_LINE_END.reply());
+    // Dot-stuffed lines are unstuffed in a clean message.
+    raw.command("MAIL FROM:<a@b.example>").await;
+    raw.command("RCPT TO:<c@d.example>").await;
+    raw.command("DATA").await;
+    raw.send(b"Subject: y\r\n\r\n..dot\r\n...\r\n.\r\n").await;
     assert_eq!(raw.reply().await, replies::MESSAGE_ACCEPTED.reply());
     assert_eq!(raw.command("QUIT").await.code, 221);
     server.task.await.unwrap().unwrap();
     let seen = server.seen.lock().unwrap();
+    assert_eq!(seen.mails.len(), 3, "smuggled MAIL was taken as a command");
     assert_eq!(seen.messages.len(), 1);
-    assert!(
-        seen.mails.len() == 1,
-        "smuggled MAIL was taken as a command"
-    );
-    let data = String::from_utf8(seen.messages[0].data.clone()).unwrap();
-    assert!(data.contains("MAIL FROM:<evil@b.example>"), "{data:?}");
-    assert!(data.ends_with("\r\n.dot\r\n"), "{data:?}");
+    assert_eq!(seen.messages[0].data, b"Subject: y\r\n\r\n.dot\r\n..\r\n");
 }
 
 #[tokio::test]
 async fn server_refuses_oversized_message_and_goes_on() {
     let mut config = server_config();
-    config.max_message_size = 16;
-    config.capabilities.size = Some(16);
+    config.limits.message_size = 16;
     let server = spawn_server(config, Script::default()).await;
     let (mut raw, _) = Raw::connect(&server).await;
     raw.command("EHLO client.example").await;
@@ -162,7 +132,7 @@ async fn server_refuses_oversized_message_and_goes_on() {
 #[tokio::test]
 async fn server_refuses_data_line_too_long() {
     let mut config = server_config();
-    config.max_data_line = 100;
+    config.limits.data_line = 100;
     let server = spawn_server(config, Script::default()).await;
     let (mut raw, _) = Raw::connect(&server).await;
     raw.command("EHLO client.example").await;
@@ -182,18 +152,16 @@ async fn server_refusing_greeting_waits_for_quit() {
     let addr = listener.local_addr().unwrap();
     struct Refuse;
     impl smtp::Handler for Refuse {
-        fn connected(&mut self) -> Decision {
+        async fn connected(&mut self, _client: std::net::SocketAddr) -> Decision {
             Decision::Reply(Reply::new(554, None, "no service"))
         }
     }
     let task = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        smtp::serve(stream, &server_config(), &mut Refuse).await
+        let (stream, client) = listener.accept().await.unwrap();
+        smtp::serve(stream, client, &server_config(), &mut Refuse).await
     });
     let stream = TcpStream::connect(addr).await.unwrap();
-    let mut raw = Raw {
-        stream: BufReader::new(stream),
-    };
+    let mut raw = Raw::over(stream);
     assert_eq!(raw.reply().await.code, 554);
     assert_eq!(
         raw.command("EHLO client.example").await,

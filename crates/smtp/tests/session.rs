@@ -364,6 +364,7 @@ async fn connect_from_source_address() {
         config.hostname = "mx".into();
         let result = smtp::serve(
             stream,
+            peer,
             &config,
             &mut Recorder {
                 script: Script::default(),

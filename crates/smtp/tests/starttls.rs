@@ -57,11 +57,12 @@ async fn starttls_then_second_ehlo() {
     assert_eq!(seen.hellos.len(), 2);
     assert_eq!(seen.tls.as_ref().map(|t| t.server_name.as_str()), Some(MX));
     let message = &seen.messages[0];
-    assert!(message.tls.is_some());
+    assert!(message.session.tls.is_some());
     assert_eq!(
         message.mail_params.last().map(String::as_str),
         Some("REQUIRETLS")
     );
+    assert!(message.envelope.options.requiretls);
 }
 
 #[tokio::test]

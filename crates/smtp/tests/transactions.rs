@@ -131,7 +131,10 @@ async fn rcpt_partial_failure_results() {
     server.task.await.unwrap().unwrap();
     let seen = server.seen.lock().unwrap();
     assert_eq!(seen.messages.len(), 1);
-    assert_eq!(seen.messages[0].recipients, vec!["ok@dest.example"]);
+    assert_eq!(
+        seen.messages[0].recipient_addresses(),
+        vec!["ok@dest.example"]
+    );
 }
 
 #[tokio::test]
@@ -176,7 +179,10 @@ async fn rset_between_transactions() {
     server.task.await.unwrap().unwrap();
     let seen = server.seen.lock().unwrap();
     assert_eq!(seen.messages.len(), 2);
-    assert_eq!(seen.messages[1].recipients, vec!["b@dest.example"]);
+    assert_eq!(
+        seen.messages[1].recipient_addresses(),
+        vec!["b@dest.example"]
+    );
 }
 
 #[tokio::test]
@@ -290,13 +296,16 @@ async fn mail_parameters_sent_when_offered() {
         ]
     );
     assert_eq!(seen.rcpts[0].1, vec!["NOTIFY=FAILURE"]);
-    assert_eq!(seen.messages[0].recipients, vec!["j\u{f6}rg@dest.example"]);
+    assert_eq!(
+        seen.messages[0].recipient_addresses(),
+        vec!["j\u{f6}rg@dest.example"]
+    );
 }
 
 #[tokio::test]
 async fn message_over_size_limit_is_refused_before_mail() {
     let mut config = server_config();
-    config.capabilities.size = Some(10);
+    config.limits.message_size = 10;
     let server = spawn_server(config, Script::default()).await;
     let mut client = Client::connect(server.addr, options()).await.unwrap();
     client.ehlo("client.example").await.unwrap();
@@ -313,7 +322,9 @@ async fn message_over_size_limit_is_refused_before_mail() {
 
 #[tokio::test]
 async fn smtputf8_needed_but_not_offered_is_permanent() {
-    let server = spawn_server(server_config(), Script::default()).await;
+    let mut config = server_config();
+    config.capabilities.smtputf8 = false;
+    let server = spawn_server(config, Script::default()).await;
     let mut client = Client::connect(server.addr, options()).await.unwrap();
     client.ehlo("client.example").await.unwrap();
     let mut env = envelope(&["j\u{f6}rg@dest.example"]);

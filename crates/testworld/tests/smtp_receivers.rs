@@ -97,7 +97,7 @@ async fn refusals_are_per_recipient_address() {
     );
     assert_eq!(result.recipients[3].reply.code, 551);
     let messages = receiver.wait_for_messages(1, PATIENCE).await.unwrap();
-    assert_eq!(messages[0].recipients, ["ok@example.test"]);
+    assert_eq!(messages[0].recipient_addresses(), ["ok@example.test"]);
 }
 
 #[tokio::test]
@@ -256,6 +256,6 @@ fn blocking_wait_sees_a_message_sent_from_another_thread() {
         });
     });
     let messages = receiver.wait_for_messages_blocking(1, PATIENCE).unwrap();
-    assert_eq!(messages[0].recipients, ["a@example.test"]);
+    assert_eq!(messages[0].recipient_addresses(), ["a@example.test"]);
     sender.join().unwrap();
 }

@@ -29,11 +29,14 @@ async fn normal_receiver_takes_mail_over_starttls_and_records_it() {
     let messages = receiver.wait_for_messages(1, PATIENCE).await.unwrap();
     assert_eq!(messages.len(), 1);
     let message = &messages[0];
-    assert_eq!(message.from, "sender@origin.test");
-    assert_eq!(message.recipients, ["a@example.test", "b@example.test"]);
+    assert_eq!(message.envelope.sender, "sender@origin.test");
+    assert_eq!(
+        message.recipient_addresses(),
+        ["a@example.test", "b@example.test"]
+    );
     assert_eq!(message.data, MESSAGE);
-    assert_eq!(message.helo, "client.test");
-    assert!(message.tls.is_some());
+    assert_eq!(message.session.helo.as_deref(), Some("client.test"));
+    assert!(message.session.tls.is_some());
 
     assert_eq!(ended(&receiver).await, Ended::Quit);
     let session = &receiver.sessions()[0];
@@ -73,7 +76,7 @@ async fn plain_receiver_does_not_offer_starttls_but_takes_plaintext_mail() {
         .unwrap();
     client.quit().await.unwrap();
     let messages = receiver.wait_for_messages(1, PATIENCE).await.unwrap();
-    assert!(messages[0].tls.is_none());
+    assert!(messages[0].session.tls.is_none());
     assert!(!receiver.sessions()[0].starttls());
 }
 

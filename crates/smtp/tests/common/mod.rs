@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use smtp::{
-    ClientOptions, Decision, Envelope, Error, Handler, MailOptions, ReceivedMessage, Recipient,
-    Reply, ServerConfig, SessionEnd, Timeouts, TlsInfo, serve,
+    AuthVerdict, ClientOptions, Credentials, Decision, Envelope, Error, Handler, MailFrom,
+    MailOptions, RcptTo, ReceivedMessage, Recipient, Reply, ServerConfig, SessionEnd, SessionFacts,
+    Timeouts, TlsInfo, serve,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -53,6 +54,8 @@ pub struct Script {
     pub rcpt: HashMap<String, Decision>,
     pub data: Option<Decision>,
     pub message: Option<Decision>,
+    /// The one user and password AUTH accepts.
+    pub login: Option<(String, String)>,
 }
 
 /// What the server saw.
@@ -64,6 +67,11 @@ pub struct Seen {
     pub data_commands: usize,
     pub messages: Vec<ReceivedMessage>,
     pub tls: Option<TlsInfo>,
+    pub connected: Option<SocketAddr>,
+    /// User names AUTH presented, with the verdict.
+    pub logins: Vec<(String, AuthVerdict)>,
+    pub rcpt_params: Vec<RcptTo>,
+    pub mail_params: Vec<MailFrom>,
 }
 
 pub struct Recorder {
@@ -72,7 +80,33 @@ pub struct Recorder {
 }
 
 impl Handler for Recorder {
-    fn hello(&mut self, name: &str, extended: bool) -> Decision {
+    async fn connected(&mut self, client: SocketAddr) -> Decision {
+        self.seen.lock().unwrap().connected = Some(client);
+        Decision::Accept
+    }
+
+    async fn authenticate(
+        &mut self,
+        credentials: &Credentials,
+        _session: &SessionFacts,
+    ) -> AuthVerdict {
+        let verdict = match &self.script.login {
+            Some((user, password))
+                if *user == credentials.username && password == credentials.password() =>
+            {
+                AuthVerdict::Accepted
+            }
+            _ => AuthVerdict::Refused,
+        };
+        self.seen
+            .lock()
+            .unwrap()
+            .logins
+            .push((credentials.username.clone(), verdict));
+        verdict
+    }
+
+    async fn hello(&mut self, name: &str, extended: bool) -> Decision {
         self.seen
             .lock()
             .unwrap()
@@ -84,7 +118,7 @@ impl Handler for Recorder {
         }
     }
 
-    fn starttls(&mut self) -> Decision {
+    async fn starttls(&mut self) -> Decision {
         self.script.starttls.clone().unwrap_or(Decision::Accept)
     }
 
@@ -92,34 +126,33 @@ impl Handler for Recorder {
         self.seen.lock().unwrap().tls = Some(info.clone());
     }
 
-    fn mail(&mut self, from: &str, params: &[String]) -> Decision {
-        self.seen
-            .lock()
-            .unwrap()
-            .mails
-            .push((from.into(), params.to_vec()));
+    async fn mail(&mut self, mail: &MailFrom, _session: &SessionFacts) -> Decision {
+        let mut seen = self.seen.lock().unwrap();
+        seen.mails.push((mail.sender.clone(), mail.params.clone()));
+        seen.mail_params.push(mail.clone());
+        drop(seen);
         self.script.mail.clone().unwrap_or(Decision::Accept)
     }
 
-    fn rcpt(&mut self, to: &str, params: &[String]) -> Decision {
-        self.seen
-            .lock()
-            .unwrap()
-            .rcpts
-            .push((to.into(), params.to_vec()));
+    async fn rcpt(&mut self, rcpt: &RcptTo, _mail: &MailFrom, _session: &SessionFacts) -> Decision {
+        let mut seen = self.seen.lock().unwrap();
+        let to = rcpt.recipient.address.clone();
+        seen.rcpts.push((to.clone(), rcpt.params.clone()));
+        seen.rcpt_params.push(rcpt.clone());
+        drop(seen);
         self.script
             .rcpt
-            .get(to)
+            .get(&to)
             .cloned()
             .unwrap_or(Decision::Accept)
     }
 
-    fn data(&mut self) -> Decision {
+    async fn data(&mut self) -> Decision {
         self.seen.lock().unwrap().data_commands += 1;
         self.script.data.clone().unwrap_or(Decision::Accept)
     }
 
-    fn message(&mut self, message: ReceivedMessage) -> Decision {
+    async fn message(&mut self, message: ReceivedMessage) -> Decision {
         self.seen.lock().unwrap().messages.push(message);
         self.script.message.clone().unwrap_or(Decision::Accept)
     }
@@ -141,8 +174,8 @@ pub async fn spawn_server(config: ServerConfig, script: Script) -> TestServer {
         seen: seen.clone(),
     };
     let task = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        serve(stream, &config, &mut handler).await
+        let (stream, client) = listener.accept().await.unwrap();
+        serve(stream, client, &config, &mut handler).await
     });
     TestServer { addr, seen, task }
 }
@@ -150,7 +183,7 @@ pub async fn spawn_server(config: ServerConfig, script: Script) -> TestServer {
 /// A server config for the tests: our defaults with a short timeout.
 pub fn server_config() -> ServerConfig {
     let mut config = ServerConfig::new(MX);
-    config.timeout = Duration::from_secs(10);
+    config.limits.idle = Duration::from_secs(10);
     config
 }
 
@@ -249,4 +282,71 @@ pub fn pki() -> Pki {
 
 pub fn mx_name() -> ServerName<'static> {
     ServerName::try_from(MX).unwrap()
+}
+
+/// Any stream a raw client can talk over: TCP, or TLS over TCP.
+pub trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
+/// A client that writes raw bytes and reads replies, for driving the
+/// server session exactly.
+pub struct Raw {
+    pub stream: BufReader<Box<dyn Io>>,
+}
+
+impl Raw {
+    pub fn over(stream: impl Io + 'static) -> Raw {
+        Raw {
+            stream: BufReader::new(Box::new(stream)),
+        }
+    }
+
+    /// Connects to `server` and reads the greeting.
+    pub async fn connect(server: &TestServer) -> (Raw, Reply) {
+        let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let mut raw = Raw::over(stream);
+        let greeting = raw.reply().await;
+        (raw, greeting)
+    }
+
+    pub async fn reply(&mut self) -> Reply {
+        self.try_reply()
+            .await
+            .expect("server closed the connection")
+    }
+
+    /// The next reply, or `None` when the server closed the connection.
+    pub async fn try_reply(&mut self) -> Option<Reply> {
+        let mut parser = smtp::ReplyParser::new(true);
+        loop {
+            let mut line = Vec::new();
+            let read = self.stream.read_until(b'\n', &mut line).await.ok()?;
+            if read == 0 {
+                return None;
+            }
+            if let Some(reply) = parser.push_line(&line).unwrap() {
+                return Some(reply);
+            }
+        }
+    }
+
+    pub async fn send(&mut self, bytes: &[u8]) {
+        self.stream.get_mut().write_all(bytes).await.unwrap();
+    }
+
+    pub async fn command(&mut self, line: &str) -> Reply {
+        self.send(format!("{line}\r\n").as_bytes()).await;
+        self.reply().await
+    }
+
+    /// STARTTLS and the handshake, trusting the test server's certificate.
+    pub async fn starttls(self, pki: &Pki) -> Raw {
+        let mut raw = self;
+        assert_eq!(raw.command("STARTTLS").await.code, 220);
+        assert!(raw.stream.buffer().is_empty());
+        let inner = raw.stream.into_inner();
+        let connector = tokio_rustls::TlsConnector::from(pki.client.clone());
+        let tls = connector.connect(mx_name(), inner).await.unwrap();
+        Raw::over(tls)
+    }
 }

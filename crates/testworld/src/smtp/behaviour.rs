@@ -251,7 +251,7 @@ impl Behaviour {
     pub(crate) fn server_config(&self) -> smtp::ServerConfig {
         let mut config = smtp::ServerConfig::new(self.hostname.clone());
         config.capabilities = self.capabilities.clone();
-        config.timeout = self.timeout;
+        config.limits.idle = self.timeout;
         config.tls = match &self.starttls {
             StartTls::Offered(tls) => Some(tls.clone()),
             StartTls::NotOffered | StartTls::Refused | StartTls::Aborted => None,

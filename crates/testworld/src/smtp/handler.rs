@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use smtp::replies;
-use smtp::{Decision, Handler, ReceivedMessage, TlsInfo};
+use std::net::SocketAddr;
+
+use smtp::{Decision, Handler, MailFrom, RcptTo, ReceivedMessage, SessionFacts, TlsInfo};
 
 use super::behaviour::{Behaviour, Step, accepts};
 use super::record::{Recorder, Session};
@@ -55,11 +57,11 @@ fn with_params(verb: &str, address: &str, params: &[String]) -> String {
 }
 
 impl Handler for SessionHandler {
-    fn connected(&mut self) -> Decision {
+    async fn connected(&mut self, _client: SocketAddr) -> Decision {
         self.behaviour.decision(Step::Greeting, Decision::Accept)
     }
 
-    fn hello(&mut self, name: &str, extended: bool) -> Decision {
+    async fn hello(&mut self, name: &str, extended: bool) -> Decision {
         let verb = if extended { "EHLO" } else { "HELO" };
         self.command(format!("{verb} {name}"));
         if extended && self.behaviour.helo_only {
@@ -72,7 +74,7 @@ impl Handler for SessionHandler {
         decision
     }
 
-    fn starttls(&mut self) -> Decision {
+    async fn starttls(&mut self) -> Decision {
         self.command("STARTTLS".to_owned());
         let standard = self.behaviour.starttls_standard();
         self.behaviour.decision(Step::StartTls, standard)
@@ -82,22 +84,23 @@ impl Handler for SessionHandler {
         self.session(|session| session.tls = Some(info.clone()));
     }
 
-    fn mail(&mut self, from: &str, params: &[String]) -> Decision {
-        self.command(with_params("MAIL FROM", from, params));
+    async fn mail(&mut self, mail: &MailFrom, _session: &SessionFacts) -> Decision {
+        self.command(with_params("MAIL FROM", &mail.sender, &mail.params));
         self.behaviour.decision(Step::Mail, Decision::Accept)
     }
 
-    fn rcpt(&mut self, to: &str, params: &[String]) -> Decision {
-        self.command(with_params("RCPT TO", to, params));
+    async fn rcpt(&mut self, rcpt: &RcptTo, _mail: &MailFrom, _session: &SessionFacts) -> Decision {
+        let to = &rcpt.recipient.address;
+        self.command(with_params("RCPT TO", to, &rcpt.params));
         self.behaviour.rcpt_decision(to)
     }
 
-    fn data(&mut self) -> Decision {
+    async fn data(&mut self) -> Decision {
         self.command("DATA".to_owned());
         self.behaviour.decision(Step::Data, Decision::Accept)
     }
 
-    fn message(&mut self, message: ReceivedMessage) -> Decision {
+    async fn message(&mut self, message: ReceivedMessage) -> Decision {
         let decision = self.behaviour.decision(Step::DataEnd, Decision::Accept);
         let accepted = accepts(&decision);
         self.recorder.update(|log| {

@@ -132,13 +132,13 @@ async fn session(
     let served = match read_rate {
         Some((octets, every)) => {
             let stream = Trickle::new(stream, octets, every);
-            smtp::serve(stream, &config, &mut handler).await
+            smtp::serve(stream, peer, &config, &mut handler).await
         }
-        None => smtp::serve(stream, &config, &mut handler).await,
+        None => smtp::serve(stream, peer, &config, &mut handler).await,
     };
     let end = match served {
         Ok(SessionEnd::Quit) => Ended::Quit,
-        Ok(SessionEnd::Dropped) => Ended::Dropped,
+        Ok(_) => Ended::Dropped,
         Err(error) => Ended::Failed {
             stage: error.stage(),
             error: error.to_string(),

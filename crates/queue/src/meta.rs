@@ -1,0 +1,75 @@
+//! What we know about a message's arrival, and a message ready to queue.
+
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::Envelope;
+use crate::id::QueueId;
+
+/// The TLS parameters of a session (RFC 8314 §4.3 puts them in `Received:`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsSummary {
+    /// The protocol version, e.g. `TLSv1_3`.
+    pub version: String,
+    /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher: String,
+}
+
+/// How a message arrived: the first line of its trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageMeta {
+    /// When the message was received (our clock); expiry counts from here.
+    #[serde(with = "crate::time::millis")]
+    pub received_at: SystemTime,
+    /// The client's address; `None` for local submission (`sendmail`).
+    pub client: Option<SocketAddr>,
+    /// The name the client gave in EHLO or HELO.
+    pub ehlo: Option<String>,
+    /// The session's TLS, if it had any.
+    pub tls: Option<TlsSummary>,
+    /// The authenticated user (SMTP AUTH), if any.
+    pub authenticated: Option<String>,
+    /// The size of the stored message in octets; the store sets it from
+    /// the body it writes.
+    pub size: u64,
+    /// The `Message-ID:` header field's value, angle brackets included.
+    pub message_id: Option<String>,
+    /// The outbound pool chosen for the message (DESIGN §3).
+    pub pool: String,
+}
+
+impl MessageMeta {
+    /// Metadata for a message received at `received_at` from nowhere in
+    /// particular, in the `normal` pool.
+    pub fn new(received_at: SystemTime) -> MessageMeta {
+        MessageMeta {
+            received_at,
+            client: None,
+            ehlo: None,
+            tls: None,
+            authenticated: None,
+            size: 0,
+            message_id: None,
+            pool: "normal".to_owned(),
+        }
+    }
+}
+
+/// A message to queue: everything that must be on disk before the 250.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// Its id, made before the message is stored so that the `Received:`
+    /// header in `body` can name it ([`QueueId::generate`]).
+    pub id: QueueId,
+    /// MAIL FROM and its parameters.
+    pub envelope: Envelope,
+    /// The recipients with their DSN parameters (RFC 3461 §4.1-4.2), in
+    /// RCPT order.
+    pub recipients: Vec<smtp::Recipient>,
+    /// How it arrived.
+    pub meta: MessageMeta,
+    /// The message as received, our `Received:` header included.
+    pub body: Vec<u8>,
+}

@@ -1,0 +1,256 @@
+//! The SQLite backend: the embedded default.
+//!
+//! One file in WAL mode with `synchronous=FULL`. Bodies live in the
+//! database, in their own table, rather than as spool files: the body and
+//! its envelope are then committed by the same transaction, so one sync
+//! of the log makes both durable for every message of a group commit,
+//! where spool files would need a sync of each file and of its directory
+//! per message, and could be orphaned by a crash between the two. Deleting
+//! a message deletes its body in the same transaction.
+//!
+//! Writes go to one thread that commits them in groups (`writer.rs`);
+//! reads use a small pool of other connections and never wait for it.
+
+mod read;
+mod rows;
+mod schema;
+mod write;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use dns::clock::Clock;
+use rusqlite::{Connection, OpenFlags};
+
+pub use schema::SCHEMA_VERSION;
+pub use writer::WriteStats;
+
+use crate::error::StoreError;
+use crate::event::Event;
+use crate::id::QueueId;
+use crate::meta::NewMessage;
+use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
+use crate::time::{from_millis, to_millis};
+use crate::view::{MessageDetail, MessageSummary, QueueSummary};
+use writer::Writer;
+
+/// Reader connections kept open between reads.
+const IDLE_READERS: usize = 8;
+
+/// The queue in one SQLite file.
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Arc<Readers>,
+    clock: Arc<dyn Clock>,
+}
+
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    fn take(&self) -> Result<Connection, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                schema::configure(&conn)?;
+                Ok(conn)
+            }
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the queue database at `path`, bringing
+    /// its schema up to date; fails with [`StoreError::SchemaTooNew`] if
+    /// a newer Sealane wrote it. Times are read from `clock`.
+    pub fn open(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut conn = Connection::open(&path)?;
+        schema::configure(&conn)?;
+        schema::prepare(&mut conn)?;
+        Ok(SqliteStore {
+            writer: Writer::start(conn)?,
+            readers: Arc::new(Readers {
+                path,
+                idle: Mutex::new(Vec::new()),
+            }),
+            clock,
+        })
+    }
+
+    /// How many write requests the store has committed, in how many
+    /// transactions: the ratio is the group commit's effect.
+    pub fn write_stats(&self) -> WriteStats {
+        self.writer.stats()
+    }
+
+    fn now(&self) -> i64 {
+        to_millis(self.clock.now())
+    }
+
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.take()?;
+            let result = work(&conn);
+            readers.give_back(conn);
+            result
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert(&self, message: NewMessage) -> Result<(), StoreError> {
+        let now = self.now();
+        self.writer
+            .write(move |conn| write::insert(conn, message, now))
+            .await
+    }
+
+    async fn body(&self, id: QueueId) -> Result<Vec<u8>, StoreError> {
+        self.read(move |conn| read::body(conn, id)).await
+    }
+
+    async fn claim(&self, request: &ClaimRequest) -> Result<Vec<Batch>, StoreError> {
+        let request = request.clone();
+        let now = self.now();
+        self.writer
+            .write(move |conn| write::claim(conn, &request, now))
+            .await
+    }
+
+    async fn renew(
+        &self,
+        lease: &Lease,
+        id: QueueId,
+        extend: Duration,
+    ) -> Result<Lease, StoreError> {
+        let lease = lease.clone();
+        let now = self.now();
+        let until = to_millis(self.clock.now() + extend);
+        self.writer
+            .write(move |conn| write::renew(conn, &lease, id, until, now))
+            .await
+    }
+
+    async fn record(&self, lease: &Lease, report: AttemptReport) -> Result<(), StoreError> {
+        let lease = lease.clone();
+        let now = self.now();
+        self.writer
+            .write(move |conn| write::record(conn, &lease, report, now))
+            .await
+    }
+
+    async fn release_lapsed(&self) -> Result<u64, StoreError> {
+        let now = self.now();
+        self.writer
+            .write(move |conn| write::release_lapsed(conn, now))
+            .await
+    }
+
+    async fn add_events(&self, id: QueueId, events: Vec<Event>) -> Result<(), StoreError> {
+        self.writer
+            .write(move |conn| write::add_events(conn, id, &events))
+            .await
+    }
+
+    async fn hold(&self, selector: &Selector) -> Result<u64, StoreError> {
+        let selector = selector.clone();
+        let now = self.now();
+        self.writer
+            .write(move |conn| write::hold(conn, &selector, now))
+            .await
+    }
+
+    async fn quarantine(&self, selector: &Selector) -> Result<u64, StoreError> {
+        let selector = selector.clone();
+        let now = self.now();
+        self.writer
+            .write(move |conn| write::quarantine(conn, &selector, now))
+            .await
+    }
+
+    async fn release(&self, selector: &Selector) -> Result<u64, StoreError> {
+        let selector = selector.clone();
+        let now = self.now();
+        self.writer
+            .write(move |conn| write::release(conn, &selector, now))
+            .await
+    }
+
+    async fn retry_now(&self, selector: &Selector) -> Result<u64, StoreError> {
+        let selector = selector.clone();
+        let now = self.now();
+        self.writer
+            .write(move |conn| write::retry_now(conn, &selector, now))
+            .await
+    }
+
+    async fn delete(&self, selector: &Selector) -> Result<u64, StoreError> {
+        let selector = selector.clone();
+        let now = self.now();
+        self.writer
+            .write(move |conn| write::delete(conn, &selector, now))
+            .await
+    }
+
+    async fn purge(&self, retention: Duration) -> Result<u64, StoreError> {
+        let before = to_millis(
+            self.clock
+                .now()
+                .checked_sub(retention)
+                .unwrap_or(SystemTime::UNIX_EPOCH),
+        );
+        self.writer
+            .write(move |conn| write::purge(conn, before))
+            .await
+    }
+
+    async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
+        Ok(self.read(read::next_due).await?.map(from_millis))
+    }
+
+    async fn summary(&self) -> Result<QueueSummary, StoreError> {
+        self.read(read::summary).await
+    }
+
+    async fn list(&self, limit: usize) -> Result<Vec<MessageSummary>, StoreError> {
+        self.read(move |conn| read::list(conn, limit)).await
+    }
+
+    async fn show(&self, id: QueueId) -> Result<Option<MessageDetail>, StoreError> {
+        self.read(move |conn| read::show(conn, id)).await
+    }
+
+    async fn trace(&self, key: &str) -> Result<Vec<MessageDetail>, StoreError> {
+        let key = key.to_owned();
+        self.read(move |conn| read::trace(conn, &key)).await
+    }
+}

@@ -1,0 +1,95 @@
+//! The database layout and its version (`PRAGMA user_version`).
+
+use rusqlite::Connection;
+
+use crate::error::StoreError;
+
+/// The schema version this binary writes. Bump it with a migration step
+/// in [`prepare`] whenever the layout changes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Version 1. Times are milliseconds since the Unix epoch. A recipient's
+/// `due_at` is set exactly while it is schedulable: its first attempt or
+/// retry time (queued, deferred), or its lease deadline (in flight); it is
+/// NULL when held, quarantined or final, so the due index holds only the
+/// recipients a claim can take.
+const V1: &str = "
+CREATE TABLE messages (
+    id          TEXT PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    sender      TEXT NOT NULL,
+    message_id  TEXT,
+    size        INTEGER NOT NULL,
+    envelope    TEXT NOT NULL,
+    meta        TEXT NOT NULL,
+    finished_at INTEGER
+);
+CREATE INDEX messages_message_id ON messages(message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX messages_finished ON messages(finished_at) WHERE finished_at IS NOT NULL;
+
+CREATE TABLE bodies (
+    id   TEXT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    data BLOB NOT NULL
+);
+
+CREATE TABLE recipients (
+    message     TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    idx         INTEGER NOT NULL,
+    address     TEXT NOT NULL,
+    domain      TEXT NOT NULL,
+    spec        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    due_at      INTEGER,
+    lease_owner TEXT,
+    lease_id    INTEGER,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    trouble     TEXT,
+    PRIMARY KEY (message, idx)
+);
+CREATE INDEX recipients_due ON recipients(due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX recipients_domain_due ON recipients(domain, due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX recipients_address ON recipients(address);
+
+CREATE TABLE events (
+    seq       INTEGER PRIMARY KEY,
+    message   TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    at        INTEGER NOT NULL,
+    recipient TEXT,
+    event     TEXT NOT NULL
+);
+CREATE INDEX events_message ON events(message, seq);
+";
+
+/// Settings every connection gets. `synchronous=FULL` in WAL mode syncs
+/// the log at every commit, so a committed insert survives a crash or a
+/// power cut: that commit is what the 250 waits for. (`NORMAL` would
+/// sync only at checkpoints and could lose acknowledged mail.)
+pub fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+/// Switches the file to WAL and brings its schema to [`SCHEMA_VERSION`];
+/// refuses a file written by a newer binary.
+pub fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(mode, "queue database is not in WAL mode");
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found < 1 {
+        tx.execute_batch(V1)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! The `Store` trait: the queue's only door. The SQLite backend
+//! implements it now, PostgreSQL later; callers see no difference.
+
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use smtp::Reply;
+
+use crate::envelope::Envelope;
+use crate::error::StoreError;
+use crate::event::{AttemptRecord, Event};
+use crate::id::QueueId;
+use crate::meta::{MessageMeta, NewMessage};
+use crate::state::TroubleRecord;
+use crate::view::{MessageDetail, MessageSummary, QueueSummary};
+
+/// A worker's hold on the recipients of one claim. Results are recorded
+/// only under a lease that is still current.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// Unique to this claim: a later claim of the same recipients, even by
+    /// the same owner, has another.
+    pub id: i64,
+    /// Who holds it (e.g. `host:pid:worker`).
+    pub owner: String,
+    /// When it lapses (the store's clock).
+    #[serde(with = "crate::time::millis")]
+    pub until: SystemTime,
+}
+
+/// What [`Store::claim`] may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRequest {
+    /// The claiming worker.
+    pub owner: String,
+    /// How long the lease lasts.
+    pub lease: Duration,
+    /// At most this many destination domains (batches).
+    pub max_domains: usize,
+    /// At most this many messages per domain.
+    pub max_messages: usize,
+    /// Domains not to take now (e.g. at their concurrency limit).
+    pub skip_domains: Vec<String>,
+}
+
+/// A recipient handed to a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedRecipient {
+    /// The address and its DSN parameters.
+    pub recipient: smtp::Recipient,
+    /// Attempts already made.
+    pub attempts: u32,
+    /// The last trouble, if an attempt failed.
+    pub last_trouble: Option<TroubleRecord>,
+}
+
+/// A message with those of its recipients that are in one domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedMessage {
+    /// Its queue id.
+    pub id: QueueId,
+    /// MAIL FROM and its parameters.
+    pub envelope: Envelope,
+    /// How it arrived (received time for expiry, pool, size).
+    pub meta: MessageMeta,
+    /// Its due recipients in the batch's domain.
+    pub recipients: Vec<ClaimedRecipient>,
+}
+
+/// Due recipients of one destination domain, leased together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    /// The destination domain, lowercased.
+    pub domain: String,
+    /// The lease every recipient of the batch is under.
+    pub lease: Lease,
+    /// The messages, oldest due first.
+    pub messages: Vec<ClaimedMessage>,
+}
+
+/// What became of one recipient in an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A server accepted it.
+    Delivered {
+        /// The MX host that accepted.
+        mx: Option<String>,
+        /// Its reply.
+        reply: Option<Reply>,
+    },
+    /// Try again at `next_attempt` ([`crate::RetrySchedule`]).
+    Deferred {
+        /// When.
+        next_attempt: SystemTime,
+        /// Why.
+        trouble: TroubleRecord,
+    },
+    /// Refused for good.
+    Bounced {
+        /// Why.
+        trouble: TroubleRecord,
+    },
+    /// The retry schedule ran out.
+    Expired {
+        /// The last cause.
+        trouble: TroubleRecord,
+    },
+}
+
+/// The result of one delivery of one message to one domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptReport {
+    /// The message.
+    pub id: QueueId,
+    /// Each recipient's outcome, by address. Leased recipients left out
+    /// stay in flight until the lease lapses.
+    pub outcomes: Vec<(String, Outcome)>,
+    /// Every connection made, for the trace.
+    pub attempts: Vec<AttemptRecord>,
+}
+
+/// Which messages an administrative operation applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// One message.
+    Message(QueueId),
+    /// Every message with a recipient in this domain (only those
+    /// recipients are affected).
+    Domain(String),
+    /// The whole queue.
+    All,
+}
+
+/// The durable queue. Every state change goes through here (DESIGN §7:
+/// only the queue manager changes queue state); every time is read from
+/// the store's clock.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Stores a message, its envelope and recipients durably (synced to
+    /// disk) and returns when it is safe to answer 250. Concurrent inserts
+    /// share one sync.
+    async fn insert(&self, message: NewMessage) -> Result<(), StoreError>;
+
+    /// The stored message for delivery.
+    async fn body(&self, id: QueueId) -> Result<Vec<u8>, StoreError>;
+
+    /// Leases due recipients (queued, deferred and due, or in flight under
+    /// a lapsed lease), grouped by destination domain, up to the request's
+    /// limits. Each batch has its own lease.
+    async fn claim(&self, request: &ClaimRequest) -> Result<Vec<Batch>, StoreError>;
+
+    /// Extends a current lease to `now + extend`; fails with
+    /// [`StoreError::LeaseLost`] for `id` if it is no longer ours.
+    async fn renew(
+        &self,
+        lease: &Lease,
+        id: QueueId,
+        extend: Duration,
+    ) -> Result<Lease, StoreError>;
+
+    /// Records the outcome of an attempt, only if every recipient named is
+    /// still in flight under `lease` and the lease has not lapsed (with no
+    /// outcomes, only attempts: if some recipient of the message is);
+    /// otherwise records nothing and fails with [`StoreError::LeaseLost`].
+    async fn record(&self, lease: &Lease, report: AttemptReport) -> Result<(), StoreError>;
+
+    /// Puts recipients whose lease lapsed back in line (due now), with a
+    /// trace event; returns how many.
+    async fn release_lapsed(&self) -> Result<u64, StoreError>;
+
+    /// Adds events to a message's trace (e.g. an NDR sent).
+    async fn add_events(&self, id: QueueId, events: Vec<Event>) -> Result<(), StoreError>;
+
+    /// Holds queued and deferred recipients; returns how many.
+    async fn hold(&self, selector: &Selector) -> Result<u64, StoreError>;
+
+    /// Quarantines queued, deferred and held recipients; returns how many.
+    async fn quarantine(&self, selector: &Selector) -> Result<u64, StoreError>;
+
+    /// Releases held and quarantined recipients, due now; returns how many.
+    async fn release(&self, selector: &Selector) -> Result<u64, StoreError>;
+
+    /// Makes deferred recipients due now; returns how many.
+    async fn retry_now(&self, selector: &Selector) -> Result<u64, StoreError>;
+
+    /// Deletes messages, with their bodies and traces (`postsuper -d`);
+    /// returns how many messages. With [`Selector::Domain`] only the
+    /// domain's recipients go, and a message goes when none is left.
+    async fn delete(&self, selector: &Selector) -> Result<u64, StoreError>;
+
+    /// Deletes messages with no pending recipient whose last recipient
+    /// finished at least `retention` ago; returns how many.
+    async fn purge(&self, retention: Duration) -> Result<u64, StoreError>;
+
+    /// When the next recipient is due (the earliest retry or lease
+    /// deadline); `None` when nothing is pending.
+    async fn next_due(&self) -> Result<Option<SystemTime>, StoreError>;
+
+    /// Pending recipients by destination and by cause.
+    async fn summary(&self) -> Result<QueueSummary, StoreError>;
+
+    /// Messages with at least one pending recipient, oldest first, at most
+    /// `limit`.
+    async fn list(&self, limit: usize) -> Result<Vec<MessageSummary>, StoreError>;
+
+    /// One message with its trace.
+    async fn show(&self, id: QueueId) -> Result<Option<MessageDetail>, StoreError>;
+
+    /// Messages whose queue id, `Message-ID:` (with or without angle
+    /// brackets) or a recipient address is `key`, with their traces.
+    async fn trace(&self, key: &str) -> Result<Vec<MessageDetail>, StoreError>;
+}

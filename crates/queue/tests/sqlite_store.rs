@@ -1,0 +1,177 @@
+//! The store contract on the SQLite backend, plus what only SQLite has:
+//! group commit, reopening the file, and its schema version.
+
+mod contract;
+
+use std::sync::Arc;
+
+use contract::{message, request, start};
+use dns::clock::ManualClock;
+use queue::sqlite::SCHEMA_VERSION;
+use queue::{RecipientState, SqliteStore, Store, StoreError};
+use tempfile::TempDir;
+
+fn open(dir: &TempDir, clock: &Arc<ManualClock>) -> SqliteStore {
+    SqliteStore::open(dir.path().join("queue.db"), clock.clone()).expect("open store")
+}
+
+fn fresh() -> (TempDir, Arc<ManualClock>, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::new(start()));
+    let store = open(&dir, &clock);
+    (dir, clock, store)
+}
+
+#[tokio::test]
+async fn insert_claim_deliver() {
+    let (_dir, clock, store) = fresh();
+    contract::insert_claim_deliver(&store, &clock).await;
+}
+
+#[tokio::test]
+async fn lapsed_lease_lets_another_owner_claim() {
+    let (_dir, clock, store) = fresh();
+    contract::lapsed_lease_lets_another_owner_claim(&store, &clock).await;
+}
+
+#[tokio::test]
+async fn late_result_from_lapsed_lease_is_refused() {
+    let (_dir, clock, store) = fresh();
+    contract::late_result_from_lapsed_lease_is_refused(&store, &clock).await;
+}
+
+#[tokio::test]
+async fn hold_release_retry_delete() {
+    let (_dir, clock, store) = fresh();
+    contract::hold_release_retry_delete(&store, &clock).await;
+}
+
+#[tokio::test]
+async fn retry_schedule_to_expiry() {
+    let (_dir, clock, store) = fresh();
+    contract::retry_schedule_to_expiry(&store, &clock).await;
+}
+
+#[tokio::test]
+async fn trace_lookup_and_purge() {
+    let (_dir, clock, store) = fresh();
+    contract::trace_lookup_and_purge(&store, &clock).await;
+}
+
+#[tokio::test]
+async fn claim_limits() {
+    let (_dir, clock, store) = fresh();
+    contract::claim_limits(&store, &clock).await;
+}
+
+/// 100 sessions inserting at once share commits, and every message is
+/// there after the store is closed and reopened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_commit_under_100_concurrent_inserts() {
+    let (dir, clock, store) = fresh();
+    let store = Arc::new(store);
+    let barrier = Arc::new(tokio::sync::Barrier::new(100));
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let store = Arc::clone(&store);
+        let barrier = Arc::clone(&barrier);
+        let msg = message(&clock, &[&format!("r{i}@example.net")]);
+        tasks.push(tokio::spawn(async move {
+            let id = msg.id;
+            barrier.wait().await;
+            store.insert(msg).await.map(|()| id)
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.expect("task").expect("insert"));
+    }
+    let stats = store.write_stats();
+    assert_eq!(stats.operations, 100);
+    assert!(
+        stats.commits < 50,
+        "100 concurrent inserts took {} commits",
+        stats.commits
+    );
+    drop(Arc::into_inner(store).expect("last handle"));
+
+    let store = open(&dir, &clock);
+    for id in ids {
+        let detail = store.show(id).await.expect("show").expect("durable");
+        assert_eq!(detail.recipients[0].state, RecipientState::Queued);
+    }
+}
+
+/// After the process goes away with recipients in flight, a new store on
+/// the same file finds them, and claims them once the lease lapses.
+#[tokio::test]
+async fn reopen_after_drop_resumes() {
+    let (dir, clock, store) = fresh();
+    let msg = message(&clock, &["b@example.net"]);
+    let id = msg.id;
+    store.insert(msg).await.expect("insert");
+    let queued = message(&clock, &["c@example.org"]);
+    store.insert(queued).await.expect("insert");
+    let mut req = request("old-process");
+    req.skip_domains = vec!["example.org".into()];
+    assert_eq!(store.claim(&req).await.expect("claim").len(), 1);
+    drop(store);
+
+    let store = open(&dir, &clock);
+    let batches = store.claim(&request("new-process")).await.expect("claim");
+    assert_eq!(batches.len(), 1, "only the never-leased recipient is due");
+    assert_eq!(batches[0].domain, "example.org");
+    let other = &batches[0].messages[0];
+    let report = queue::AttemptReport {
+        id: other.id,
+        outcomes: vec![(
+            "c@example.org".into(),
+            queue::Outcome::Delivered {
+                mx: None,
+                reply: None,
+            },
+        )],
+        attempts: vec![],
+    };
+    store
+        .record(&batches[0].lease, report)
+        .await
+        .expect("record");
+    clock.advance(contract::MIN * 6);
+    assert_eq!(store.release_lapsed().await.expect("release"), 1);
+    assert_eq!(
+        store
+            .show(id)
+            .await
+            .expect("show")
+            .expect("kept")
+            .recipients[0]
+            .state,
+        RecipientState::Queued
+    );
+    let batches = store.claim(&request("new-process")).await.expect("claim");
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0].messages[0].id, id);
+}
+
+/// A database written by a newer Sealane is refused with a clear error.
+#[tokio::test]
+async fn schema_version_too_new_is_refused() {
+    let (dir, clock, store) = fresh();
+    drop(store);
+    let path = dir.path().join("queue.db");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .expect("set version");
+    drop(conn);
+    let err = SqliteStore::open(&path, clock.clone())
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(err, StoreError::SchemaTooNew { found, supported }
+            if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
+        "{err}"
+    );
+    assert!(!err.is_temporary());
+    assert!(err.to_string().contains("newer sealane"), "{err}");
+}

@@ -1,0 +1,14 @@
+//! The reports Sealane writes about mail it handled.
+//!
+//! It owns the delivery status notification (RFC 3461/3464, a
+//! `multipart/report; report-type=delivery-status` message): the failure
+//! notice (NDR) sent when a recipient bounces or expires, the delay notice
+//! and the success notice asked for with `NOTIFY=SUCCESS`; their human part
+//! names the cause with the `policy` trouble table's text (passed in by the
+//! caller, never written here) and the machine part carries the RFC 3464
+//! fields. TLS-RPT aggregate reports will live here too.
+//!
+//! It does not decide who gets a notice or when (the daemon's workers do),
+//! nor what a failure means (`policy`).
+
+pub mod dsn;

@@ -1,0 +1,106 @@
+use std::path::Path;
+
+use super::*;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("test.toml"))
+}
+
+#[test]
+fn embedded_defaults() {
+    let c = Config::embedded();
+    assert_eq!(c.data_dir, PathBuf::from("./sealane-data"));
+    assert_eq!(
+        c.listeners,
+        vec![Listener {
+            role: Role::Submission,
+            address: "127.0.0.1:2525".parse().unwrap()
+        }]
+    );
+    assert!(c.may_relay("127.0.0.1".parse().unwrap()));
+    assert!(c.may_relay("::1".parse().unwrap()));
+    assert!(c.may_relay("::ffff:127.0.0.9".parse().unwrap()));
+    assert!(!c.may_relay("192.0.2.1".parse().unwrap()));
+    assert_eq!(c.retry.schedule[0], Duration::from_secs(900));
+    assert_eq!(c.retry.expire, Duration::from_secs(86_400));
+    assert_eq!(c.outbound.smtp_port, 25);
+}
+
+#[test]
+fn unknown_key_is_an_error_with_its_line() {
+    let e = parse("[server]\nhostname = \"mx.example\"\n\n[retry]\nexpiry = \"2d\"\n").unwrap_err();
+    let text = e.to_string();
+    assert!(text.starts_with("test.toml:5:"), "{text}");
+    assert!(text.contains("expiry"), "{text}");
+}
+
+#[test]
+fn bad_duration_names_line_and_form() {
+    let e = parse("[retry]\nexpire = \"one day\"\n").unwrap_err();
+    let text = e.to_string();
+    assert!(text.starts_with("test.toml:2:"), "{text}");
+    assert!(text.contains("30s, 15m, 1h or 2d"), "{text}");
+}
+
+#[test]
+fn domain_needs_exactly_one_target() {
+    let e = parse("[domain.\"example.org\"]\n").unwrap_err();
+    assert!(e.to_string().contains("domain.example.org"), "{e}");
+    let e = parse("[domain.\"example.org\"]\nmaildir = \"m\"\nrelay = \"h:25\"\n").unwrap_err();
+    assert!(e.to_string().contains("exactly one"), "{e}");
+    let e = parse("[domain.\"example.org\"]\nrelay = \"h\"\n").unwrap_err();
+    assert!(e.to_string().contains("host:port"), "{e}");
+    let c = parse("[domain.\"Example.ORG.\"]\nrelay = \"10.0.0.5:25\"\nrelay_tls = \"require\"\n")
+        .unwrap();
+    assert!(c.accepts("example.org"));
+    assert_eq!(
+        c.domains["example.org"],
+        LocalDomain::Relay {
+            target: "10.0.0.5:25".into(),
+            tls: RelayTls::Require
+        }
+    );
+}
+
+#[test]
+fn submissions_needs_a_certificate() {
+    let e =
+        parse("[[listener]]\nrole = \"submissions\"\naddress = \"127.0.0.1:465\"\n").unwrap_err();
+    assert!(e.to_string().contains("[tls]"), "{e}");
+}
+
+#[test]
+fn retry_schedule_and_notice() {
+    let c = parse(
+        "[retry]\nschedule = [\"5m\", \"30m\", \"2h\"]\nexpire = \"5d\"\ndelay_notice = false\n",
+    )
+    .unwrap();
+    assert_eq!(c.retry.schedule.len(), 3);
+    assert_eq!(c.retry.expire, Duration::from_secs(5 * 86_400));
+    assert_eq!(c.retry.delay_notice, None);
+    assert!(parse("[retry]\nschedule = []\n").is_err());
+    assert!(parse("[retry]\nexpire = \"1m\"\n").is_err());
+    assert!(parse("[retry]\njitter_percent = 90\n").is_err());
+}
+
+#[test]
+fn user_hash_must_be_argon2_and_is_never_printed() {
+    assert!(parse("[[user]]\nname = \"a\"\npassword_hash = \"secret\"\n").is_err());
+    let c = parse("[[user]]\nname = \"a\"\npassword_hash = \"$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA\"\n")
+        .unwrap();
+    assert!(!format!("{c:?}").contains("argon2id"));
+}
+
+#[test]
+fn local_policy_per_domain() {
+    let c = parse("[policy.\"bank.example\"]\nrequire-dane = true\n").unwrap();
+    assert!(c.local_policy_for("BANK.example.").require_dane);
+    assert!(!c.local_policy_for("other.example").require_dane);
+    assert!(parse("[policy.\"bank.example\"]\nrequire_dane = true\n").is_err());
+}
+
+#[test]
+fn zero_limits_are_refused() {
+    let e = parse("[limits]\nconcurrency = 0\n").unwrap_err();
+    assert!(e.to_string().starts_with("test.toml:2:"), "{e}");
+}
