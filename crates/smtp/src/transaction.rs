@@ -229,12 +229,10 @@ impl Client {
                     + Duration::from_secs_f64(wire_data.len() as f64 / f64::from(rate.get()));
                 tokio::time::timeout(allowed, blocks)
                     .await
-                    .unwrap_or_else(|_| {
-                        Err(Error::TooSlow {
-                            octets: wire_data.len() as u64,
-                            rate,
-                        })
-                    })
+                    .unwrap_or(Err(Error::TooSlow {
+                        octets: wire_data.len() as u64,
+                        rate,
+                    }))
             }
             None => blocks.await,
         };
