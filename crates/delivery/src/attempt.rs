@@ -7,6 +7,8 @@ use policy::{Cause, HostPlan, Requirement, Trouble};
 use smtp::{Client, ClientOptions, Envelope, MailOptions, Recipient, RecipientResult};
 use tls::pki_types::ServerName;
 
+use crate::failure_memory::ConnectionFailure;
+use crate::limits::Deadline;
 use crate::message::Message;
 use crate::options::DeliveryOptions;
 use crate::report::HostAttempt;
@@ -32,13 +34,14 @@ pub(crate) struct Attempt {
     pub(crate) opportunistic_tls_failed: bool,
 }
 
-/// Runs one session with `host` at `address`.
+/// Runs one session with `host` at `address`, ending it by `deadline`.
 pub(crate) async fn run(
     host: &HostPlan,
     address: SocketAddr,
     work: &Work<'_>,
     options: &DeliveryOptions,
     plaintext_retry: bool,
+    deadline: Deadline,
 ) -> Attempt {
     let mut attempt = Attempt {
         record: HostAttempt {
@@ -52,6 +55,7 @@ pub(crate) async fn run(
             trouble: None,
             sts_testing_failure: None,
             delivered: Vec::new(),
+            connection_failure: None,
         },
         results: Vec::new(),
         opportunistic_tls_failed: false,
@@ -59,12 +63,15 @@ pub(crate) async fn run(
     let client_options = ClientOptions {
         source: options.source,
         timeouts: options.timeouts,
+        deadline: Some(deadline.at),
+        min_data_rate: options.limits.min_data_rate,
         ..ClientOptions::default()
     };
     let mut client = match Client::connect(address, client_options).await {
         Ok(client) => client,
         Err(e) => {
-            attempt.record.trouble = Some(Trouble::from_smtp(&e, None));
+            let trouble = failed(&mut attempt, &e, None);
+            attempt.record.trouble = Some(deadline.name(trouble));
             return attempt;
         }
     };
@@ -77,7 +84,7 @@ pub(crate) async fn run(
         &mut attempt,
     )
     .await;
-    attempt.record.trouble = outcome.err();
+    attempt.record.trouble = outcome.err().map(|trouble| deadline.name(trouble));
     attempt.record.delivered = attempt
         .results
         .iter()
@@ -105,7 +112,7 @@ async fn session(
     let offers_starttls = client
         .ehlo(&options.ehlo_name)
         .await
-        .map_err(|e| Trouble::from_smtp(&e, None))?
+        .map_err(|e| failed(attempt, &e, None))?
         .starttls;
     let requirement = host
         .requirement
@@ -137,7 +144,8 @@ async fn session(
                 if !host.requirement.requires_tls() && e.is_tls_failure() {
                     attempt.opportunistic_tls_failed = true;
                 }
-                let trouble = Trouble::from_smtp(&e, attempt.record.verification.as_ref());
+                let verification = attempt.record.verification.clone();
+                let trouble = failed(attempt, &e, verification.as_ref());
                 record_testing(host, Seen::TlsFailed(&trouble), options, attempt);
                 return Err(trouble);
             }
@@ -173,7 +181,7 @@ async fn session(
         let result = client
             .send(&envelope, &message.data)
             .await
-            .map_err(|e| Trouble::from_smtp(&e, None))?;
+            .map_err(|e| failed(attempt, &e, None))?;
         // RFC 5321 §4.5.3.1.10: recipients refused for lack of room go in
         // a new transaction at once. Each round delivers to someone, so
         // this ends; a round that delivers to none settles them as refused.
@@ -189,6 +197,16 @@ async fn session(
         attempt.results.extend(settled);
     }
     Ok(())
+}
+
+/// The trouble of a session error; notes a connection-level failure.
+fn failed(
+    attempt: &mut Attempt,
+    error: &smtp::Error,
+    verification: Option<&tls::VerificationOutcome>,
+) -> Trouble {
+    attempt.record.connection_failure = ConnectionFailure::of(error);
+    Trouble::from_smtp(error, verification)
 }
 
 /// Records what MTA-STS `testing` would have refused on this session.

@@ -8,6 +8,8 @@ use serde::Serialize;
 use smtp::{EnhancedCode, Reply, SessionRecord};
 use tls::VerificationOutcome;
 
+use crate::failure_memory::ConnectionFailure;
+
 /// Delivered, not yet, or never.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -87,6 +89,10 @@ pub struct HostAttempt {
     pub sts_testing_failure: Option<Trouble>,
     /// The recipients this host accepted.
     pub delivered: Vec<String>,
+    /// Whether the connection failed below SMTP replies (could not connect,
+    /// timed out, broke off, failed TLS), for the memory of recent
+    /// failures ([`crate::HostFailureMemory`]).
+    pub connection_failure: Option<ConnectionFailure>,
 }
 
 /// `trouble` (the last host's) with what each host that failed said added

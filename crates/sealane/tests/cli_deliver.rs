@@ -163,3 +163,34 @@ async fn hostile_replies_defer_with_exit_75_never_bounce_or_deliver() {
         assert!(w.receiver.messages().is_empty());
     }
 }
+
+/// Issue 20, item 4: a server's reply text reaches the terminal escaped,
+/// and the JSON form keeps it exact.
+#[tokio::test]
+async fn control_characters_in_replies_are_shown_escaped() {
+    let w = world(false, |_| {
+        Behaviour::plain().hostile_text_at(testworld::smtp::Step::Rcpt)
+    })
+    .await;
+    let output = w.deliver(&[]).await;
+    assert_eq!(output.status.code(), Some(75));
+    let text = String::from_utf8(output.stdout.clone()).expect("UTF-8 report");
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n') || c == '\u{202e}')
+        .collect();
+    assert!(raw.is_empty(), "raw control characters {raw:?} in:\n{text}");
+    assert!(
+        text.contains(r"\x1b[2J\x1b]0;owned\x07\rdelivered \u{202e}deliver"),
+        "{text}"
+    );
+    let output = w.deliver(&["--json"]).await;
+    let reports: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let line = reports[0]["recipients"][0]["reply"]["lines"][0]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        line.ends_with(testworld::smtp::HOSTILE_TEXT),
+        "the JSON form keeps the exact text: {line:?}"
+    );
+}

@@ -108,10 +108,8 @@ impl Scheduler {
         loop {
             self.shared.store.release_lapsed().await?;
             let started = self.pass(&mut workers).await?;
-            if started == 0 {
-                if workers.join_next().await.is_none() {
-                    return Ok(());
-                }
+            if started == 0 && workers.join_next().await.is_none() {
+                return Ok(());
             }
         }
     }

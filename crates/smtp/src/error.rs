@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -131,6 +132,22 @@ pub enum Error {
         /// The limit that ran out.
         after: Duration,
     },
+    /// The session's deadline ([`crate::ClientOptions::deadline`]) passed
+    /// during this step.
+    #[error("{stage}: the session's deadline passed")]
+    Deadline {
+        /// Where.
+        stage: Stage,
+    },
+    /// The server took the message data slower than the minimum data rate
+    /// ([`crate::ClientOptions::min_data_rate`]).
+    #[error("data block: the server took {octets} octets slower than {rate} octets per second")]
+    TooSlow {
+        /// The size of the data.
+        octets: u64,
+        /// The minimum rate, octets per second.
+        rate: NonZeroU32,
+    },
     /// The peer closed the connection.
     #[error("{stage}: connection closed by the peer")]
     Closed {
@@ -237,8 +254,10 @@ impl Error {
             Error::TlsHandshake { .. } | Error::DataBeforeHandshake => Stage::StartTls,
             Error::EarlyReply { .. } => Stage::DataBlock,
             Error::TooLarge { .. } => Stage::Mail,
+            Error::TooSlow { .. } => Stage::DataBlock,
             Error::Io { stage, .. }
             | Error::Timeout { stage, .. }
+            | Error::Deadline { stage }
             | Error::Closed { stage }
             | Error::Rejected { stage, .. }
             | Error::UnexpectedReply { stage, .. }
@@ -274,6 +293,8 @@ impl Error {
             Error::Connect { .. }
             | Error::Io { .. }
             | Error::Timeout { .. }
+            | Error::Deadline { .. }
+            | Error::TooSlow { .. }
             | Error::Closed { .. }
             | Error::UnexpectedReply { .. }
             | Error::Malformed { .. }

@@ -245,6 +245,29 @@ pub const AUTH_LINE_TOO_LONG: Canned = Canned::new(
     "Authentication exchange line is too long",
 );
 
+/// 250 to the end of data once the message is on disk; the queue id follows.
+pub const QUEUED: Canned = Canned::new(250, Some(EnhancedCode::OK), "queued as");
+/// 554 to RCPT: the recipient's domain is not ours and the client may not
+/// relay (not in a relay network, not authenticated).
+pub const RELAY_DENIED: Canned = Canned::new(
+    554,
+    Some(EnhancedCode::new(Class::Permanent, 7, 1)),
+    "Relay access denied",
+);
+/// 530 to MAIL on a submission port before AUTH (RFC 4954 §6).
+pub const AUTH_REQUIRED: Canned = Canned::new(
+    530,
+    Some(EnhancedCode::new(Class::Permanent, 7, 0)),
+    "Authentication required",
+);
+/// 451 to the end of data when the message could not be stored: the
+/// client keeps it and tries again.
+pub const NOT_STORED: Canned = Canned::new(
+    451,
+    Some(EnhancedCode::SYSTEM_TEMPORARY),
+    "Message not stored, try again later",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,26 +330,3 @@ mod tests {
         }
     }
 }
-
-/// 250 to the end of data once the message is on disk; the queue id follows.
-pub const QUEUED: Canned = Canned::new(250, Some(EnhancedCode::OK), "queued as");
-/// 554 to RCPT: the recipient's domain is not ours and the client may not
-/// relay (not in a relay network, not authenticated).
-pub const RELAY_DENIED: Canned = Canned::new(
-    554,
-    Some(EnhancedCode::new(Class::Permanent, 7, 1)),
-    "Relay access denied",
-);
-/// 530 to MAIL on a submission port before AUTH (RFC 4954 §6).
-pub const AUTH_REQUIRED: Canned = Canned::new(
-    530,
-    Some(EnhancedCode::new(Class::Permanent, 7, 0)),
-    "Authentication required",
-);
-/// 451 to the end of data when the message could not be stored: the
-/// client keeps it and tries again.
-pub const NOT_STORED: Canned = Canned::new(
-    451,
-    Some(EnhancedCode::SYSTEM_TEMPORARY),
-    "Message not stored, try again later",
-);

@@ -218,15 +218,35 @@ impl Client {
         let timeouts = self.options.timeouts;
         let octets = wire_data.len() - data::END_OF_DATA.len();
         let label = format!("<{octets} octets> .");
-        for block in wire_data.chunks(DATA_BLOCK) {
-            self.no_early_reply(&label).await?;
-            if let Err(err) = self
-                .write(Stage::DataBlock, block, timeouts.data_block)
-                .await
-            {
-                self.note(Stage::DataBlock, &label, None);
-                return Err(err);
+        let min_rate = self.options.min_data_rate;
+        let blocks = async {
+            for block in wire_data.chunks(DATA_BLOCK) {
+                self.no_early_reply().await?;
+                self.write(Stage::DataBlock, block, timeouts.data_block)
+                    .await?;
             }
+            Ok(())
+        };
+        let sent = match min_rate {
+            Some(rate) => {
+                let allowed = timeouts.data_block
+                    + Duration::from_secs_f64(wire_data.len() as f64 / f64::from(rate.get()));
+                tokio::time::timeout(allowed, blocks)
+                    .await
+                    .unwrap_or(Err(Error::TooSlow {
+                        octets: wire_data.len() as u64,
+                        rate,
+                    }))
+            }
+            None => blocks.await,
+        };
+        if let Err(err) = sent {
+            let early = match &err {
+                Error::EarlyReply { reply } => reply.as_ref(),
+                _ => None,
+            };
+            self.note(Stage::DataBlock, &label, early);
+            return Err(self.poison(err));
         }
         self.answer(Stage::DataEnd, &label, timeouts.data_termination)
             .await
@@ -235,20 +255,19 @@ impl Client {
     /// Fails the transaction when the server has sent anything since its
     /// 354 (checked before each block, the last one ending with the final
     /// dot): a reply before the end of data is a protocol error, and a
-    /// `250` in it must not count as a delivery (RFC 5321 §4.1.1.4).
-    async fn no_early_reply(&mut self, label: &str) -> Result<(), Error> {
+    /// `250` in it must not count as a delivery (RFC 5321 §4.1.1.4). The
+    /// caller notes the error and marks the session unusable.
+    async fn no_early_reply(&mut self) -> Result<(), Error> {
         match self.wire.input_waiting().await {
             Ok(false) => return Ok(()),
             Ok(true) => {}
             Err(source) => {
-                self.note(Stage::DataBlock, label, None);
                 let stage = Stage::DataBlock;
-                return Err(self.poison(Error::Io { stage, source }));
+                return Err(Error::Io { stage, source });
             }
         }
         // What arrived, when it is a whole reply already; never waited for.
         let reply = self.read_reply(Stage::DataBlock, Duration::ZERO).await.ok();
-        self.note(Stage::DataBlock, label, reply.as_ref());
-        Err(self.poison(Error::EarlyReply { reply }))
+        Err(Error::EarlyReply { reply })
     }
 }

@@ -4,7 +4,7 @@
 use smtp::{Extension, Reply, Stage};
 use tls::{DaneError, Method, ResultType, SignatureCheck, Status, VerificationOutcome};
 
-use super::{Cause, DnsStep, Trouble};
+use super::{AttemptLimit, Cause, DnsStep, Trouble};
 
 impl Trouble {
     /// A DNS lookup failure at `step`. A name that is not a domain name is
@@ -99,6 +99,12 @@ impl Trouble {
                 },
             },
             smtp::Error::Connect { .. } => Cause::ConnectionFailed,
+            smtp::Error::Deadline { .. } => Cause::LimitReached {
+                limit: AttemptLimit::ConnectionDeadline,
+            },
+            smtp::Error::TooSlow { .. } => Cause::LimitReached {
+                limit: AttemptLimit::MinDataRate,
+            },
             smtp::Error::Io { stage, .. }
             | smtp::Error::Timeout { stage, .. }
             | smtp::Error::Closed { stage } => Cause::ConnectionLost { stage: *stage },

@@ -17,7 +17,7 @@ mod table;
 use serde::{Serialize, Serializer};
 use smtp::{EnhancedCode, Reply};
 
-pub use cause::Cause;
+pub use cause::{AttemptLimit, Cause};
 pub use result_type::RptResultType;
 
 /// Which DNS question failed; it decides the scope of a DNS trouble.
@@ -146,7 +146,8 @@ impl Trouble {
             out.push_str(&format!(" (the server said: {reply})"));
         }
         if let Some(detail) = &self.detail {
-            out.push_str(&format!(" ({detail})"));
+            // What was seen may quote the peer (a reply, a certificate name).
+            out.push_str(&format!(" ({})", smtp::untrusted(detail)));
         }
         out
     }
@@ -217,6 +218,12 @@ mod tests {
             Cause::RemoteProtocol {
                 stage: Stage::Greeting,
             },
+            Cause::LimitReached {
+                limit: AttemptLimit::Addresses,
+            },
+            Cause::LimitReached {
+                limit: AttemptLimit::MinDataRate,
+            },
             Cause::StarttlsNotSupported,
             Cause::TlsFailed,
             Cause::HandshakeSignatureInvalid,
@@ -262,6 +269,7 @@ mod tests {
                 | Cause::ConnectionFailed
                 | Cause::ConnectionLost { .. }
                 | Cause::RemoteProtocol { .. }
+                | Cause::LimitReached { .. }
                 | Cause::StarttlsNotSupported
                 | Cause::TlsFailed
                 | Cause::HandshakeSignatureInvalid

@@ -8,7 +8,7 @@
 
 use smtp::{Class, EnhancedCode, Reply, Stage};
 
-use super::{Cause, DnsStep, RptResultType, Scope};
+use super::{AttemptLimit, Cause, DnsStep, RptResultType, Scope};
 
 /// What one cause means.
 #[derive(Debug, Clone, Copy)]
@@ -137,6 +137,30 @@ pub(crate) fn entry(cause: &Cause) -> Entry {
              this is usually temporary, and if it persists the recipient's administrator must \
              check that the mail server accepts connections on port 25",
         ),
+        Cause::LimitReached { limit } => match limit {
+            AttemptLimit::ConnectionDeadline | AttemptLimit::MinDataRate => temporary(
+                4,
+                2,
+                false,
+                None,
+                Host,
+                "the receiving mail server was too slow: the connection was cut when it reached \
+                 our time limit for one connection or our minimum data rate; this is usually \
+                 temporary, and if it persists the recipient's administrator must check the mail \
+                 server and its network",
+            ),
+            _ => temporary(
+                4,
+                1,
+                false,
+                None,
+                Host,
+                "no receiving mail server took the message within this attempt's limits (time, \
+                 addresses or sessions tried); it will be tried again later, and if this \
+                 persists the recipient's administrator must check that the domain's mail \
+                 servers answer",
+            ),
+        },
         Cause::ConnectionLost { .. } => temporary(
             4,
             2,

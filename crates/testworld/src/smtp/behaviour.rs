@@ -31,7 +31,7 @@ pub enum Step {
 
 impl Step {
     /// The table reply for a temporary (4xx) refusal at this step.
-    fn temporary(self) -> Canned {
+    pub(crate) fn temporary(self) -> Canned {
         match self {
             Step::Greeting => replies::SERVICE_UNAVAILABLE,
             Step::StartTls => replies::TLS_NOT_AVAILABLE,
@@ -105,6 +105,8 @@ pub struct Behaviour {
     pub(crate) capabilities: Capabilities,
     pub(crate) helo_only: bool,
     pub(crate) timeout: Duration,
+    /// Octets read per interval, for [`Behaviour::reads_slowly`].
+    pub(crate) read_rate: Option<(usize, Duration)>,
     rules: HashMap<Step, Rule>,
     recipients: HashMap<String, Decision>,
     recipient_limit: Option<(usize, Reply)>,
@@ -122,6 +124,7 @@ impl Behaviour {
             capabilities: config.capabilities,
             helo_only: false,
             timeout: Duration::from_secs(30),
+            read_rate: None,
             rules: HashMap::new(),
             recipients: HashMap::new(),
             recipient_limit: None,
