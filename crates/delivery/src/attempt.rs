@@ -7,6 +7,8 @@ use policy::{Cause, HostPlan, Requirement, Trouble};
 use smtp::{Client, ClientOptions, Envelope, MailOptions, Recipient, RecipientResult};
 use tls::pki_types::ServerName;
 
+use crate::failure_memory::ConnectionFailure;
+use crate::limits::Deadline;
 use crate::message::Message;
 use crate::options::DeliveryOptions;
 use crate::report::HostAttempt;
@@ -32,13 +34,14 @@ pub(crate) struct Attempt {
     pub(crate) opportunistic_tls_failed: bool,
 }
 
-/// Runs one session with `host` at `address`.
+/// Runs one session with `host` at `address`, ending it by `deadline`.
 pub(crate) async fn run(
     host: &HostPlan,
     address: SocketAddr,
     work: &Work<'_>,
     options: &DeliveryOptions,
     plaintext_retry: bool,
+    deadline: Deadline,
 ) -> Attempt {
     let mut attempt = Attempt {
         record: HostAttempt {
@@ -46,11 +49,13 @@ pub(crate) async fn run(
             address,
             requirement: host.requirement.clone(),
             plaintext_retry,
+            starttls_refused: None,
             session: None,
             verification: None,
             trouble: None,
             sts_testing_failure: None,
             delivered: Vec::new(),
+            connection_failure: None,
         },
         results: Vec::new(),
         opportunistic_tls_failed: false,
@@ -58,12 +63,15 @@ pub(crate) async fn run(
     let client_options = ClientOptions {
         source: options.source,
         timeouts: options.timeouts,
+        deadline: Some(deadline.at),
+        min_data_rate: options.limits.min_data_rate,
         ..ClientOptions::default()
     };
     let mut client = match Client::connect(address, client_options).await {
         Ok(client) => client,
         Err(e) => {
-            attempt.record.trouble = Some(before_tls(host, Trouble::from_smtp(&e, None)));
+            let trouble = failed(&mut attempt, &e, None);
+            attempt.record.trouble = Some(deadline.name(trouble));
             return attempt;
         }
     };
@@ -76,17 +84,13 @@ pub(crate) async fn run(
         &mut attempt,
     )
     .await;
-    match outcome {
-        Ok(results) => {
-            attempt.record.delivered = results
-                .iter()
-                .filter(|r| r.status == smtp::RecipientStatus::Accepted)
-                .map(|r| r.address.clone())
-                .collect();
-            attempt.results = results;
-        }
-        Err(trouble) => attempt.record.trouble = Some(trouble),
-    }
+    attempt.record.trouble = outcome.err().map(|trouble| deadline.name(trouble));
+    attempt.record.delivered = attempt
+        .results
+        .iter()
+        .filter(|r| r.status == smtp::RecipientStatus::Accepted)
+        .map(|r| r.address.clone())
+        .collect();
     if client.is_usable() {
         // The transaction is settled; a failed QUIT changes nothing.
         let _ = client.quit().await;
@@ -95,6 +99,8 @@ pub(crate) async fn run(
     attempt
 }
 
+/// The session after the greeting; the recipients' results go into
+/// `attempt.results` as each transaction settles them.
 async fn session(
     client: &mut Client,
     host: &HostPlan,
@@ -102,11 +108,11 @@ async fn session(
     options: &DeliveryOptions,
     plaintext_retry: bool,
     attempt: &mut Attempt,
-) -> Result<Vec<RecipientResult>, Trouble> {
+) -> Result<(), Trouble> {
     let offers_starttls = client
         .ehlo(&options.ehlo_name)
         .await
-        .map_err(|e| before_tls(host, Trouble::from_smtp(&e, None)))?
+        .map_err(|e| failed(attempt, &e, None))?
         .starttls;
     let requirement = host
         .requirement
@@ -119,16 +125,31 @@ async fn session(
         let sni = server_name(host)?;
         let result = client.starttls(config, sni).await;
         attempt.record.verification = handle.take();
-        if let Err(e) = result {
-            if !host.requirement.requires_tls() && e.is_tls_failure() {
-                attempt.opportunistic_tls_failed = true;
+        match result {
+            Ok(_) => {
+                let chain = client.peer_certificates().unwrap_or_default();
+                record_testing(host, Seen::Chain(chain), options, attempt);
             }
-            let trouble = Trouble::from_smtp(&e, attempt.record.verification.as_ref());
-            record_testing(host, Seen::TlsFailed(&trouble), options, attempt);
-            return Err(trouble);
+            Err(smtp::Error::Rejected { reply, .. })
+                if client.is_usable() && !host.requirement.requires_tls() =>
+            {
+                // RFC 3207 §4: after a refused STARTTLS the session goes on
+                // in plaintext; where nothing demands TLS, better
+                // unencrypted than not at all (RFC 7435).
+                let trouble = Trouble::from_reply(smtp::Stage::StartTls, &reply);
+                record_testing(host, Seen::TlsFailed(&trouble), options, attempt);
+                attempt.record.starttls_refused = Some(reply);
+            }
+            Err(e) => {
+                if !host.requirement.requires_tls() && e.is_tls_failure() {
+                    attempt.opportunistic_tls_failed = true;
+                }
+                let verification = attempt.record.verification.clone();
+                let trouble = failed(attempt, &e, verification.as_ref());
+                record_testing(host, Seen::TlsFailed(&trouble), options, attempt);
+                return Err(trouble);
+            }
         }
-        let chain = client.peer_certificates().unwrap_or_default();
-        record_testing(host, Seen::Chain(chain), options, attempt);
     } else {
         if !offers_starttls {
             record_testing(host, Seen::NoStarttls, options, attempt);
@@ -145,21 +166,47 @@ async fn session(
         }
     }
     let Work::Deliver { message, pending } = work else {
-        return Ok(Vec::new());
+        return Ok(());
     };
-    let envelope = Envelope {
-        sender: message.sender.clone(),
-        recipients: pending.iter().map(Recipient::new).collect(),
-        options: MailOptions {
-            requiretls: message.require_tls,
-            ..MailOptions::default()
-        },
-    };
-    let result = client
-        .send(&envelope, &message.data)
-        .await
-        .map_err(|e| Trouble::from_smtp(&e, None))?;
-    Ok(result.recipients)
+    let mut batch: Vec<String> = pending.to_vec();
+    while !batch.is_empty() {
+        let envelope = Envelope {
+            sender: message.sender.clone(),
+            recipients: batch.iter().map(Recipient::new).collect(),
+            options: MailOptions {
+                requiretls: message.require_tls,
+                ..MailOptions::default()
+            },
+        };
+        let result = client
+            .send(&envelope, &message.data)
+            .await
+            .map_err(|e| failed(attempt, &e, None))?;
+        // RFC 5321 §4.5.3.1.10: recipients refused for lack of room go in
+        // a new transaction at once. Each round delivers to someone, so
+        // this ends; a round that delivers to none settles them as refused.
+        batch = result
+            .over_recipient_limit()
+            .iter()
+            .map(|r| r.address.clone())
+            .collect();
+        let settled = result
+            .recipients
+            .into_iter()
+            .filter(|r| !batch.contains(&r.address));
+        attempt.results.extend(settled);
+    }
+    Ok(())
+}
+
+/// The trouble of a session error; notes a connection-level failure.
+fn failed(
+    attempt: &mut Attempt,
+    error: &smtp::Error,
+    verification: Option<&tls::VerificationOutcome>,
+) -> Trouble {
+    attempt.record.connection_failure = ConnectionFailure::of(error);
+    Trouble::from_smtp(error, verification)
 }
 
 /// Records what MTA-STS `testing` would have refused on this session.
@@ -171,23 +218,6 @@ fn record_testing(
 ) {
     if let Some(testing) = &host.sts_testing {
         attempt.record.sts_testing_failure = sts_testing::would_be_failure(testing, seen, options);
-    }
-}
-
-/// A failure seen before TLS is up. On a host that requires TLS (DANE,
-/// MTA-STS enforce, local policy) nothing said in plaintext is
-/// authenticated: a 5xx greeting or EHLO reply may be injected by whoever
-/// strips STARTTLS, so it defers (moving on to the next host) instead of
-/// bouncing — as a refused STARTTLS already does (4.7.321).
-fn before_tls(host: &HostPlan, trouble: Trouble) -> Trouble {
-    match trouble.cause {
-        Cause::RemotePermanent { stage, reply } if host.requirement.requires_tls() => {
-            Trouble::with_detail(
-                Cause::RemoteTemporary { stage, reply },
-                "a permanent refusal before TLS on a host that requires TLS is not trusted",
-            )
-        }
-        _ => trouble,
     }
 }
 

@@ -7,9 +7,10 @@ use policy::{Cause, DeliveryPlan, Requirement, Scope, Trouble};
 use smtp::RecipientStatus as WireStatus;
 
 use crate::attempt;
+use crate::limits::Budget;
 use crate::message::Message;
 use crate::options::DeliveryOptions;
-use crate::report::{DeliveryReport, RecipientOutcome, RecipientStatus};
+use crate::report::{DeliveryReport, RecipientOutcome, RecipientStatus, naming_every_host};
 
 /// Delivers `message` by following `plan` once.
 ///
@@ -27,6 +28,14 @@ use crate::report::{DeliveryReport, RecipientOutcome, RecipientStatus};
 /// REQUIRETLS; a host under a `testing` policy is delivered to as its
 /// requirement allows, with what `enforce` would have refused recorded in
 /// [`crate::HostAttempt::sts_testing_failure`].
+///
+/// One attempt costs bounded time ([`crate::AttemptLimits`]): each
+/// connection has a deadline, the message data a minimum rate, and the
+/// attempt a deadline and a number of addresses and sessions; when one is
+/// spent the addresses left are not tried and the recipients are deferred
+/// with a trouble naming the limit. Addresses that the
+/// [`crate::HostFailureMemory`] of the options remembers as dead are
+/// skipped.
 pub async fn deliver(
     plan: &DeliveryPlan,
     message: &Message,
@@ -39,6 +48,7 @@ pub async fn deliver(
     };
     let mut pending: Vec<String> = message.recipients.clone();
     let mut last = plan.trouble();
+    let mut budget = Budget::start(options.limits);
     if last.is_none() {
         'hosts: for host in plan.usable_hosts() {
             if message.require_tls && !authenticated(&host.requirement) {
@@ -53,7 +63,16 @@ pub async fn deliver(
                 if pending.is_empty() {
                     break 'hosts;
                 }
+                if let Some(spent) = budget.spent(last.as_ref()) {
+                    last = Some(spent);
+                    break 'hosts;
+                }
+                if let Some(skipped) = recently_failed(options, *ip) {
+                    last = Some(skipped);
+                    continue;
+                }
                 let address = SocketAddr::new(*ip, options.smtp_port);
+                let deadline = budget.connection();
                 let mut result = attempt::run(
                     host,
                     address,
@@ -63,8 +82,10 @@ pub async fn deliver(
                     },
                     options,
                     false,
+                    deadline,
                 )
                 .await;
+                budget.count(&result.record);
                 if result.opportunistic_tls_failed {
                     report.attempts.push(result.record);
                     result = attempt::run(
@@ -76,8 +97,10 @@ pub async fn deliver(
                         },
                         options,
                         true,
+                        deadline,
                     )
                     .await;
+                    budget.count(&result.record);
                 }
                 for outcome in &result.results {
                     let settled = settle(outcome, &host.name.to_string());
@@ -109,6 +132,7 @@ pub async fn deliver(
     }
     let trouble = last
         .unwrap_or_else(|| Trouble::with_detail(Cause::NoAddresses, "no MX host could be tried"));
+    let trouble = naming_every_host(trouble, &report.attempts);
     for address in pending {
         report
             .recipients
@@ -117,6 +141,20 @@ pub async fn deliver(
     let order = |address: &str| message.recipients.iter().position(|r| r == address);
     report.recipients.sort_by_key(|r| order(&r.address));
     report
+}
+
+/// The trouble of an address skipped because it failed a moment ago.
+fn recently_failed(options: &DeliveryOptions, ip: std::net::IpAddr) -> Option<Trouble> {
+    let memory = options.failure_memory.as_ref()?;
+    let recent = memory.recent(ip)?;
+    Some(Trouble::with_detail(
+        Cause::ConnectionFailed,
+        format!(
+            "{ip} not tried: it failed ({:?}) less than {:?} ago",
+            recent.failure,
+            memory.remember_for()
+        ),
+    ))
 }
 
 /// Whether the host's certificate will be authenticated: DANE, or WebPKI

@@ -17,6 +17,8 @@
 
 mod attempt;
 mod deliver;
+mod failure_memory;
+mod limits;
 mod message;
 mod options;
 mod probe;
@@ -24,6 +26,8 @@ mod report;
 mod sts_testing;
 
 pub use deliver::deliver;
+pub use failure_memory::{ConnectionFailure, HostFailureMemory, RememberedFailure};
+pub use limits::AttemptLimits;
 pub use message::Message;
 pub use options::DeliveryOptions;
 pub use probe::{Verdict, probe};

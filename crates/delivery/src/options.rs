@@ -1,4 +1,5 @@
-//! How delivery connects: port, names, source address, trust roots, time.
+//! How delivery connects: port, names, source address, trust roots, time,
+//! and what one attempt may cost.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -6,6 +7,9 @@ use std::sync::Arc;
 use smtp::Timeouts;
 use tls::TrustRoots;
 use tls::rustls::time_provider::TimeProvider;
+
+use crate::failure_memory::HostFailureMemory;
+use crate::limits::AttemptLimits;
 
 /// Settings for [`crate::deliver`].
 #[derive(Clone)]
@@ -23,10 +27,17 @@ pub struct DeliveryOptions {
     pub timeouts: Timeouts,
     /// The clock certificates are judged by.
     pub time: Arc<dyn TimeProvider>,
+    /// What one attempt may cost: deadlines, minimum data rate, addresses
+    /// and sessions.
+    pub limits: AttemptLimits,
+    /// Addresses that failed recently, skipped until their time is up;
+    /// `None`: every address is tried.
+    pub failure_memory: Option<HostFailureMemory>,
 }
 
 impl DeliveryOptions {
-    /// Port 25, RFC 5321 time limits, the public WebPKI roots, the system clock.
+    /// Port 25, RFC 5321 time limits, the default [`AttemptLimits`], no
+    /// memory of failures, the public WebPKI roots, the system clock.
     pub fn new(ehlo_name: impl Into<String>) -> Self {
         Self {
             smtp_port: 25,
@@ -35,6 +46,8 @@ impl DeliveryOptions {
             roots: TrustRoots::public(),
             timeouts: Timeouts::default(),
             time: tls::system_time(),
+            limits: AttemptLimits::default(),
+            failure_memory: None,
         }
     }
 }

@@ -8,23 +8,27 @@ use policy::{DeliveryPlan, Trouble};
 use serde::Serialize;
 
 use crate::attempt::{self, Work};
+use crate::limits::Deadline;
 use crate::options::DeliveryOptions;
 use crate::report::HostAttempt;
 
 /// Connects to every address of every usable host of `plan`, does
-/// STARTTLS and the certificate check the plan requires, and QUITs.
+/// STARTTLS and the certificate check the plan requires, and QUITs. Each
+/// connection has the deadline of [`crate::AttemptLimits::connection`];
+/// the limits on addresses and sessions do not apply: every host is shown.
 pub async fn probe(plan: &DeliveryPlan, options: &DeliveryOptions) -> Vec<HostAttempt> {
     let mut probes = Vec::new();
     for host in plan.usable_hosts() {
         for ip in &host.addresses {
             let address = SocketAddr::new(*ip, options.smtp_port);
-            let result = attempt::run(host, address, &Work::Probe, options, false).await;
+            let deadline = Deadline::connection(&options.limits);
+            let result = attempt::run(host, address, &Work::Probe, options, false, deadline).await;
             let retry = result.opportunistic_tls_failed;
             probes.push(result.record);
             if retry {
                 // As delivery would: plaintext where nothing demands TLS.
                 probes.push(
-                    attempt::run(host, address, &Work::Probe, options, true)
+                    attempt::run(host, address, &Work::Probe, options, true, deadline)
                         .await
                         .record,
                 );

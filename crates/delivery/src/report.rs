@@ -8,6 +8,8 @@ use serde::Serialize;
 use smtp::{EnhancedCode, Reply, SessionRecord};
 use tls::VerificationOutcome;
 
+use crate::failure_memory::ConnectionFailure;
+
 /// Delivered, not yet, or never.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -68,6 +70,10 @@ pub struct HostAttempt {
     /// opportunistic host (RFC 7435: better unencrypted than not at all,
     /// where nothing demands TLS).
     pub plaintext_retry: bool,
+    /// The server's refusal of STARTTLS, after which the session went on in
+    /// plaintext: the host requires no TLS (nothing published, or MTA-STS
+    /// `testing`), and RFC 3207 §4 leaves the session usable (RFC 7435).
+    pub starttls_refused: Option<Reply>,
     /// The SMTP session: greeting, capabilities, TLS version and cipher,
     /// every command and reply.
     pub session: Option<SessionRecord>,
@@ -83,6 +89,39 @@ pub struct HostAttempt {
     pub sts_testing_failure: Option<Trouble>,
     /// The recipients this host accepted.
     pub delivered: Vec<String>,
+    /// Whether the connection failed below SMTP replies (could not connect,
+    /// timed out, broke off, failed TLS), for the memory of recent
+    /// failures ([`crate::HostFailureMemory`]).
+    pub connection_failure: Option<ConnectionFailure>,
+}
+
+/// `trouble` (the last host's) with what each host that failed said added
+/// to its detail, when more than one did: the deferral of the recipients no
+/// host took, and the NDR when they expire, then name every host's reply
+/// whatever the order of the MX hosts.
+pub(crate) fn naming_every_host(mut trouble: Trouble, attempts: &[HostAttempt]) -> Trouble {
+    let failed: Vec<String> = attempts
+        .iter()
+        .filter_map(|attempt| {
+            let seen = attempt.trouble.as_ref()?;
+            let said = match (seen.reply(), &seen.detail) {
+                (Some(reply), _) => reply.to_string(),
+                (None, Some(detail)) => detail.clone(),
+                (None, None) => seen.code().to_string(),
+            };
+            let host = attempt.host.trim_end_matches('.');
+            Some(format!("{host} [{}]: {said}", attempt.address.ip()))
+        })
+        .collect();
+    if failed.len() < 2 {
+        return trouble;
+    }
+    let hosts = format!("every host tried: {}", failed.join("; "));
+    trouble.detail = Some(match trouble.detail.take() {
+        Some(detail) => format!("{detail}; {hosts}"),
+        None => hosts,
+    });
+    trouble
 }
 
 /// The result of [`crate::deliver`].

@@ -20,4 +20,4 @@ pub use options::PlanOptions;
 pub use plan::{DeliveryPlan, HostPlan, Raise, Reason, Requirement, TlsaAnswer, dane_plan, plan};
 pub use relay::relay_plan;
 pub use sts_plan::{StsPlan, StsTesting, plan_with_sts};
-pub use trouble::{Cause, DnsStep, RptResultType, Scope, Trouble};
+pub use trouble::{AttemptLimit, Cause, DnsStep, RptResultType, Scope, Trouble};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use testworld::ca::TestCa;
 use testworld::dns::{Denial, DnsServer, DnsWorld};
 use testworld::net::{free_port, loopback};
-use testworld::smtp::{Behaviour, Receiver};
+use testworld::smtp::{Behaviour, Receiver, Step};
 
 struct World {
     dns: DnsServer,
@@ -135,4 +135,62 @@ async fn bad_recipient_is_exit_2() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not an address"));
+}
+
+#[tokio::test]
+async fn starttls_refused_without_a_policy_delivers_in_plaintext_and_says_so() {
+    let w = world(false, |_| Behaviour::starttls_refused()).await;
+    let output = w.deliver(&[]).await;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("user@example.test delivered"), "{text}");
+    assert!(text.contains("STARTTLS refused (454"), "{text}");
+    assert_eq!(w.receiver.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn hostile_replies_defer_with_exit_75_never_bounce_or_deliver() {
+    for behaviour in [
+        Behaviour::plain().permanent_at(Step::Greeting),
+        Behaviour::plain().permanent_at(Step::Ehlo),
+        Behaviour::plain().early_accept_at_data(),
+    ] {
+        let w = world(false, move |_| behaviour).await;
+        let output = w.deliver(&[]).await;
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(75), "{text}");
+        assert!(text.contains("user@example.test deferred: 4."), "{text}");
+        assert!(w.receiver.messages().is_empty());
+    }
+}
+
+/// Issue 20, item 4: a server's reply text reaches the terminal escaped,
+/// and the JSON form keeps it exact.
+#[tokio::test]
+async fn control_characters_in_replies_are_shown_escaped() {
+    let w = world(false, |_| {
+        Behaviour::plain().hostile_text_at(testworld::smtp::Step::Rcpt)
+    })
+    .await;
+    let output = w.deliver(&[]).await;
+    assert_eq!(output.status.code(), Some(75));
+    let text = String::from_utf8(output.stdout.clone()).expect("UTF-8 report");
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n') || c == '\u{202e}')
+        .collect();
+    assert!(raw.is_empty(), "raw control characters {raw:?} in:\n{text}");
+    assert!(
+        text.contains(r"\x1b[2J\x1b]0;owned\x07\rdelivered \u{202e}deliver"),
+        "{text}"
+    );
+    let output = w.deliver(&["--json"]).await;
+    let reports: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let line = reports[0]["recipients"][0]["reply"]["lines"][0]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        line.ends_with(testworld::smtp::HOSTILE_TEXT),
+        "the JSON form keeps the exact text: {line:?}"
+    );
 }

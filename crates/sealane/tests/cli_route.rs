@@ -267,3 +267,31 @@ async fn require_sts_defers_a_destination_with_neither_dane_nor_enforce() {
     assert_eq!(report["plan"]["hosts"][0]["raised_by"], "require-sts");
     assert_eq!(report["verdict"]["trouble"]["code"], "4.7.5");
 }
+
+/// Issue 20, item 4: a server's reply text reaches the terminal escaped.
+#[tokio::test]
+async fn control_characters_in_a_greeting_are_shown_escaped() {
+    let w = world(false, false, |_| {
+        Behaviour::plain().hostile_text_at(testworld::smtp::Step::Greeting)
+    })
+    .await;
+    let output = w.route("example.test", false).await;
+    let text = String::from_utf8(output.stdout.clone()).expect("UTF-8 report");
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n') || c == '\u{202e}')
+        .collect();
+    assert!(raw.is_empty(), "raw control characters {raw:?} in:\n{text}");
+    assert!(
+        text.contains(r"\x1b[2J\x1b]0;owned\x07\rdelivered \u{202e}deliver"),
+        "{text}"
+    );
+    let report = json(&w.route("example.test", true).await);
+    let line = report["probes"][0]["trouble"]["cause"]["reply"]["lines"][0]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        line.ends_with(testworld::smtp::HOSTILE_TEXT),
+        "the JSON form keeps the exact text: {line:?}"
+    );
+}

@@ -2,12 +2,14 @@
 //! QUIT. Mail transactions are in `transaction.rs`.
 
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustls_pki_types::{CertificateDer, ServerName};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
+use tokio::time::Instant;
 
 use crate::capabilities::{Capabilities, Extension};
 use crate::error::{Argument, Error, Stage};
@@ -31,6 +33,19 @@ pub struct ClientOptions {
     /// The longest reply line accepted, CRLF included; longer ones are a
     /// [`MalformedReply::LineTooLong`]. Default [`MAX_REPLY_LINE`].
     pub max_reply_line: usize,
+    /// When the whole session must be over, connecting included: no step
+    /// waits past it, and a step it cuts short fails with
+    /// [`Error::Deadline`]. The per-step limits add up (a server that
+    /// answers each step just before its limit holds a session for most of
+    /// an hour); this bounds their sum. Default `None`: the steps' limits only.
+    pub deadline: Option<Instant>,
+    /// The slowest rate, in octets per second, at which the server may take
+    /// the message data: the whole transfer of `n` octets must be done
+    /// within the data block limit plus `n / rate` seconds, or it fails with
+    /// [`Error::TooSlow`] (Postfix's `smtp_min_data_rate`; the RFC 5321
+    /// §4.5.3.2.5 limit per block alone lets a receiver drip a large
+    /// message for hours). Default `None`: the per-block limit only.
+    pub min_data_rate: Option<NonZeroU32>,
 }
 
 impl Default for ClientOptions {
@@ -39,6 +54,8 @@ impl Default for ClientOptions {
             source: None,
             timeouts: Timeouts::default(),
             max_reply_line: MAX_REPLY_LINE,
+            deadline: None,
+            min_data_rate: None,
         }
     }
 }
@@ -82,8 +99,11 @@ fn is_fatal(err: &Error) -> bool {
         | Error::Closed { .. }
         | Error::Malformed { .. }
         | Error::UnexpectedReply { .. }
+        | Error::Deadline { .. }
+        | Error::TooSlow { .. }
         | Error::TlsHandshake { .. }
-        | Error::DataBeforeHandshake => true,
+        | Error::DataBeforeHandshake
+        | Error::EarlyReply { .. } => true,
         _ => false,
     }
 }
@@ -108,6 +128,28 @@ pub(crate) fn refusal(stage: Stage, reply: Reply) -> Error {
     }
 }
 
+/// Runs one step: within `limit`, cut short by `deadline` when that comes
+/// first ([`Error::Timeout`] or [`Error::Deadline`]).
+pub(crate) async fn within<F: Future>(
+    stage: Stage,
+    limit: Duration,
+    deadline: Option<Instant>,
+    step: F,
+) -> Result<F::Output, Error> {
+    let step_end = Instant::now() + limit;
+    match deadline {
+        Some(deadline) if deadline < step_end => tokio::time::timeout_at(deadline, step)
+            .await
+            .map_err(|_| Error::Deadline { stage }),
+        _ => tokio::time::timeout_at(step_end, step)
+            .await
+            .map_err(|_| Error::Timeout {
+                stage,
+                after: limit,
+            }),
+    }
+}
+
 impl Client {
     /// Connects to `remote` (from `options.source` when given) and reads the
     /// 220 greeting (RFC 5321 §4.3.1; a multi-line greeting is fine).
@@ -123,13 +165,14 @@ impl Client {
                 .map_err(|source| Error::Connect { source })?;
         }
         let limit = options.timeouts.connect;
-        let stream = tokio::time::timeout(limit, socket.connect(remote))
-            .await
-            .map_err(|_| Error::Timeout {
-                stage: Stage::Connect,
-                after: limit,
-            })?
-            .map_err(|source| Error::Connect { source })?;
+        let stream = within(
+            Stage::Connect,
+            limit,
+            options.deadline,
+            socket.connect(remote),
+        )
+        .await?
+        .map_err(|source| Error::Connect { source })?;
         let mut record = SessionRecord::new(remote);
         record.local = stream.local_addr().ok();
         tracing::debug!(%remote, local = ?record.local, "smtp connected");
@@ -255,11 +298,10 @@ impl Client {
         let sni = server_name.to_str().into_owned();
         let connector = tokio_rustls::TlsConnector::from(config);
         let limit = self.options.timeouts.tls_handshake;
-        let tls = match tokio::time::timeout(limit, connector.connect(server_name, tcp)).await {
-            Err(_) => Err(Error::Timeout {
-                stage: Stage::StartTls,
-                after: limit,
-            }),
+        let deadline = self.options.deadline;
+        let handshake = connector.connect(server_name, tcp);
+        let tls = match within(Stage::StartTls, limit, deadline, handshake).await {
+            Err(e) => Err(e),
             Ok(Err(source)) => Err(Error::TlsHandshake { source }),
             Ok(Ok(tls)) => Ok(tls),
         };
@@ -317,7 +359,8 @@ impl Client {
         let reply = reply?;
         // Best effort: the reply is in; a failed close (e.g. no TLS
         // close_notify answer) changes nothing for the session.
-        let _closed = tokio::time::timeout(limit, self.wire.stream.shutdown()).await;
+        let deadline = self.options.deadline;
+        let _closed = within(Stage::Quit, limit, deadline, self.wire.stream.shutdown()).await;
         if !reply.is_positive() {
             return Err(refusal(Stage::Quit, reply));
         }
@@ -397,11 +440,9 @@ impl Client {
         bytes: &[u8],
         limit: Duration,
     ) -> Result<(), Error> {
-        let result = match tokio::time::timeout(limit, self.wire.write_all(bytes)).await {
-            Err(_) => Err(Error::Timeout {
-                stage,
-                after: limit,
-            }),
+        let deadline = self.options.deadline;
+        let result = match within(stage, limit, deadline, self.wire.write_all(bytes)).await {
+            Err(e) => Err(e),
             Ok(Err(source)) => Err(Error::Io { stage, source }),
             Ok(Ok(())) => Ok(()),
         };
@@ -445,6 +486,7 @@ impl Client {
     ) -> Result<Reply, Error> {
         let max_line = self.options.max_reply_line;
         let enhanced = self.enhanced;
+        let deadline = self.options.deadline;
         let wire = &mut self.wire;
         let read = async move {
             let mut parser = ReplyParser::new(enhanced);
@@ -469,13 +511,7 @@ impl Client {
                 }
             }
         };
-        let result = match tokio::time::timeout(limit, read).await {
-            Err(_) => Err(Error::Timeout {
-                stage,
-                after: limit,
-            }),
-            Ok(result) => result,
-        };
+        let result = within(stage, limit, deadline, read).await.and_then(|r| r);
         result.map_err(|e| self.poison(e))
     }
 }

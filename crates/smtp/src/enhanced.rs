@@ -101,6 +101,8 @@ impl EnhancedCode {
     pub const SYSTEM_NOT_ACCEPTING: EnhancedCode = EnhancedCode::new(Class::Transient, 3, 2);
     /// `4.4.2`: bad connection (e.g. a timeout).
     pub const BAD_CONNECTION: EnhancedCode = EnhancedCode::new(Class::Transient, 4, 2);
+    /// `4.5.3`: too many recipients (RFC 3463 §3.6).
+    pub const TOO_MANY_RECIPIENTS: EnhancedCode = EnhancedCode::new(Class::Transient, 5, 3);
     /// `4.7.0`: other or undefined security status (temporary), e.g. TLS not available.
     pub const SECURITY_TEMPORARY: EnhancedCode = EnhancedCode::new(Class::Transient, 7, 0);
 

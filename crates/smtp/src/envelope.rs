@@ -97,6 +97,17 @@ impl RecipientStatus {
             Category::Transient | Category::Intermediate => RecipientStatus::TemporaryFailure,
         }
     }
+
+    /// The status a refusal of RCPT stands for. RFC 5321 §4.5.3.1.10: a
+    /// server out of recipient slots answers 452, and "clients SHOULD treat
+    /// a 552 code in this case as a temporary, rather than permanent,
+    /// failure" (the RFC 821 usage, still sent by old servers).
+    pub fn from_rcpt_reply(reply: &Reply) -> RecipientStatus {
+        match reply.code {
+            552 => RecipientStatus::TemporaryFailure,
+            _ => RecipientStatus::from_reply(reply),
+        }
+    }
 }
 
 /// The result for one recipient.
@@ -109,6 +120,18 @@ pub struct RecipientResult {
     /// The reply that decided: the RCPT reply when RCPT was refused,
     /// otherwise the reply to DATA or to the final dot.
     pub reply: Reply,
+    /// The command `reply` answers: [`Stage::Rcpt`], [`Stage::Data`] or
+    /// [`Stage::DataEnd`].
+    pub stage: Stage,
+}
+
+impl RecipientResult {
+    /// Whether RCPT was refused for lack of room in this transaction (452,
+    /// or 552 read as 452: RFC 5321 §4.5.3.1.10), so that the recipient can
+    /// go in another transaction at once.
+    pub fn over_recipient_limit(&self) -> bool {
+        self.stage == Stage::Rcpt && matches!(self.reply.code, 452 | 552)
+    }
 }
 
 /// The outcome of one transaction on the wire.
@@ -130,6 +153,20 @@ impl TransactionResult {
         self.recipients
             .iter()
             .filter(|r| r.status == RecipientStatus::Accepted)
+    }
+
+    /// The recipients to send in a new transaction right away: those
+    /// refused for lack of room ([`RecipientResult::over_recipient_limit`])
+    /// in a transaction that accepted others. When none was accepted, the
+    /// server has no room at all, and trying again at once would loop.
+    pub fn over_recipient_limit(&self) -> Vec<&RecipientResult> {
+        if self.accepted().next().is_none() {
+            return Vec::new();
+        }
+        self.recipients
+            .iter()
+            .filter(|r| r.over_recipient_limit())
+            .collect()
     }
 }
 
@@ -277,6 +314,55 @@ mod tests {
             recipients: vec![Recipient::new("b@example.net")],
             options: MailOptions::default(),
         }
+    }
+
+    fn result(address: &str, code: u16, stage: Stage) -> RecipientResult {
+        let reply = Reply::new(code, None, "text");
+        RecipientResult {
+            address: address.into(),
+            status: if stage == Stage::Rcpt {
+                RecipientStatus::from_rcpt_reply(&reply)
+            } else {
+                RecipientStatus::from_reply(&reply)
+            },
+            reply,
+            stage,
+        }
+    }
+
+    #[test]
+    fn rcpt_552_is_temporary_and_over_the_limit() {
+        let old = result("a@x", 552, Stage::Rcpt);
+        assert_eq!(old.status, RecipientStatus::TemporaryFailure);
+        assert!(old.over_recipient_limit());
+        assert!(result("a@x", 452, Stage::Rcpt).over_recipient_limit());
+        assert!(!result("a@x", 451, Stage::Rcpt).over_recipient_limit());
+        let too_big = result("a@x", 552, Stage::DataEnd);
+        assert_eq!(too_big.status, RecipientStatus::PermanentFailure);
+        assert!(!too_big.over_recipient_limit());
+    }
+
+    #[test]
+    fn only_a_transaction_that_accepted_some_asks_for_another() {
+        let transaction = |recipients| TransactionResult {
+            mail: Reply::new(250, None, "ok"),
+            recipients,
+            data: None,
+            pipelined: true,
+        };
+        let progress = transaction(vec![
+            result("a@x", 250, Stage::DataEnd),
+            result("b@x", 452, Stage::Rcpt),
+            result("c@x", 550, Stage::Rcpt),
+        ]);
+        let again: Vec<&str> = progress
+            .over_recipient_limit()
+            .iter()
+            .map(|r| r.address.as_str())
+            .collect();
+        assert_eq!(again, ["b@x"]);
+        let stuck = transaction(vec![result("b@x", 452, Stage::Rcpt)]);
+        assert!(stuck.over_recipient_limit().is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -131,6 +132,22 @@ pub enum Error {
         /// The limit that ran out.
         after: Duration,
     },
+    /// The session's deadline ([`crate::ClientOptions::deadline`]) passed
+    /// during this step.
+    #[error("{stage}: the session's deadline passed")]
+    Deadline {
+        /// Where.
+        stage: Stage,
+    },
+    /// The server took the message data slower than the minimum data rate
+    /// ([`crate::ClientOptions::min_data_rate`]).
+    #[error("data block: the server took {octets} octets slower than {rate} octets per second")]
+    TooSlow {
+        /// The size of the data.
+        octets: u64,
+        /// The minimum rate, octets per second.
+        rate: NonZeroU32,
+    },
     /// The peer closed the connection.
     #[error("{stage}: connection closed by the peer")]
     Closed {
@@ -175,6 +192,18 @@ pub enum Error {
     /// such data must be discarded; a client cannot trust the session).
     #[error("starttls: peer sent data before the TLS handshake")]
     DataBeforeHandshake,
+    /// The server sent something before the end of the message data was
+    /// sent: its reply to the data comes after our final dot (RFC 5321
+    /// §4.1.1.4, §4.2), so a `250` that arrives earlier accepts nothing.
+    /// The transaction failed; the session is unusable.
+    #[error(
+        "data block: the server replied before the end of data was sent{}",
+        early(reply)
+    )]
+    EarlyReply {
+        /// What it sent, when that was a whole reply already.
+        reply: Option<Reply>,
+    },
     /// The session failed earlier and cannot be used any more.
     #[error("{stage}: session unusable after an earlier failure at {failed}")]
     Unusable {
@@ -223,9 +252,12 @@ impl Error {
         match self {
             Error::Connect { .. } => Stage::Connect,
             Error::TlsHandshake { .. } | Error::DataBeforeHandshake => Stage::StartTls,
+            Error::EarlyReply { .. } => Stage::DataBlock,
             Error::TooLarge { .. } => Stage::Mail,
+            Error::TooSlow { .. } => Stage::DataBlock,
             Error::Io { stage, .. }
             | Error::Timeout { stage, .. }
+            | Error::Deadline { stage }
             | Error::Closed { stage }
             | Error::Rejected { stage, .. }
             | Error::UnexpectedReply { stage, .. }
@@ -261,11 +293,14 @@ impl Error {
             Error::Connect { .. }
             | Error::Io { .. }
             | Error::Timeout { .. }
+            | Error::Deadline { .. }
+            | Error::TooSlow { .. }
             | Error::Closed { .. }
             | Error::UnexpectedReply { .. }
             | Error::Malformed { .. }
             | Error::TlsHandshake { .. }
             | Error::DataBeforeHandshake
+            | Error::EarlyReply { .. }
             | Error::Unusable { .. } => true,
         }
     }
@@ -288,6 +323,13 @@ impl Error {
             Error::TlsHandshake { .. } | Error::DataBeforeHandshake
         )
     }
+}
+
+fn early(reply: &Option<Reply>) -> String {
+    reply
+        .as_ref()
+        .map(|reply| format!(": {reply}"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -31,6 +31,10 @@ pub enum Decision {
     Drop,
     /// Wait, then do what the inner decision says (a slow server).
     Delay(Duration, Box<Decision>),
+    /// Send these replies together, in one write, then close the
+    /// connection without reading further: a broken or hostile server, such
+    /// as one that answers DATA with 354 and 250 at once, before any data.
+    Burst(Vec<Reply>),
 }
 
 /// What the session knows about its client, handed to the handler with each

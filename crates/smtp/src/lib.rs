@@ -8,7 +8,8 @@
 //! and AUTH PLAIN/LOGIN under TLS, within [`Limits`]; [`received_header`]
 //! for the trace header), replies and
 //! enhanced status codes ([`Reply`], [`EnhancedCode`]), and the one table of
-//! reply texts ([`replies`]).
+//! reply texts ([`replies`]), and [`Untrusted`], the one way text from the
+//! network is shown to people (escaped).
 //!
 //! It does not decide TLS policy: the caller hands [`Client::starttls`] a
 //! ready `rustls::ClientConfig` whose verifier (DANE, MTA-STS/WebPKI,
@@ -34,6 +35,7 @@ mod reply;
 mod server;
 mod timeouts;
 mod transaction;
+mod untrusted;
 mod wire;
 
 pub use capabilities::{Capabilities, Extension};
@@ -54,3 +56,4 @@ pub use record::{CommandRecord, SessionRecord, TlsInfo};
 pub use reply::{Category, MAX_REPLY_LINES, MalformedReply, Reply, ReplyParseError, ReplyParser};
 pub use server::{Limits, ServerConfig, SessionEnd, refuse, serve};
 pub use timeouts::Timeouts;
+pub use untrusted::{Untrusted, untrusted};

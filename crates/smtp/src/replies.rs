@@ -155,7 +155,7 @@ pub const CHUNK_RECEIVED: Canned = Canned::new(250, Some(EnhancedCode::OK), "oct
 /// 452 4.5.3: one recipient more than the limit (RFC 5321 §4.5.3.1.10).
 pub const TOO_MANY_RECIPIENTS: Canned = Canned::new(
     452,
-    Some(EnhancedCode::new(Class::Transient, 5, 3)),
+    Some(EnhancedCode::TOO_MANY_RECIPIENTS),
     "Too many recipients",
 );
 /// 421 4.7.0: the session's error limit was reached.
@@ -245,6 +245,29 @@ pub const AUTH_LINE_TOO_LONG: Canned = Canned::new(
     "Authentication exchange line is too long",
 );
 
+/// 250 to the end of data once the message is on disk; the queue id follows.
+pub const QUEUED: Canned = Canned::new(250, Some(EnhancedCode::OK), "queued as");
+/// 554 to RCPT: the recipient's domain is not ours and the client may not
+/// relay (not in a relay network, not authenticated).
+pub const RELAY_DENIED: Canned = Canned::new(
+    554,
+    Some(EnhancedCode::new(Class::Permanent, 7, 1)),
+    "Relay access denied",
+);
+/// 530 to MAIL on a submission port before AUTH (RFC 4954 §6).
+pub const AUTH_REQUIRED: Canned = Canned::new(
+    530,
+    Some(EnhancedCode::new(Class::Permanent, 7, 0)),
+    "Authentication required",
+);
+/// 451 to the end of data when the message could not be stored: the
+/// client keeps it and tries again.
+pub const NOT_STORED: Canned = Canned::new(
+    451,
+    Some(EnhancedCode::SYSTEM_TEMPORARY),
+    "Message not stored, try again later",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +287,7 @@ mod tests {
             SERVICE_UNAVAILABLE,
             TIMEOUT,
             LOCAL_ERROR,
+            TOO_MANY_RECIPIENTS,
             TLS_NOT_AVAILABLE,
             SYNTAX_ERROR,
             LINE_TOO_LONG,
@@ -277,7 +301,6 @@ mod tests {
             NO_VALID_RECIPIENTS,
             PARAMETER_NOT_IMPLEMENTED,
             CHUNK_RECEIVED,
-            TOO_MANY_RECIPIENTS,
             TOO_MANY_ERRORS,
             TOO_MANY_COMMANDS,
             TOO_MANY_CONNECTIONS,
@@ -307,26 +330,3 @@ mod tests {
         }
     }
 }
-
-/// 250 to the end of data once the message is on disk; the queue id follows.
-pub const QUEUED: Canned = Canned::new(250, Some(EnhancedCode::OK), "queued as");
-/// 554 to RCPT: the recipient's domain is not ours and the client may not
-/// relay (not in a relay network, not authenticated).
-pub const RELAY_DENIED: Canned = Canned::new(
-    554,
-    Some(EnhancedCode::new(Class::Permanent, 7, 1)),
-    "Relay access denied",
-);
-/// 530 to MAIL on a submission port before AUTH (RFC 4954 §6).
-pub const AUTH_REQUIRED: Canned = Canned::new(
-    530,
-    Some(EnhancedCode::new(Class::Permanent, 7, 0)),
-    "Authentication required",
-);
-/// 451 to the end of data when the message could not be stored: the
-/// client keeps it and tries again.
-pub const NOT_STORED: Canned = Canned::new(
-    451,
-    Some(EnhancedCode::SYSTEM_TEMPORARY),
-    "Message not stored, try again later",
-);

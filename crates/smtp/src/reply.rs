@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::enhanced::EnhancedCode;
+use crate::untrusted::Untrusted;
 
 /// The most lines one reply may have before it is treated as malformed.
 /// RFC 5321 sets no limit; this one keeps a hostile server from growing a
@@ -29,6 +30,10 @@ pub enum Category {
 ///
 /// When an enhanced code was parsed, it is removed from the start of every
 /// line's text; [`Reply`]'s `Display` puts it back on the first line.
+///
+/// The text is the peer's, kept exactly (and serialized exactly);
+/// `Display` shows it escaped ([`Untrusted`]), so a reply can be printed
+/// and logged without handing the terminal to the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reply {
     /// The reply code, `200..=599`.
@@ -171,7 +176,7 @@ impl fmt::Display for Reply {
         }
         let text = self.text();
         if !text.is_empty() {
-            write!(f, " {text}")?;
+            write!(f, " {}", Untrusted(&text))?;
         }
         Ok(())
     }
@@ -330,6 +335,28 @@ mod tests {
         };
         assert_eq!(reply.to_wire(), "421-4.3.2 one\r\n421 4.3.2 two\r\n");
         assert_eq!(Reply::parse(&reply.to_wire(), true).unwrap(), reply);
+    }
+
+    #[test]
+    fn display_escapes_the_peers_text_and_keeps_it_exact() {
+        let reply = Reply::parse(
+            "550 5.1.1 no\x1b]0;owned\x07\rdelivered \u{202e}x\r\n",
+            true,
+        )
+        .unwrap();
+        assert_eq!(reply.lines, vec!["no\x1b]0;owned\x07\rdelivered \u{202e}x"]);
+        assert_eq!(
+            reply.to_string(),
+            "550 5.1.1 no\\x1b]0;owned\\x07\\rdelivered \\u{202e}x"
+        );
+        let err = MalformedReply::BadCode {
+            line: "\x1b[2J\r\u{202e}".into(),
+        };
+        assert!(
+            !err.to_string()
+                .chars()
+                .any(|c| c.is_control() || c == '\u{202e}')
+        );
     }
 
     #[test]

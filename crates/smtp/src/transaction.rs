@@ -1,6 +1,8 @@
 //! Mail transactions on a client session: MAIL, RCPT, DATA (RFC 5321
 //! §3.3), pipelined when the server offers PIPELINING (RFC 2920).
 
+use std::time::Duration;
+
 use crate::client::{Client, refusal};
 use crate::data;
 use crate::envelope::{
@@ -81,7 +83,7 @@ impl Client {
                 if end.code == 421 {
                     self.poison(refusal(Stage::DataEnd, end.clone()));
                 }
-                (Some(end.clone()), Some(end))
+                (Some((end.clone(), Stage::DataEnd)), Some(end))
             }
             Some(reply) if reply.code == 354 => {
                 // RFC 2920 §3.1: a server that accepts DATA without any
@@ -92,7 +94,7 @@ impl Client {
             Some(reply) if reply.is_positive() || reply.code / 100 == 3 => {
                 return Err(self.poison(refusal(Stage::Data, reply)));
             }
-            Some(reply) => (Some(reply), None),
+            Some(reply) => (Some((reply, Stage::Data)), None),
         };
         if !replies.mail.is_positive() {
             return Err(refusal(Stage::Mail, replies.mail));
@@ -101,16 +103,19 @@ impl Client {
             .recipients
             .iter()
             .zip(replies.rcpts)
-            .map(|(recipient, rcpt)| {
-                let reply = match (&decider, rcpt.is_positive()) {
-                    (Some(decider), true) => decider.clone(),
-                    _ => rcpt,
-                };
-                RecipientResult {
+            .map(|(recipient, rcpt)| match (&decider, rcpt.is_positive()) {
+                (Some((decider, stage)), true) => RecipientResult {
                     address: recipient.address.clone(),
-                    status: RecipientStatus::from_reply(&reply),
-                    reply,
-                }
+                    status: RecipientStatus::from_reply(decider),
+                    reply: decider.clone(),
+                    stage: *stage,
+                },
+                _ => RecipientResult {
+                    address: recipient.address.clone(),
+                    status: RecipientStatus::from_rcpt_reply(&rcpt),
+                    reply: rcpt,
+                    stage: Stage::Rcpt,
+                },
             })
             .collect();
         Ok(TransactionResult {
@@ -213,16 +218,56 @@ impl Client {
         let timeouts = self.options.timeouts;
         let octets = wire_data.len() - data::END_OF_DATA.len();
         let label = format!("<{octets} octets> .");
-        for block in wire_data.chunks(DATA_BLOCK) {
-            if let Err(err) = self
-                .write(Stage::DataBlock, block, timeouts.data_block)
-                .await
-            {
-                self.note(Stage::DataBlock, &label, None);
-                return Err(err);
+        let min_rate = self.options.min_data_rate;
+        let blocks = async {
+            for block in wire_data.chunks(DATA_BLOCK) {
+                self.no_early_reply().await?;
+                self.write(Stage::DataBlock, block, timeouts.data_block)
+                    .await?;
             }
+            Ok(())
+        };
+        let sent = match min_rate {
+            Some(rate) => {
+                let allowed = timeouts.data_block
+                    + Duration::from_secs_f64(wire_data.len() as f64 / f64::from(rate.get()));
+                tokio::time::timeout(allowed, blocks)
+                    .await
+                    .unwrap_or(Err(Error::TooSlow {
+                        octets: wire_data.len() as u64,
+                        rate,
+                    }))
+            }
+            None => blocks.await,
+        };
+        if let Err(err) = sent {
+            let early = match &err {
+                Error::EarlyReply { reply } => reply.as_ref(),
+                _ => None,
+            };
+            self.note(Stage::DataBlock, &label, early);
+            return Err(self.poison(err));
         }
         self.answer(Stage::DataEnd, &label, timeouts.data_termination)
             .await
+    }
+
+    /// Fails the transaction when the server has sent anything since its
+    /// 354 (checked before each block, the last one ending with the final
+    /// dot): a reply before the end of data is a protocol error, and a
+    /// `250` in it must not count as a delivery (RFC 5321 §4.1.1.4). The
+    /// caller notes the error and marks the session unusable.
+    async fn no_early_reply(&mut self) -> Result<(), Error> {
+        match self.wire.input_waiting().await {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(source) => {
+                let stage = Stage::DataBlock;
+                return Err(Error::Io { stage, source });
+            }
+        }
+        // What arrived, when it is a whole reply already; never waited for.
+        let reply = self.read_reply(Stage::DataBlock, Duration::ZERO).await.ok();
+        Err(Error::EarlyReply { reply })
     }
 }

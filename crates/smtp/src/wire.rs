@@ -120,6 +120,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         !self.buf.is_empty()
     }
 
+    /// Whether the peer has sent anything not yet consumed, without
+    /// waiting: input already buffered, or bytes ready on the stream now
+    /// (they are kept in the buffer). The end of the stream counts as
+    /// nothing; the next read reports it.
+    pub(crate) async fn input_waiting(&mut self) -> io::Result<bool> {
+        if !self.buf.is_empty() {
+            return Ok(true);
+        }
+        self.buf.reserve(CHUNK);
+        // `read_buf` is cancel-safe: dropping it unfinished loses nothing.
+        let mut read = std::pin::pin!(self.stream.read_buf(&mut self.buf));
+        let polled = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+        match polled {
+            Poll::Pending => Ok(false),
+            Poll::Ready(read) => Ok(read? > 0),
+        }
+    }
+
     /// Drops buffered input (the server side does this at STARTTLS).
     pub(crate) fn discard_buffered(&mut self) {
         self.buf.clear();
@@ -224,6 +242,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn input_waiting_sees_unread_bytes_without_blocking() {
+        let (mut a, b) = tokio::io::duplex(64);
+        let mut wire = Wire::new(b);
+        assert!(!wire.input_waiting().await.unwrap());
+        a.write_all(b"250 early\r\n").await.unwrap();
+        assert!(wire.input_waiting().await.unwrap());
+        assert_eq!(
+            wire.read_line(64).await.unwrap(),
+            Line::Complete(b"250 early\r\n".to_vec())
+        );
+        drop(a);
+        assert!(!wire.input_waiting().await.unwrap());
+        assert_eq!(wire.read_line(64).await.unwrap(), Line::Eof);
+    }
 
     #[tokio::test]
     async fn reads_lines_and_reports_long_ones() {

@@ -259,3 +259,43 @@ fn blocking_wait_sees_a_message_sent_from_another_thread() {
     assert_eq!(messages[0].recipient_addresses(), ["a@example.test"]);
     sender.join().unwrap();
 }
+
+#[tokio::test]
+async fn recipient_limit_refuses_the_recipients_over_it_in_each_transaction() {
+    for code in [452, 552] {
+        let receiver = start(Behaviour::plain().recipient_limit(1, code));
+        let result = deliver(&receiver, &["a@example.test", "b@example.test"])
+            .await
+            .unwrap();
+        assert_eq!(result.recipients[0].status, RecipientStatus::Accepted);
+        let over = &result.recipients[1];
+        assert_eq!(over.reply.code, code);
+        assert_eq!(over.status, RecipientStatus::TemporaryFailure, "{code}");
+        assert!(over.over_recipient_limit());
+        assert_eq!(result.over_recipient_limit().len(), 1);
+        assert_eq!(
+            receiver.messages()[0].recipient_addresses(),
+            ["a@example.test"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn early_accept_at_data_is_an_early_reply_not_a_delivery() {
+    for pipelining in [true, false] {
+        let receiver = start(
+            Behaviour::plain()
+                .capabilities(|c| c.pipelining = pipelining)
+                .early_accept_at_data(),
+        );
+        let err = deliver(&receiver, &["a@example.test"]).await.unwrap_err();
+        let Error::EarlyReply { reply } = &err else {
+            panic!("pipelining {pipelining}: {err}");
+        };
+        assert_eq!(reply.as_ref().map(|r| r.code), Some(250), "{err}");
+        assert!(err.is_temporary());
+        assert_eq!(err.stage(), Stage::DataBlock);
+        assert!(receiver.messages().is_empty());
+        assert_eq!(ended(&receiver).await, Ended::Dropped);
+    }
+}

@@ -37,6 +37,14 @@ pub enum Cause {
         /// Where in the session.
         stage: Stage,
     },
+    /// A limit on the attempt or the connection was reached (DESIGN §7: a
+    /// hostile or dead destination costs bounded time): the connection was
+    /// cut, or hosts and addresses were left untried. The detail names the
+    /// limit's value and what was seen last.
+    LimitReached {
+        /// Which limit.
+        limit: AttemptLimit,
+    },
     /// The server broke the SMTP protocol (malformed or unexpected reply).
     RemoteProtocol {
         /// Where in the session.
@@ -93,6 +101,16 @@ pub enum Cause {
     InvalidAddress,
     /// Sealane used the session wrongly; a bug, worth a retry.
     LocalSoftware,
+    /// The server refused the session before the transaction: a 5xx
+    /// greeting, or a 5xx to EHLO and to HELO. It says nothing final about
+    /// the recipient, only about this host (as Postfix's
+    /// `smtp_skip_5xx_greeting`): on to the next host, and temporary.
+    SessionRefused {
+        /// The greeting or EHLO/HELO.
+        stage: Stage,
+        /// The reply.
+        reply: Reply,
+    },
     /// The server answered with a 4xx reply.
     RemoteTemporary {
         /// To which command.
@@ -107,4 +125,44 @@ pub enum Cause {
         /// The reply.
         reply: Reply,
     },
+}
+
+/// A limit of one delivery attempt (Postfix's `smtp_mx_address_limit`,
+/// `smtp_mx_session_limit`, `smtp_min_data_rate`; a deadline per attempt
+/// and per connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum AttemptLimit {
+    /// The deadline of the whole attempt passed; the hosts and addresses
+    /// left were not tried.
+    AttemptDeadline,
+    /// The deadline of one connection passed; it was cut.
+    ConnectionDeadline,
+    /// The server took the message data slower than the minimum rate.
+    MinDataRate,
+    /// As many addresses as allowed per attempt were tried.
+    Addresses,
+    /// As many SMTP sessions (hosts that answered) as allowed per attempt
+    /// were had.
+    Sessions,
+}
+
+impl AttemptLimit {
+    /// A lower-case name, as in the JSON form.
+    pub const fn name(self) -> &'static str {
+        match self {
+            AttemptLimit::AttemptDeadline => "attempt-deadline",
+            AttemptLimit::ConnectionDeadline => "connection-deadline",
+            AttemptLimit::MinDataRate => "min-data-rate",
+            AttemptLimit::Addresses => "addresses",
+            AttemptLimit::Sessions => "sessions",
+        }
+    }
+}
+
+impl std::fmt::Display for AttemptLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }

@@ -4,7 +4,7 @@
 use smtp::{Extension, Reply, Stage};
 use tls::{DaneError, Method, ResultType, SignatureCheck, Status, VerificationOutcome};
 
-use super::{Cause, DnsStep, Trouble};
+use super::{AttemptLimit, Cause, DnsStep, Trouble};
 
 impl Trouble {
     /// A DNS lookup failure at `step`. A name that is not a domain name is
@@ -101,12 +101,21 @@ impl Trouble {
                 },
             },
             smtp::Error::Connect { .. } => Cause::ConnectionFailed,
+            smtp::Error::Deadline { .. } => Cause::LimitReached {
+                limit: AttemptLimit::ConnectionDeadline,
+            },
+            smtp::Error::TooSlow { .. } => Cause::LimitReached {
+                limit: AttemptLimit::MinDataRate,
+            },
             smtp::Error::Io { stage, .. }
             | smtp::Error::Timeout { stage, .. }
             | smtp::Error::Closed { stage } => Cause::ConnectionLost { stage: *stage },
             smtp::Error::Malformed { stage, .. } | smtp::Error::UnexpectedReply { stage, .. } => {
                 Cause::RemoteProtocol { stage: *stage }
             }
+            smtp::Error::EarlyReply { .. } => Cause::RemoteProtocol {
+                stage: error.stage(),
+            },
             smtp::Error::TooLarge { .. } => Cause::MessageTooBig,
             smtp::Error::InvalidArgument { .. } => Cause::InvalidAddress,
             smtp::Error::BadSequence { .. } | smtp::Error::Unusable { .. } => Cause::LocalSoftware,
@@ -120,13 +129,22 @@ impl Trouble {
 
     /// A negative reply to a command: 4xx temporary, 5xx permanent. A
     /// refusal of STARTTLS itself is `starttls-not-supported` (RFC 8460
-    /// §4.3.1), temporary like every security failure.
+    /// §4.3.1), temporary like every security failure. A 5xx greeting or
+    /// EHLO/HELO reply refuses the session, not the recipient: temporary,
+    /// on to the next host. A 552 to RCPT is read as 452, "too many
+    /// recipients" (RFC 5321 §4.5.3.1.10).
     ///
     /// A positive reply is no trouble; it is read as a protocol error.
     pub fn from_reply(stage: Stage, reply: &Reply) -> Self {
+        let too_many_recipients = stage == Stage::Rcpt && reply.code == 552;
         let cause = if stage == Stage::StartTls {
             Cause::StarttlsNotSupported
-        } else if reply.is_transient() {
+        } else if reply.is_permanent() && matches!(stage, Stage::Greeting | Stage::Ehlo) {
+            Cause::SessionRefused {
+                stage,
+                reply: reply.clone(),
+            }
+        } else if reply.is_transient() || too_many_recipients {
             Cause::RemoteTemporary {
                 stage,
                 reply: reply.clone(),
@@ -175,9 +193,31 @@ mod tests {
         assert_eq!(perm.code().to_string(), "5.1.1");
         assert!(perm.diagnostic().contains("550 5.1.1 text"));
 
-        let bare = Trouble::from_reply(Stage::Greeting, &reply(554, None));
+        let bare = Trouble::from_reply(Stage::Mail, &reply(554, None));
         assert_eq!(bare.code().to_string(), "5.0.0");
-        assert_eq!(bare.scope(), Scope::Host);
+        assert_eq!(bare.scope(), Scope::Recipient);
+    }
+
+    #[test]
+    fn a_5xx_greeting_or_ehlo_refuses_the_host_for_now() {
+        for stage in [Stage::Greeting, Stage::Ehlo] {
+            let refused = Trouble::from_reply(stage, &reply(554, Some("5.7.1")));
+            assert!(refused.is_temporary());
+            assert_eq!(refused.scope(), Scope::Host);
+            assert_eq!(refused.code().to_string(), "4.7.1");
+            assert_eq!(refused.final_code().to_string(), "5.7.1");
+            assert!(refused.diagnostic().contains("554 5.7.1 text"));
+        }
+    }
+
+    #[test]
+    fn rcpt_552_is_too_many_recipients_and_temporary() {
+        let old = Trouble::from_reply(Stage::Rcpt, &reply(552, Some("5.5.3")));
+        assert!(old.is_temporary());
+        assert_eq!(old.code().to_string(), "4.5.3");
+        assert_eq!(old.scope(), Scope::Recipient);
+        let too_big = Trouble::from_reply(Stage::DataEnd, &reply(552, Some("5.3.4")));
+        assert!(!too_big.is_temporary());
     }
 
     #[test]

@@ -15,9 +15,9 @@ mod sts;
 mod table;
 
 use serde::{Serialize, Serializer};
-use smtp::EnhancedCode;
+use smtp::{EnhancedCode, Reply};
 
-pub use cause::Cause;
+pub use cause::{AttemptLimit, Cause};
 pub use result_type::RptResultType;
 
 /// Which DNS question failed; it decides the scope of a DNS trouble.
@@ -128,17 +128,26 @@ impl Trouble {
         table::entry(&self.cause).text
     }
 
+    /// The server's reply this trouble is about, if it is one.
+    pub fn reply(&self) -> Option<&Reply> {
+        match &self.cause {
+            Cause::RemoteTemporary { reply, .. }
+            | Cause::RemotePermanent { reply, .. }
+            | Cause::SessionRefused { reply, .. } => Some(reply),
+            _ => None,
+        }
+    }
+
     /// The diagnostic line for an NDR or the trace: code, text, and what
     /// was seen (the server's reply, the DNS error, the verifier's reason).
     pub fn diagnostic(&self) -> String {
         let mut out = format!("{} {}", self.code(), self.text());
-        if let Cause::RemoteTemporary { reply, .. } | Cause::RemotePermanent { reply, .. } =
-            &self.cause
-        {
+        if let Some(reply) = self.reply() {
             out.push_str(&format!(" (the server said: {reply})"));
         }
         if let Some(detail) = &self.detail {
-            out.push_str(&format!(" ({detail})"));
+            // What was seen may quote the peer (a reply, a certificate name).
+            out.push_str(&format!(" ({})", smtp::untrusted(detail)));
         }
         out
     }
@@ -210,6 +219,12 @@ mod tests {
             Cause::RemoteProtocol {
                 stage: Stage::Greeting,
             },
+            Cause::LimitReached {
+                limit: AttemptLimit::Addresses,
+            },
+            Cause::LimitReached {
+                limit: AttemptLimit::MinDataRate,
+            },
             Cause::StarttlsNotSupported,
             Cause::TlsFailed,
             Cause::HandshakeSignatureInvalid,
@@ -240,6 +255,10 @@ mod tests {
                 stage: Stage::Rcpt,
                 reply: reply(550, Some("5.1.1")),
             },
+            Cause::SessionRefused {
+                stage: Stage::Greeting,
+                reply: reply(554, Some("5.7.1")),
+            },
         ];
         for cause in &all {
             match cause {
@@ -252,6 +271,7 @@ mod tests {
                 | Cause::ConnectionFailed
                 | Cause::ConnectionLost { .. }
                 | Cause::RemoteProtocol { .. }
+                | Cause::LimitReached { .. }
                 | Cause::StarttlsNotSupported
                 | Cause::TlsFailed
                 | Cause::HandshakeSignatureInvalid
@@ -275,7 +295,8 @@ mod tests {
                 | Cause::InvalidAddress
                 | Cause::LocalSoftware
                 | Cause::RemoteTemporary { .. }
-                | Cause::RemotePermanent { .. } => {}
+                | Cause::RemotePermanent { .. }
+                | Cause::SessionRefused { .. } => {}
             }
         }
         all

@@ -8,7 +8,7 @@
 
 use smtp::{Class, EnhancedCode, Reply, Stage};
 
-use super::{Cause, DnsStep, RptResultType, Scope};
+use super::{AttemptLimit, Cause, DnsStep, RptResultType, Scope};
 
 /// What one cause means.
 #[derive(Debug, Clone, Copy)]
@@ -151,6 +151,30 @@ pub(crate) fn entry(cause: &Cause) -> Entry {
              this is usually temporary, and if it persists the recipient's administrator must \
              check that the mail server accepts connections on port 25",
         ),
+        Cause::LimitReached { limit } => match limit {
+            AttemptLimit::ConnectionDeadline | AttemptLimit::MinDataRate => temporary(
+                4,
+                2,
+                false,
+                None,
+                Host,
+                "the receiving mail server was too slow: the connection was cut when it reached \
+                 our time limit for one connection or our minimum data rate; this is usually \
+                 temporary, and if it persists the recipient's administrator must check the mail \
+                 server and its network",
+            ),
+            _ => temporary(
+                4,
+                1,
+                false,
+                None,
+                Host,
+                "no receiving mail server took the message within this attempt's limits (time, \
+                 addresses or sessions tried); it will be tried again later, and if this \
+                 persists the recipient's administrator must check that the domain's mail \
+                 servers answer",
+            ),
+        },
         Cause::ConnectionLost { .. } => temporary(
             4,
             2,
@@ -360,6 +384,19 @@ pub(crate) fn entry(cause: &Cause) -> Entry {
             "the sending system made an internal error and will try again; if it persists, tell \
              its administrator",
         ),
+        Cause::SessionRefused { reply, .. } => Entry {
+            temporary: true,
+            security: false,
+            code: reply_code(reply, Class::Transient),
+            final_code: reply_code(reply, Class::Permanent),
+            result_type: None,
+            scope: Host,
+            text: "a receiving mail server refused the connection before the message was \
+                   offered (a 5xx greeting or reply to EHLO), which says nothing final about \
+                   the recipient; it will be retried, and if it persists the recipient's \
+                   administrator must check why the server refuses the sending system (the \
+                   server's reply says why)",
+        },
         Cause::RemoteTemporary { stage, reply } => Entry {
             temporary: true,
             security: false,

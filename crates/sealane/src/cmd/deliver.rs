@@ -12,6 +12,7 @@ use dns::Resolver;
 use dns::clock::SystemClock;
 use policy::PlanOptions;
 use policy::sts::{FetchOptions, NetworkSource, PolicyCache, StsConfig, StsPolicies};
+use smtp::untrusted;
 use tls::TrustRoots;
 
 use super::resolver::ResolverArgs;
@@ -202,13 +203,16 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     })
 }
 
+/// The human report. Text from the network (replies, certificate names,
+/// verifier reasons) is shown escaped: replies and troubles escape
+/// themselves, the rest goes through [`untrusted`].
 fn human(report: &DeliveryReport) -> String {
     let mut out = format!("domain {}\n", report.plan.domain);
     if let Some(sts) = &report.plan.sts {
         if let Some(applied) = sts.active() {
             out += &format!(
                 "  MTA-STS policy {} mode {} ({})\n",
-                applied.id,
+                untrusted(&applied.id),
                 applied.policy.mode,
                 applied.origin.describe()
             );
@@ -240,6 +244,9 @@ fn human(report: &DeliveryReport) -> String {
         if attempt.plaintext_retry {
             out += " (plaintext retry)";
         }
+        if let Some(reply) = &attempt.starttls_refused {
+            out += &format!(" STARTTLS refused ({reply}): plaintext, as allowed here");
+        }
         if let Some(tls) = attempt.session.as_ref().and_then(|s| s.tls.as_ref()) {
             out += &format!(" {} {}", tls.version, tls.cipher);
         }
@@ -267,7 +274,11 @@ pub fn describe(outcome: &tls::VerificationOutcome) -> String {
         text += &format!(", TLSA {} at depth {}", found.record, found.depth);
     }
     if let Some(failure) = &outcome.failure {
-        text += &format!(", {} ({})", failure.result_type.as_str(), failure.reason);
+        text += &format!(
+            ", {} ({})",
+            failure.result_type.as_str(),
+            untrusted(&failure.reason)
+        );
     }
     text
 }

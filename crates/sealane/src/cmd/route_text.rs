@@ -5,10 +5,12 @@ use std::fmt::Write;
 
 use delivery::{HostAttempt, Verdict};
 use policy::{DeliveryPlan, Requirement};
+use smtp::untrusted;
 
 use super::deliver::describe;
 
-/// Renders the report.
+/// Renders the report. Text from the network is shown escaped (see
+/// [`smtp::Untrusted`]).
 pub fn render(
     destination: &str,
     plan: &DeliveryPlan,
@@ -90,12 +92,19 @@ fn write_report(
             }
         }
         writeln!(out)?;
+        if let Some(reply) = &probe.starttls_refused {
+            writeln!(
+                out,
+                "        STARTTLS refused ({reply}): plaintext, as allowed here"
+            )?;
+        }
         if let Some(verification) = &probe.verification {
             if let Some(cert) = &verification.certificate {
                 writeln!(
                     out,
                     "        certificate: {} (issuer {})",
-                    cert.subject, cert.issuer
+                    untrusted(&cert.subject),
+                    untrusted(&cert.issuer)
                 )?;
             }
             writeln!(out, "        verified: {}", describe(verification))?;
@@ -138,11 +147,16 @@ fn write_sts(out: &mut String, plan: &DeliveryPlan) -> std::fmt::Result {
     };
     match sts.answer.as_ref().and_then(|a| a.applied.as_ref()) {
         Some(applied) => {
-            let patterns: Vec<String> = applied.policy.mx.iter().map(ToString::to_string).collect();
+            let patterns: Vec<String> = applied
+                .policy
+                .mx
+                .iter()
+                .map(|p| untrusted(&p.to_string()).to_string())
+                .collect();
             writeln!(
                 out,
                 "MTA-STS: policy id {} ({}), mode {}, mx {}, max_age {} s",
-                applied.id,
+                untrusted(&applied.id),
                 applied.origin.describe(),
                 applied.policy.mode,
                 patterns.join(", "),

@@ -112,7 +112,8 @@ where
         }
         if self.chunks.is_none() {
             let decision = self.handler.data().await;
-            let Some(reply) = super::resolve(decision, replies::START_DATA.reply()).await else {
+            let start = replies::START_DATA.reply();
+            let Some(reply) = self.resolve(Stage::Data, decision, start).await? else {
                 return Ok(Next::End(SessionEnd::Dropped));
             };
             if reply.code != 354 && !reply.is_positive() {

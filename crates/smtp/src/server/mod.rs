@@ -123,7 +123,7 @@ where
     async fn run(&mut self) -> Result<SessionEnd, Error> {
         let decision = self.handler.connected(self.facts.client).await;
         let greeting = replies::GREETING.reply_after(&self.config.hostname);
-        let Some(greeting) = resolve(decision, greeting).await else {
+        let Some(greeting) = self.resolve(Stage::Greeting, decision, greeting).await? else {
             return Ok(SessionEnd::Dropped);
         };
         self.send(Stage::Greeting, &greeting).await?;
@@ -243,7 +243,7 @@ where
         if matches!(decision, Decision::Delay(..)) {
             self.flush(stage).await?;
         }
-        let Some(reply) = resolve(decision, standard).await else {
+        let Some(reply) = self.resolve(stage, decision, standard).await? else {
             return Ok(None);
         };
         self.send(stage, &reply).await?;
@@ -251,6 +251,37 @@ where
             return Ok(None);
         }
         Ok(Some(reply))
+    }
+
+    /// Waits out any delays and returns the reply to send; `None` for a
+    /// drop, or after a burst was sent.
+    pub(super) async fn resolve(
+        &mut self,
+        stage: Stage,
+        mut decision: Decision,
+        standard: Reply,
+    ) -> Result<Option<Reply>, Error> {
+        loop {
+            match decision {
+                Decision::Accept => return Ok(Some(standard)),
+                Decision::Reply(reply) => return Ok(Some(reply)),
+                Decision::Drop => return Ok(None),
+                Decision::Burst(replies) => {
+                    for reply in &replies {
+                        self.wire.queue(reply.to_wire().as_bytes());
+                    }
+                    self.flush(stage).await?;
+                    // Best effort: the burst is out; a failed close changes nothing.
+                    let limit = self.config.limits.idle;
+                    let _closed = tokio::time::timeout(limit, self.wire.stream.shutdown()).await;
+                    return Ok(None);
+                }
+                Decision::Delay(wait, next) => {
+                    tokio::time::sleep(wait).await;
+                    decision = *next;
+                }
+            }
+        }
     }
 
     async fn reply(&mut self, stage: Stage, canned: Canned) -> Result<Next, Error> {
@@ -317,20 +348,5 @@ fn continue_unless_dropped(sent: Option<Reply>) -> Next {
     match sent {
         Some(_) => Next::Continue,
         None => Next::End(SessionEnd::Dropped),
-    }
-}
-
-/// Waits out any delays and returns the reply to send, `None` for a drop.
-async fn resolve(mut decision: Decision, standard: Reply) -> Option<Reply> {
-    loop {
-        match decision {
-            Decision::Accept => return Some(standard),
-            Decision::Reply(reply) => return Some(reply),
-            Decision::Drop => return None,
-            Decision::Delay(wait, next) => {
-                tokio::time::sleep(wait).await;
-                decision = *next;
-            }
-        }
     }
 }

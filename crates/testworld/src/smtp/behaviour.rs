@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use smtp::replies::{self, Canned};
-use smtp::{Capabilities, Decision, Reply};
+use smtp::{Capabilities, Class, Decision, Reply};
 
 use crate::identity::Identity;
 
@@ -31,7 +31,7 @@ pub enum Step {
 
 impl Step {
     /// The table reply for a temporary (4xx) refusal at this step.
-    fn temporary(self) -> Canned {
+    pub(crate) fn temporary(self) -> Canned {
         match self {
             Step::Greeting => replies::SERVICE_UNAVAILABLE,
             Step::StartTls => replies::TLS_NOT_AVAILABLE,
@@ -90,7 +90,10 @@ struct Rule {
 ///   [`Behaviour::permanent_at`], [`Behaviour::reply_at`],
 ///   [`Behaviour::delay_at`], [`Behaviour::drop_at`]; per recipient:
 ///   [`Behaviour::temporary_for`], [`Behaviour::permanent_for`],
-///   [`Behaviour::reply_for`].
+///   [`Behaviour::reply_for`]; a limit on recipients per transaction:
+///   [`Behaviour::recipient_limit`];
+/// - broken or hostile replies: [`Behaviour::burst_at`], e.g.
+///   [`Behaviour::early_accept_at_data`] (354 and 250 at once, then close).
 ///
 /// Temporary refusals are 421 at the greeting (which closes the session),
 /// 454 at STARTTLS and 451 4.3.0 elsewhere; permanent ones are 550 5.1.1 at
@@ -102,8 +105,11 @@ pub struct Behaviour {
     pub(crate) capabilities: Capabilities,
     pub(crate) helo_only: bool,
     pub(crate) timeout: Duration,
+    /// Octets read per interval, for [`Behaviour::reads_slowly`].
+    pub(crate) read_rate: Option<(usize, Duration)>,
     rules: HashMap<Step, Rule>,
     recipients: HashMap<String, Decision>,
+    recipient_limit: Option<(usize, Reply)>,
 }
 
 impl Behaviour {
@@ -118,8 +124,10 @@ impl Behaviour {
             capabilities: config.capabilities,
             helo_only: false,
             timeout: Duration::from_secs(30),
+            read_rate: None,
             rules: HashMap::new(),
             recipients: HashMap::new(),
+            recipient_limit: None,
         }
     }
 
@@ -215,6 +223,34 @@ impl Behaviour {
         self.decide_at(step, Decision::Drop)
     }
 
+    /// Sends `replies` together in one write at `step`, then closes the
+    /// connection without reading further.
+    pub fn burst_at(self, step: Step, replies: Vec<Reply>) -> Behaviour {
+        self.decide_at(step, Decision::Burst(replies))
+    }
+
+    /// Answers DATA with 354 and 250 in one write, then closes: a `250`
+    /// that arrives before the client has sent the message, let alone its
+    /// final dot. Nothing is received.
+    pub fn early_accept_at_data(self) -> Behaviour {
+        let replies = vec![
+            replies::START_DATA.reply(),
+            replies::MESSAGE_ACCEPTED.reply(),
+        ];
+        self.burst_at(Step::Data, replies)
+    }
+
+    /// Accepts at most `limit` recipients per transaction and refuses the
+    /// others for lack of room with `code`: 452 4.5.3 as RFC 5321
+    /// §4.5.3.1.10 asks, or 552 5.5.3 as servers of the RFC 821 era answer.
+    pub fn recipient_limit(mut self, limit: usize, code: u16) -> Behaviour {
+        let canned = replies::TOO_MANY_RECIPIENTS;
+        let class = Class::from_digit((code / 100) as u8).unwrap_or(Class::Transient);
+        let enhanced = canned.enhanced.map(|e| e.with_class(class));
+        self.recipient_limit = Some((limit, Reply::new(code, enhanced, canned.text)));
+        self
+    }
+
     /// Waits `delay` before replying at `step` (whatever the reply is).
     pub fn delay_at(mut self, step: Step, delay: Duration) -> Behaviour {
         self.rules.entry(step).or_default().delay = Some(delay);
@@ -262,8 +298,14 @@ impl Behaviour {
         with_delay(rule.delay, rule.decision.unwrap_or(standard))
     }
 
-    /// The decision for RCPT to `address`.
-    pub(crate) fn rcpt_decision(&self, address: &str) -> Decision {
+    /// The decision for RCPT to `address` when `accepted` recipients of
+    /// the transaction were accepted before it.
+    pub(crate) fn rcpt_decision(&self, address: &str, accepted: usize) -> Decision {
+        if let Some((limit, reply)) = &self.recipient_limit
+            && accepted >= *limit
+        {
+            return Decision::Reply(reply.clone());
+        }
         match self.recipients.get(address) {
             Some(decision) => {
                 let delay = self.rules.get(&Step::Rcpt).and_then(|rule| rule.delay);
@@ -297,7 +339,7 @@ pub(crate) fn accepts(decision: &Decision) -> bool {
     match decision {
         Decision::Accept => true,
         Decision::Reply(reply) => reply.is_positive(),
-        Decision::Drop => false,
+        Decision::Drop | Decision::Burst(_) => false,
         Decision::Delay(_, next) => accepts(next),
     }
 }

@@ -16,6 +16,8 @@ pub(crate) struct SessionHandler {
     recorder: Arc<Recorder>,
     /// This session's index in the log.
     index: usize,
+    /// Recipients accepted in the current transaction.
+    accepted: usize,
 }
 
 impl SessionHandler {
@@ -29,6 +31,7 @@ impl SessionHandler {
             behaviour,
             recorder,
             index,
+            accepted: 0,
         }
     }
 
@@ -64,6 +67,7 @@ impl Handler for SessionHandler {
     async fn hello(&mut self, name: &str, extended: bool) -> Decision {
         let verb = if extended { "EHLO" } else { "HELO" };
         self.command(format!("{verb} {name}"));
+        self.accepted = 0;
         if extended && self.behaviour.helo_only {
             return Decision::Reply(replies::SYNTAX_ERROR.reply());
         }
@@ -86,13 +90,18 @@ impl Handler for SessionHandler {
 
     async fn mail(&mut self, mail: &MailFrom, _session: &SessionFacts) -> Decision {
         self.command(with_params("MAIL FROM", &mail.sender, &mail.params));
+        self.accepted = 0;
         self.behaviour.decision(Step::Mail, Decision::Accept)
     }
 
     async fn rcpt(&mut self, rcpt: &RcptTo, _mail: &MailFrom, _session: &SessionFacts) -> Decision {
         let to = &rcpt.recipient.address;
         self.command(with_params("RCPT TO", to, &rcpt.params));
-        self.behaviour.rcpt_decision(to)
+        let decision = self.behaviour.rcpt_decision(to, self.accepted);
+        if accepts(&decision) {
+            self.accepted += 1;
+        }
+        decision
     }
 
     async fn data(&mut self) -> Decision {

@@ -28,9 +28,12 @@
 
 mod behaviour;
 mod handler;
+mod hostile;
 mod receiver;
 mod record;
+mod trickle;
 
 pub use behaviour::{Behaviour, Step};
+pub use hostile::HOSTILE_TEXT;
 pub use receiver::Receiver;
 pub use record::{Ended, Session, WaitTimeout};

@@ -12,6 +12,7 @@ use tokio::net::TcpStream;
 use super::behaviour::Behaviour;
 use super::handler::SessionHandler;
 use super::record::{Ended, Recorder, Session, WaitTimeout};
+use super::trickle::Trickle;
 use crate::server_thread::ServerThread;
 
 /// An SMTP server on loopback with a chosen [`Behaviour`], recording what it
@@ -126,8 +127,16 @@ async fn session(
     recorder: Arc<Recorder>,
 ) {
     let config = behaviour.server_config();
+    let read_rate = behaviour.read_rate;
     let mut handler = SessionHandler::new(behaviour, recorder.clone(), Session::new(peer));
-    let end = match smtp::serve(stream, peer, &config, &mut handler).await {
+    let served = match read_rate {
+        Some((octets, every)) => {
+            let stream = Trickle::new(stream, octets, every);
+            smtp::serve(stream, peer, &config, &mut handler).await
+        }
+        None => smtp::serve(stream, peer, &config, &mut handler).await,
+    };
+    let end = match served {
         Ok(SessionEnd::Quit) => Ended::Quit,
         Ok(_) => Ended::Dropped,
         Err(error) => Ended::Failed {
