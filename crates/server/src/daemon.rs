@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use delivery::DeliveryOptions;
+use delivery::{DeliveryOptions, HostFailureMemory};
 use dns::clock::Clock;
 use dns::{Resolver, ResolverConfig, TrustAnchor, system_nameservers};
 use policy::sts::{FetchOptions, NetworkSource, PolicyCache, StsConfig, StsPolicies};
@@ -54,6 +54,9 @@ pub enum StartError {
     #[error("{0}")]
     Setup(String),
 }
+
+/// How long an address that could not be reached is skipped.
+const DEAD_HOST_MEMORY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// Who runs the scheduler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +112,9 @@ impl Daemon {
         let resolver = Resolver::with_clock(resolver_config, clock.clone());
 
         let mut delivery = DeliveryOptions::new(config.outbound.ehlo.clone());
+        // DESIGN §7: a destination's connection failures are remembered
+        // briefly, so a dead host costs a few attempts, not one per message.
+        delivery.failure_memory = Some(HostFailureMemory::new(clock.clone(), DEAD_HOST_MEMORY));
         delivery.smtp_port = config.outbound.smtp_port;
         delivery.source = config.outbound.source;
         if let Some(path) = &config.webpki_extra_roots {

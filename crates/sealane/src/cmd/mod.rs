@@ -14,6 +14,5 @@ pub mod route;
 mod route_text;
 pub mod sendmail;
 pub mod serve;
-mod shown;
 pub mod tlsa;
 pub mod user;

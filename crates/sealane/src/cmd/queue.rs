@@ -158,7 +158,7 @@ pub async fn trace(args: TraceArgs) -> Result<ExitCode, Failure> {
     } else if found.is_empty() {
         return Err(Failure::Input(anyhow!(
             "no message in the queue matches {}",
-            crate::cmd::shown::shown(&args.key)
+            smtp::untrusted(&args.key)
         )));
     } else {
         for (index, detail) in found.iter().enumerate() {

@@ -12,7 +12,7 @@ use queue::{
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cmd::shown::shown;
+use smtp::untrusted as shown;
 
 /// `queue list`: the summary by destination and by cause, then messages.
 pub fn listing(summary: &QueueSummary, messages: &[MessageSummary], now: SystemTime) -> String {

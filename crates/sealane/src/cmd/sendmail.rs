@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use smtp::{Client, ClientOptions, Envelope, MailOptions, Recipient, RecipientStatus};
 
-use crate::cmd::shown::shown;
 use crate::exit::Failure;
+use smtp::untrusted as shown;
 
 /// sysexits.h EX_TEMPFAIL: try again later; the caller keeps the message.
 const EX_TEMPFAIL: u8 = 75;

@@ -95,6 +95,9 @@ pub(crate) async fn deliver(
             let mut options = shared.delivery.clone();
             options.smtp_port = port;
             let report = delivery::deliver(&plan, &wire, &options).await;
+            if let Some(memory) = &options.failure_memory {
+                memory.record(&report);
+            }
             settle::report(shared, message, &report)
         }
     }

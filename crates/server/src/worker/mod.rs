@@ -73,6 +73,7 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
             require_tls: message.envelope.require_tls,
         };
         let mut report = delivery::deliver(&plan, &wire, &shared.delivery).await;
+        remember_failures(&shared, &report);
         let mut settled = settle::report(&shared, message, &report);
         if settled.sts_recheck_needed {
             // RFC 8461 §5.1: before an enforce failure becomes final, check
@@ -87,12 +88,20 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
                 ..wire
             };
             let second = delivery::deliver(&plan, &again, &shared.delivery).await;
+            remember_failures(&shared, &second);
             report = merge(report, second);
             settled = settle::report(&shared, message, &report);
             settled.sts_recheck_needed = false;
         }
         delay::owe(&shared, message, &mut settled).await;
         record(&shared, &batch, message, settled, Some(body)).await;
+    }
+}
+
+/// Feeds the shared memory of unreachable addresses.
+fn remember_failures(shared: &Shared, report: &DeliveryReport) {
+    if let Some(memory) = &shared.delivery.failure_memory {
+        memory.record(report);
     }
 }
 

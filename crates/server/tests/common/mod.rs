@@ -1,5 +1,6 @@
 //! A small internet for the daemon: a signed `dane.test` whose MX matches
-//! its TLSA record, a signed `mismatch.test` whose TLSA record matches
+//! its TLSA record, a signed `dead.test` whose MX nobody listens on, a
+//! signed `mismatch.test` whose TLSA record matches
 //! nothing, and `sender.test`, an accepted domain delivered into a Maildir
 //! (where notices to our senders land). [`world`] runs the daemon in the
 //! test with a clock the tests move and a scheduler they drive;
@@ -87,6 +88,12 @@ pub async fn internet() -> Internet {
         z.mx(10, "mx.mismatch.test.");
         z.a("mx.mismatch.test.", &loopback(22).to_string());
         add_tlsa(z, "_25._tcp.mx.mismatch.test.", &tlsa_311(unrelated.leaf()));
+    }
+    {
+        // Nobody listens at this address: every connection is refused.
+        let z = dns_world.signed_zone("dead.test.", Denial::Nsec);
+        z.mx(10, "mx.dead.test.");
+        z.a("mx.dead.test.", &loopback(29).to_string());
     }
     let dns = dns_world.serve().await.expect("DNS world starts");
     let port = free_port(&[loopback(21), loopback(22)]);
