@@ -62,7 +62,7 @@ async fn a_thousand_messages_to_one_dead_host_make_a_bounded_number_of_connectio
     // At most one per worker that started before the first failure was
     // remembered (the per-destination limit, 20).
     assert!(
-        connections >= 1 && connections <= 20,
+        (1..=20).contains(&connections),
         "{connections} connection attempts"
     );
 }
