@@ -81,7 +81,7 @@ fn covered(target: &Name, zone: &Name, response: &DnsResponse) -> bool {
         .filter(|(owner, nsec)| !above_cut(owner, nsec, target))
         .any(|(owner, nsec)| {
             let next = nsec.next_domain_name();
-            *owner < target && (target < next || (next <= *owner && next.zone_of(target)))
+            owner < target && (target < next || (next <= owner && next.zone_of(target)))
         })
 }
 
