@@ -188,7 +188,7 @@ impl<'a> Sections<'a> {
             .into_iter()
             .map(|t| (wildcard.clone(), t))
             .find(|key| zone.rrsets.contains_key(key));
-        match key {
+        match &key {
             Some(key) => {
                 for mut record in self.rrset_with_sigs(&key) {
                     record.name = qname.clone();
