@@ -4,6 +4,7 @@
 
 use hickory_net::xfer::{DnsHandle, FirstAnswer};
 use hickory_net::{DnsError as HickoryDnsError, NetError};
+use hickory_proto::dnssec::Proof;
 use hickory_proto::op::{DnsResponse, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
@@ -11,6 +12,7 @@ use crate::error::DnsError;
 use crate::lookup::Absence;
 use crate::resolver::{Resolver, request_options};
 use crate::status::DnssecStatus;
+use crate::wildcard::expansion_proven;
 
 /// The longest an unvalidated (bogus or indeterminate) answer is kept, so
 /// that a repaired zone is seen again soon.
@@ -104,7 +106,14 @@ fn read(
             response, proof, ..
         })) => {
             referral(name, rtype, &response)?;
-            Ok(classify(name, rtype, &response, Some(proof.into())))
+            let denial = if proof == Proof::Bogus && expansion_proven(name, rtype, &response) {
+                // hickory's NSEC check refuses a valid wildcard expansion:
+                // see `wildcard`.
+                None
+            } else {
+                Some(proof.into())
+            };
+            Ok(classify(name, rtype, &response, denial))
         }
         Err(NetError::Dns(HickoryDnsError::NoRecordsFound(none))) => {
             if none.soa.is_none() && none.ns.as_ref().is_some_and(|ns| !ns.is_empty()) {

@@ -29,6 +29,7 @@ mod status;
 mod transport;
 mod trusted;
 mod validators;
+mod wildcard;
 
 pub use anchor::{TrustAnchor, TrustAnchorError};
 pub use config::{ResolverConfig, system_nameservers};

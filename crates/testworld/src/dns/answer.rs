@@ -144,6 +144,11 @@ impl<'a> Sections<'a> {
             });
             return (ResponseCode::NoError, target);
         }
+        if !zone.names.contains(qname)
+            && let Some(wildcard) = self.wildcard_for(qname)
+        {
+            return self.expand(qname, &wildcard, qtype);
+        }
         self.push_authority(&zone.soa_key());
         if zone.names.contains(qname) {
             self.deny_type(qname);
@@ -152,6 +157,64 @@ impl<'a> Sections<'a> {
             self.deny_name(qname);
             (ResponseCode::NXDomain, None)
         }
+    }
+
+    /// The wildcard at the closest encloser of a name that does not exist,
+    /// when the zone has one (RFC 4592 §3.3.1).
+    fn wildcard_for(&self, qname: &Name) -> Option<Name> {
+        let wildcard = self
+            .closest_encloser(qname)
+            .prepend_label("*")
+            .expect("a name in a test zone has room for one more label");
+        self.zone.names.contains(&wildcard).then_some(wildcard)
+    }
+
+    /// Wildcard expansion (RFC 4035 §3.1.3.3): the wildcard's RRset (or
+    /// CNAME) and its RRSIGs, owned by `qname`, with the NSEC/NSEC3 proving
+    /// that the next closer name does not exist; or, when the wildcard has
+    /// no such type, NODATA with that proof and the wildcard's own denial
+    /// (RFC 4035 §3.1.3.4). Under NSEC, the NSEC covering the next closer
+    /// name is the wildcard's own NSEC whenever no name sorts between them.
+    fn expand(
+        &mut self,
+        qname: &Name,
+        wildcard: &Name,
+        qtype: RecordType,
+    ) -> (ResponseCode, Option<Name>) {
+        let zone = self.zone;
+        let next_closer = qname.trim_to(usize::from(wildcard.num_labels()) + 1);
+        let mut target = None;
+        let key = [qtype, RecordType::CNAME]
+            .into_iter()
+            .map(|t| (wildcard.clone(), t))
+            .find(|key| zone.rrsets.contains_key(key));
+        match &key {
+            Some(key) => {
+                for mut record in self.rrset_with_sigs(&key) {
+                    record.name = qname.clone();
+                    if let RData::CNAME(cname) = &record.data {
+                        target = Some(cname.0.clone());
+                    }
+                    self.answers.push(record);
+                }
+            }
+            None => {
+                self.push_authority(&zone.soa_key());
+                self.deny_type(wildcard);
+            }
+        }
+        if zone.signed && self.dnssec_ok {
+            if self.has_nsec3() {
+                let encloser = wildcard.base_name();
+                if key.is_none() {
+                    self.push_nsec3_matching(&encloser);
+                }
+                self.push_nsec3_covering(&next_closer);
+            } else {
+                self.push_nsec_covering(&next_closer);
+            }
+        }
+        (ResponseCode::NoError, target)
     }
 
     /// A referral to `child` (RFC 4035 §3.1.4): its NS RRset, and its DS
