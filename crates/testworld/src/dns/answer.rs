@@ -190,7 +190,7 @@ impl<'a> Sections<'a> {
             .find(|key| zone.rrsets.contains_key(key));
         match &key {
             Some(key) => {
-                for mut record in self.rrset_with_sigs(&key) {
+                for mut record in self.rrset_with_sigs(key) {
                     record.name = qname.clone();
                     if let RData::CNAME(cname) = &record.data {
                         target = Some(cname.0.clone());
