@@ -49,7 +49,7 @@ async fn main() {
                 }
                 let body = format!(
                     "Subject: bench {i}\r\nMessage-ID: <b{i}@sender.test>\r\n\r\n{}",
-                    "x".repeat(2000)
+                    format!("{}\r\n", "x".repeat(76)).repeat(26)
                 );
                 let reply = talk
                     .mail("bench@sender.test", &["sink@dane.test"], &body)
