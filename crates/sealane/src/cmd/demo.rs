@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, anyhow};
 use dns::clock::{Clock, ManualClock};
@@ -81,7 +81,7 @@ pub(super) struct Security {
 }
 
 /// The first lines of one notice.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(super) struct Notice {
     pub subject: String,
     pub status: Option<String>,
