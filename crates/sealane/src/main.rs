@@ -17,6 +17,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a simulated internet on loopback, run a real daemon against it,
+    /// send one message to each kind of destination (DANE, MTA-STS, bogus
+    /// DNSSEC, stripped STARTTLS, null MX...) and show what happened and why.
+    Demo(cmd::demo::Args),
     /// Look up DNS records and show their DNSSEC status, validated by Sealane
     /// from its own trust anchors.
     Dns(cmd::dns::Args),
@@ -74,6 +78,7 @@ fn main() -> std::process::ExitCode {
     };
     let result = runtime.block_on(async {
         match command {
+            Command::Demo(args) => cmd::demo::run(args).await,
             Command::Dns(args) => cmd::dns::run(args).await,
             Command::Tlsa(command) => cmd::tlsa::run(command),
             Command::Deliver(args) => cmd::deliver::run(args).await,

@@ -20,6 +20,7 @@
 //! checked against.
 
 pub mod ca;
+pub mod demo;
 pub mod dns;
 pub mod https;
 mod identity;

@@ -4,6 +4,8 @@ pub mod check;
 mod check_text;
 pub mod config;
 pub mod deliver;
+pub mod demo;
+mod demo_text;
 pub mod dns;
 pub mod mta_sts;
 pub mod publish;
