@@ -110,13 +110,6 @@ impl Daemon {
             resolver_config = resolver_config.with_trust_anchors(anchors);
         }
         let resolver = Resolver::with_clock(resolver_config, clock.clone());
-        // Issue 11: find out now, not on the first recipient, whether the
-        // configured resolver can serve DNSSEC from our trust anchors. A
-        // failure is logged, not fatal: deliveries defer with 4.4.3 until
-        // the resolver is fixed, and the probe runs again by itself.
-        if let Err(e) = resolver.probe().await {
-            tracing::warn!(error = %e, "the local resolver cannot serve DNSSEC; deliveries will defer until it can");
-        }
 
         let mut delivery = DeliveryOptions::new(config.outbound.ehlo.clone());
         // DESIGN §7: a destination's connection failures are remembered
