@@ -13,7 +13,7 @@ use dns::clock::ManualClock;
 use server::config::Config;
 use server::{Daemon, Scheduling};
 use testworld::ca::TestCa;
-use testworld::dns::{Denial, DnsWorld};
+use testworld::dns::DnsWorld;
 use testworld::https::{PolicyBehaviour, PolicyHost, sts_domain};
 use testworld::net::{free_port, loopback};
 use testworld::smtp::{Behaviour, Receiver};
