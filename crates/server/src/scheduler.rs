@@ -2,9 +2,8 @@
 //! destination domain, and hands each batch to a delivery worker, within
 //! the global and per-destination concurrency limits (DESIGN §7); the
 //! per-destination limit is also checked by the store at claim time, over
-//! every node's leases. Timers
-//! read the shared clock; tests and the demo move it and call
-//! [`Scheduler::drain`] instead of waiting.
+//! every node's leases. Timers read the shared clock; tests and the demo
+//! move it and call [`Scheduler::drain`] instead of waiting.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
