@@ -51,9 +51,10 @@ start_in() {
   as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
   echo "$port" >"$dir/port"
+  # The server must not inherit the lock of `ensure` (descriptor 9).
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $port -c max_connections=400" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    start >/dev/null 9>&- || { cat "$dir/server.log" >&2; exit 1; }
   url_of "$dir"
 }
 
