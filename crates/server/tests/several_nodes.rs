@@ -28,7 +28,10 @@ async fn node(
     extra: &str,
     clock: &Arc<ManualClock>,
 ) -> Daemon {
-    let store = format!("{extra}\n[store]\nkind = \"postgres\"\nurl = \"{}\"\n", db.url);
+    let store = format!(
+        "{extra}\n[store]\nkind = \"postgres\"\nurl = \"{}\"\n",
+        db.url
+    );
     let text = net
         .config_text(&store, SocketAddr::from(([127, 0, 0, 1], 0)))
         .replace("\"mail.sender.test\"", &format!("\"{name}.sender.test\""));
@@ -131,24 +134,39 @@ async fn two_nodes_drain_a_thousand_messages_and_deliver_each_once() {
          {drained:?} ({:.0} msg/s), {duplicates} duplicates",
         MESSAGES as f64 / drained.as_secs_f64()
     );
-    assert_eq!(duplicates, 0, "no node crashed, so nothing is delivered twice");
+    assert_eq!(
+        duplicates, 0,
+        "no node crashed, so nothing is delivered twice"
+    );
 
     // Each node did part of the work, and each sees every message.
     let mut by_node = BTreeMap::<String, usize>::new();
     for m in net.receivers[0].messages() {
-        *by_node.entry(m.session.helo.clone().unwrap_or_default()).or_default() += 1;
+        *by_node
+            .entry(m.session.helo.clone().unwrap_or_default())
+            .or_default() += 1;
     }
     println!("deliveries by node: {by_node:?}");
     assert_eq!(by_node.len(), 2, "both nodes delivered: {by_node:?}");
     for i in (0..MESSAGES).step_by(97) {
-        let found = b.shared().store.trace(&format!("<m{i}@sender.test>")).await.unwrap();
+        let found = b
+            .shared()
+            .store
+            .trace(&format!("<m{i}@sender.test>"))
+            .await
+            .unwrap();
         assert_eq!(found.len(), 1, "node b traces m{i}");
-        assert!(found[0]
-            .events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::Delivered { .. })));
+        assert!(
+            found[0]
+                .events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Delivered { .. }))
+        );
     }
-    assert!(a.shared().store.list(10).await.unwrap().is_empty(), "nothing pending");
+    assert!(
+        a.shared().store.list(10).await.unwrap().is_empty(),
+        "nothing pending"
+    );
     a.stop().await;
     b.stop().await;
 }
@@ -213,17 +231,28 @@ async fn a_node_stopped_mid_run_leaves_its_recipients_to_the_other() {
         duplicates as u64 <= in_flight,
         "only recipients in flight when node a stopped may be delivered twice"
     );
-    assert!(b.shared().store.list(10).await.unwrap().is_empty(), "nothing pending");
+    assert!(
+        b.shared().store.list(10).await.unwrap().is_empty(),
+        "nothing pending"
+    );
     let mut taken_over = 0;
     for i in 0..COUNT {
-        let trace = b.shared().store.trace(&format!("u{i}@dane.test")).await.unwrap();
+        let trace = b
+            .shared()
+            .store
+            .trace(&format!("u{i}@dane.test"))
+            .await
+            .unwrap();
         taken_over += trace[0]
             .events
             .iter()
             .filter(|e| matches!(&e.kind, EventKind::LeaseLapsed { owner } if owner.starts_with("node-a")))
             .count();
     }
-    assert_eq!(taken_over as u64, in_flight, "each lapsed lease is in the trace");
+    assert_eq!(
+        taken_over as u64, in_flight,
+        "each lapsed lease is in the trace"
+    );
     b.stop().await;
 }
 
@@ -246,7 +275,11 @@ async fn the_per_destination_limit_holds_across_nodes() {
     let sampling = async {
         let mut most = 0;
         while receiver.messages().len() < COUNT {
-            let open = receiver.sessions().iter().filter(|s| s.end.is_none()).count();
+            let open = receiver
+                .sessions()
+                .iter()
+                .filter(|s| s.end.is_none())
+                .count();
             most = most.max(open);
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
@@ -254,7 +287,10 @@ async fn the_per_destination_limit_holds_across_nodes() {
     };
     let ((), (), most) = tokio::join!(work_until_empty(&a), work_until_empty(&b), sampling);
     println!("at most {most} sessions at once to dane.test from two nodes");
-    assert!(most <= 2, "{most} sessions at once; the limit is 2 for all nodes");
+    assert!(
+        most <= 2,
+        "{most} sessions at once; the limit is 2 for all nodes"
+    );
     assert!(most >= 1);
     assert_eq!(check_all_delivered(&deliveries(&net), COUNT), 0);
     a.stop().await;
