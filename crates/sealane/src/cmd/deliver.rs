@@ -250,7 +250,10 @@ fn human(report: &DeliveryReport) -> String {
         out += "\n";
     }
     for attempt in &report.attempts {
-        out += &format!("  host {} [{}]", attempt.host, attempt.address);
+        out += &format!(
+            "  host {}",
+            super::endpoint::endpoint(&attempt.host, &attempt.address)
+        );
         if attempt.plaintext_retry {
             out += " (plaintext retry)";
         }

@@ -7,6 +7,7 @@ pub mod deliver;
 pub mod demo;
 mod demo_text;
 pub mod dns;
+mod endpoint;
 pub mod mta_sts;
 pub mod publish;
 pub mod queue;

@@ -200,7 +200,11 @@ fn notice_kind(kind: queue::NoticeKind) -> &'static str {
 /// The security line of one connection: MX, address, TLS, verification,
 /// TLSA or MTA-STS policy id, DNSSEC notes, result type and reply.
 fn attempt(out: &mut String, a: &AttemptRecord) {
-    let _ = write!(out, "      mx {} [{}]", shown(&a.mx), a.address);
+    let _ = write!(
+        out,
+        "      mx {}",
+        super::endpoint::endpoint(&shown(&a.mx).to_string(), &a.address)
+    );
     if let Some(source) = a.source {
         let _ = write!(out, " from {source}");
     }

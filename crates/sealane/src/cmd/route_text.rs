@@ -9,6 +9,7 @@ use policy::{DeliveryPlan, Requirement, Trouble};
 use smtp::untrusted;
 
 use super::deliver::describe;
+use super::endpoint::endpoint;
 
 /// Renders the report. Text from the network is shown escaped (see
 /// [`smtp::Untrusted`]).
@@ -85,7 +86,7 @@ fn write_report(
         writeln!(out, "  none: no host can be tried now")?;
     }
     for probe in probes {
-        write!(out, "  {} [{}]", probe.host, probe.address)?;
+        write!(out, "  {}", endpoint(&probe.host, &probe.address))?;
         if let Some(session) = &probe.session {
             match &session.tls {
                 Some(tls) => write!(out, " {} {}", tls.version, tls.cipher)?,
@@ -152,10 +153,9 @@ fn once(trouble: &Trouble, probes: &[HostAttempt]) -> String {
     });
     match shown {
         Some(probe) => format!(
-            "{} (as explained for {} [{}] above)",
+            "{} (as explained for {} above)",
             trouble.code(),
-            probe.host,
-            probe.address
+            endpoint(&probe.host, &probe.address)
         ),
         None => diagnostic,
     }
