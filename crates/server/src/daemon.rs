@@ -14,7 +14,7 @@ use queue::{RetrySchedule, SqliteStore, Store};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::{debug, info};
 
 use crate::config::{Config, Role};
 use crate::listener::{self, Connections};
@@ -263,16 +263,14 @@ impl Daemon {
     }
 }
 
-/// Probes `resolver`'s DNSSEC once and logs the result; gives up at
-/// shutdown.
+/// Probes `resolver`'s DNSSEC once; gives up at shutdown. A failure is
+/// logged by the resolver itself, one warning per trust anchor naming what
+/// the upstream did, so it is not repeated here.
 async fn probe_resolver(resolver: Resolver, mut shutdown: watch::Receiver<bool>) {
     tokio::select! {
         probed = resolver.probe() => match probed {
             Ok(()) => info!("the DNS resolver serves DNSSEC from our trust anchors"),
-            Err(e) => warn!(
-                error = %e,
-                "the DNS resolver cannot serve DNSSEC from our trust anchors: every delivery defers (4.4.3) until it can; check [dns] servers and trust_anchor"
-            ),
+            Err(e) => debug!(error = %e, "DNSSEC probe at start failed; deliveries defer (4.4.3) until the resolver answers"),
         },
         _ = shutdown.changed() => {}
     }
