@@ -66,6 +66,8 @@ pub(crate) struct Budget {
 pub(crate) struct Deadline {
     pub(crate) at: Instant,
     pub(crate) limit: AttemptLimit,
+    /// The configured length of that limit, for the diagnostic.
+    pub(crate) length: Duration,
 }
 
 impl Deadline {
@@ -74,19 +76,30 @@ impl Deadline {
         Self {
             at: Instant::now() + limits.connection,
             limit: AttemptLimit::ConnectionDeadline,
+            length: limits.connection,
         }
     }
 
-    /// Names the limit that cut a connection: the attempt's deadline when
-    /// that was the one that passed.
+    /// Names the limit that cut a connection, and its length: the
+    /// attempt's deadline when that was the one that passed.
     pub(crate) fn name(&self, trouble: Trouble) -> Trouble {
         match trouble.cause {
             Cause::LimitReached {
                 limit: AttemptLimit::ConnectionDeadline,
-            } => Trouble {
-                cause: Cause::LimitReached { limit: self.limit },
-                ..trouble
-            },
+            } => {
+                let which = match self.limit {
+                    AttemptLimit::AttemptDeadline => "the attempt's deadline",
+                    _ => "the connection's deadline",
+                };
+                let named = format!("{which} of {:?} passed", self.length);
+                Trouble {
+                    cause: Cause::LimitReached { limit: self.limit },
+                    detail: Some(match trouble.detail {
+                        Some(seen) => format!("{named} ({seen})"),
+                        None => named,
+                    }),
+                }
+            }
             _ => trouble,
         }
     }
@@ -138,11 +151,13 @@ impl Budget {
             Deadline {
                 at: own,
                 limit: AttemptLimit::ConnectionDeadline,
+                length: self.limits.connection,
             }
         } else {
             Deadline {
                 at: self.deadline,
                 limit: AttemptLimit::AttemptDeadline,
+                length: self.limits.attempt,
             }
         }
     }
@@ -190,11 +205,16 @@ mod tests {
         let cut = Trouble::new(Cause::LimitReached {
             limit: AttemptLimit::ConnectionDeadline,
         });
+        let named = deadline.name(cut);
         assert_eq!(
-            deadline.name(cut).cause,
+            named.cause,
             Cause::LimitReached {
                 limit: AttemptLimit::AttemptDeadline
             }
+        );
+        assert_eq!(
+            named.detail.as_deref(),
+            Some("the attempt's deadline of 1s passed")
         );
     }
 

@@ -295,3 +295,55 @@ fn the_example_configuration_is_valid_and_complete() {
     let out = run(&["config", "check", path.to_str().unwrap()], b"");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// Issue 12: a local resolver that cannot serve DNSSEC is named at start,
+/// in one line, after the listeners are up (the probe runs in the
+/// background).
+#[test]
+fn serve_says_at_start_when_its_resolver_cannot_serve_dnssec() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let mut child = Command::new(BIN)
+        .args(["serve", "--log-format", "json", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sealane runs");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let served = Served {
+        child,
+        submission: SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a first log line");
+    assert!(first.contains("\"listening\""), "{first}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let warning = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx
+            .recv_timeout(left)
+            .expect("a line about the resolver within a minute");
+        if line.contains("cannot serve DNSSEC") {
+            break line;
+        }
+    };
+    let event: serde_json::Value = serde_json::from_str(&warning).expect("a JSON log line");
+    assert_eq!(event["level"], "WARN", "{warning}");
+    assert_eq!(event["anchor"], ".", "{warning}");
+    assert!(event["seen"].is_string(), "{warning}");
+    // One line: nothing repeats it.
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(2)) {
+        assert!(!line.contains("DNSSEC"), "said twice: {line}");
+    }
+    drop(served);
+}

@@ -14,7 +14,7 @@ use queue::RetrySchedule;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
-use tracing::info;
+use tracing::{debug, info};
 
 use crate::config::{Config, Role};
 use crate::listener::{self, Connections};
@@ -49,9 +49,6 @@ pub enum StartError {
     #[error("{0}")]
     Setup(String),
 }
-
-/// How long an address that could not be reached is skipped.
-const DEAD_HOST_MEMORY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// Who runs the scheduler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,9 +100,17 @@ impl Daemon {
         let mut delivery = DeliveryOptions::new(config.outbound.ehlo.clone());
         // DESIGN §7: a destination's connection failures are remembered
         // briefly, so a dead host costs a few attempts, not one per message.
-        delivery.failure_memory = Some(HostFailureMemory::new(clock.clone(), DEAD_HOST_MEMORY));
+        delivery.failure_memory = Some(HostFailureMemory::new(
+            clock.clone(),
+            config.outbound.failure_memory,
+        ));
         delivery.smtp_port = config.outbound.smtp_port;
         delivery.source = config.outbound.source;
+        // Issue 20: each step's limit, and what one attempt may cost in
+        // all, so a destination that drips or never greets holds a worker
+        // for a bounded time.
+        delivery.timeouts = config.outbound.timeouts;
+        delivery.limits = config.outbound.attempt;
         if let Some(path) = &config.webpki_extra_roots {
             let pem = std::fs::read(path)
                 .map_err(|e| StartError::Setup(format!("cannot read {}: {e}", path.display())))?;
@@ -206,6 +211,12 @@ impl Daemon {
                 watch.clone(),
             ));
         }
+        // Issue 12: find out at start, not on the first recipient, whether
+        // the configured resolver serves DNSSEC from our trust anchors. In
+        // the background: an unreachable resolver must not hold up start-up
+        // (its timeouts add up to tens of seconds), and a failure is logged,
+        // not fatal (deliveries defer with 4.4.3 until the resolver works).
+        tasks.spawn(probe_resolver(shared.resolver.clone(), watch.clone()));
         if scheduling == Scheduling::Automatic {
             tasks.spawn(Scheduler::new(shared.clone()).run(watch));
         }
@@ -238,5 +249,18 @@ impl Daemon {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
         info!("stopped");
+    }
+}
+
+/// Probes `resolver`'s DNSSEC once; gives up at shutdown. A failure is
+/// logged by the resolver itself, one warning per trust anchor naming what
+/// the upstream did, so it is not repeated here.
+async fn probe_resolver(resolver: Resolver, mut shutdown: watch::Receiver<bool>) {
+    tokio::select! {
+        probed = resolver.probe() => match probed {
+            Ok(()) => info!("the DNS resolver serves DNSSEC from our trust anchors"),
+            Err(e) => debug!(error = %e, "DNSSEC probe at start failed; deliveries defer (4.4.3) until the resolver answers"),
+        },
+        _ = shutdown.changed() => {}
     }
 }

@@ -98,7 +98,7 @@ async fn session(
     let mut handler = Inbound::new(shared, role);
     let result = match implicit_tls {
         Some(acceptor) => match acceptor.accept(stream).await {
-            Ok(tls) => smtp::serve(tls, client, config, &mut handler).await,
+            Ok(tls) => smtp::serve_implicit_tls(tls, client, config, &mut handler).await,
             Err(e) => {
                 debug!(client = %client, error = %e, "TLS handshake on the submissions port failed");
                 return;

@@ -54,6 +54,6 @@ pub use params::{Body, MailFrom, RcptTo, xtext_decode};
 pub use received::{Stamp, protocol, received_header};
 pub use record::{CommandRecord, SessionRecord, TlsInfo};
 pub use reply::{Category, MAX_REPLY_LINES, MalformedReply, Reply, ReplyParseError, ReplyParser};
-pub use server::{Limits, ServerConfig, SessionEnd, refuse, serve};
+pub use server::{Limits, ServerConfig, SessionEnd, refuse, serve, serve_implicit_tls};
 pub use timeouts::Timeouts;
 pub use untrusted::{Untrusted, untrusted};

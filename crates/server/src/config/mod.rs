@@ -5,6 +5,7 @@
 //! 127.0.0.1:2525, loopback clients may relay.
 
 mod error;
+mod outbound;
 mod period;
 mod raw;
 mod store;
@@ -18,6 +19,7 @@ use ipnet::IpNet;
 use policy::PlanOptions;
 
 pub use error::ConfigError;
+pub use outbound::Outbound;
 pub use period::{Period, PeriodError};
 use raw::{RawConfig, RawDelayNotice, RawRelayTls, RawRole};
 pub use store::{PasswordSource, StoreSettings};
@@ -211,19 +213,6 @@ impl Default for Limits {
             per_destination: 20,
         }
     }
-}
-
-/// How we connect out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outbound {
-    /// The EHLO name (default: the host name).
-    pub ehlo: String,
-    /// The local address to connect from (default: the system's choice).
-    pub source: Option<IpAddr>,
-    /// The port MX hosts listen on (25; tests and labs change it).
-    pub smtp_port: u16,
-    /// The port MTA-STS policy hosts listen on (443).
-    pub https_port: u16,
 }
 
 impl Config {
@@ -489,12 +478,7 @@ impl Config {
             limits.message_size = size.into_inner();
         }
 
-        let outbound = Outbound {
-            ehlo: raw.outbound.ehlo.unwrap_or_else(|| hostname.clone()),
-            source: raw.outbound.source,
-            smtp_port: raw.outbound.smtp_port.unwrap_or(25),
-            https_port: raw.outbound.https_port.unwrap_or(443),
-        };
+        let outbound = outbound::parse(raw.outbound, &hostname, text, path)?;
 
         Ok(Config {
             hostname,

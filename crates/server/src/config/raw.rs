@@ -175,4 +175,27 @@ pub(crate) struct RawOutbound {
     pub source: Option<IpAddr>,
     pub smtp_port: Option<u16>,
     pub https_port: Option<u16>,
+    pub attempt_deadline: Option<Spanned<Period>>,
+    pub connection_deadline: Option<Spanned<Period>>,
+    pub min_data_rate: Option<Spanned<u32>>,
+    pub max_addresses: Option<Spanned<u32>>,
+    pub max_sessions: Option<Spanned<u32>>,
+    pub failure_memory: Option<Spanned<Period>>,
+    #[serde(default)]
+    pub timeouts: RawTimeouts,
+}
+
+/// `[outbound.timeouts]`: the SMTP client's limit at each step.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTimeouts {
+    pub connect: Option<Spanned<Period>>,
+    pub greeting: Option<Spanned<Period>>,
+    pub command: Option<Spanned<Period>>,
+    pub tls_handshake: Option<Spanned<Period>>,
+    pub mail: Option<Spanned<Period>>,
+    pub rcpt: Option<Spanned<Period>>,
+    pub data_init: Option<Spanned<Period>>,
+    pub data_block: Option<Spanned<Period>>,
+    pub data_termination: Option<Spanned<Period>>,
 }

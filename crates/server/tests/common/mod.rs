@@ -70,8 +70,23 @@ pub struct Internet {
     anchor: PathBuf,
 }
 
+/// A signed domain of the test world whose MX hosts are receivers with
+/// chosen behaviours, one `127.0.0.x` address each, in preference order.
+pub struct ExtraDomain {
+    /// The domain, e.g. `silent.test`.
+    pub name: &'static str,
+    /// Each MX host's last address octet and behaviour.
+    pub hosts: Vec<(u8, Behaviour)>,
+}
+
 /// Builds the zones and starts the receivers.
 pub async fn internet() -> Internet {
+    internet_with(Vec::new()).await
+}
+
+/// [`internet`] with `extra` domains; their receivers follow the two of
+/// [`internet`] in [`Internet::receivers`], in the order given.
+pub async fn internet_with(extra: Vec<ExtraDomain>) -> Internet {
     let ca = TestCa::new("server test ca");
     let good = ca.issue(&["mx.dane.test"]);
     let other = ca.issue(&["mx.mismatch.test"]);
@@ -95,9 +110,24 @@ pub async fn internet() -> Internet {
         z.mx(10, "mx.dead.test.");
         z.a("mx.dead.test.", &loopback(29).to_string());
     }
+    for domain in &extra {
+        let zone = format!("{}.", domain.name);
+        let z = dns_world.signed_zone(&zone, Denial::Nsec);
+        for (i, (last, _)) in domain.hosts.iter().enumerate() {
+            let host = format!("mx{}.{zone}", i + 1);
+            z.mx(10 * (i as u16 + 1), &host);
+            z.a(&host, &loopback(*last).to_string());
+        }
+    }
     let dns = dns_world.serve().await.expect("DNS world starts");
-    let port = free_port(&[loopback(21), loopback(22)]);
-    let receivers = vec![
+    let mut addresses = vec![loopback(21), loopback(22)];
+    addresses.extend(
+        extra
+            .iter()
+            .flat_map(|d| d.hosts.iter().map(|(l, _)| loopback(*l))),
+    );
+    let port = free_port(&addresses);
+    let mut receivers = vec![
         Receiver::start(
             SocketAddr::new(loopback(21), port),
             Behaviour::starttls(&good),
@@ -109,6 +139,12 @@ pub async fn internet() -> Internet {
         )
         .unwrap(),
     ];
+    for domain in extra {
+        for (last, behaviour) in domain.hosts {
+            receivers
+                .push(Receiver::start(SocketAddr::new(loopback(last), port), behaviour).unwrap());
+        }
+    }
     let dir = tempfile::tempdir().unwrap();
     let anchor = dir.path().join("anchor.txt");
     std::fs::write(&anchor, dns.trust_anchor_ds()).unwrap();
@@ -126,6 +162,11 @@ impl Internet {
     /// The daemon's configuration for this world, its submission listener
     /// on `submission`; `extra` goes first (top-level keys and sections).
     pub fn config_text(&self, extra: &str, submission: SocketAddr) -> String {
+        self.config_text_with(extra, "", submission)
+    }
+
+    /// [`Internet::config_text`] with `outbound` keys added to `[outbound]`.
+    pub fn config_text_with(&self, extra: &str, outbound: &str, submission: SocketAddr) -> String {
         format!(
             r#"{extra}
 [server]
@@ -146,6 +187,7 @@ maildir = "{maildir}"
 [outbound]
 ehlo = "mail.sender.test"
 smtp_port = {port}
+{outbound}
 "#,
             data = self.data_dir().display(),
             dns = self.dns.addr(),
@@ -169,8 +211,23 @@ pub async fn world(extra: &str) -> World {
 
 /// [`world`] with the daemon's scheduler run as `scheduling` says.
 pub async fn world_with(extra: &str, scheduling: Scheduling) -> World {
-    let net = internet().await;
-    let text = net.config_text(extra, SocketAddr::from(([127, 0, 0, 1], 0)));
+    world_of(internet().await, extra, "", scheduling).await
+}
+
+/// [`world`] in a world with `domains` besides the standard ones;
+/// `outbound` keys go into `[outbound]`, `extra` before it.
+pub async fn world_with_domains(extra: &str, outbound: &str, domains: Vec<ExtraDomain>) -> World {
+    world_of(
+        internet_with(domains).await,
+        extra,
+        outbound,
+        Scheduling::Manual,
+    )
+    .await
+}
+
+async fn world_of(net: Internet, extra: &str, outbound: &str, scheduling: Scheduling) -> World {
+    let text = net.config_text_with(extra, outbound, SocketAddr::from(([127, 0, 0, 1], 0)));
     let config = Config::parse(&text, std::path::Path::new("test.toml"))
         .expect("test configuration is valid");
     let clock = Arc::new(ManualClock::new(SystemTime::now()));

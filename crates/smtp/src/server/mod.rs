@@ -74,11 +74,45 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send,
     H: Handler,
 {
+    run_session(stream, SessionFacts::new(client), config, handler).await
+}
+
+/// [`serve`] on a connection that is TLS from its first octet (RFC 8314
+/// §3.3, submission on port 465): the session starts with the handshake's
+/// parameters, as it would after STARTTLS, so the handler, the AUTH rule and
+/// the `Received:` header see them, and STARTTLS is not offered.
+pub async fn serve_implicit_tls<S, H>(
+    stream: tokio_rustls::server::TlsStream<S>,
+    client: SocketAddr,
+    config: &ServerConfig,
+    handler: &mut H,
+) -> Result<SessionEnd, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+    H: Handler,
+{
+    let info = tls::info(stream.get_ref().1);
+    handler.tls_established(&info);
+    let mut facts = SessionFacts::new(client);
+    facts.tls = Some(info);
+    run_session(stream, facts, config, handler).await
+}
+
+async fn run_session<S, H>(
+    stream: S,
+    facts: SessionFacts,
+    config: &ServerConfig,
+    handler: &mut H,
+) -> Result<SessionEnd, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+    H: Handler,
+{
     let mut session = Session {
         wire: Wire::new(stream),
         config,
         handler,
-        facts: SessionFacts::new(client),
+        facts,
         mail: None,
         rcpts: Vec::new(),
         chunks: None,

@@ -60,18 +60,7 @@ where
             Ok(Err(source)) => return Err(Error::TlsHandshake { source }),
             Ok(Ok(tls)) => tls,
         };
-        let connection = tls.get_ref().1;
-        let info = TlsInfo {
-            version: connection
-                .protocol_version()
-                .map(|v| format!("{v:?}"))
-                .unwrap_or_default(),
-            cipher: connection
-                .negotiated_cipher_suite()
-                .map(|s| format!("{:?}", s.suite()))
-                .unwrap_or_default(),
-            server_name: connection.server_name().unwrap_or_default().to_owned(),
-        };
+        let info = info(tls.get_ref().1);
         self.wire.stream = Stream::ServerTls(Box::new(tls));
         self.handler.tls_established(&info);
         self.facts.tls = Some(info);
@@ -82,5 +71,20 @@ where
         self.facts.user = None;
         self.reset();
         Ok(Next::Continue)
+    }
+}
+
+/// The parameters of a completed server handshake.
+pub(super) fn info(connection: &rustls::ServerConnection) -> TlsInfo {
+    TlsInfo {
+        version: connection
+            .protocol_version()
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default(),
+        cipher: connection
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()))
+            .unwrap_or_default(),
+        server_name: connection.server_name().unwrap_or_default().to_owned(),
     }
 }
