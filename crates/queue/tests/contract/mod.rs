@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod tls_report;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dns::clock::{Clock, ManualClock};
