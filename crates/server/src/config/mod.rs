@@ -7,6 +7,7 @@
 mod error;
 mod period;
 mod raw;
+mod tls_report;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -19,6 +20,7 @@ use policy::PlanOptions;
 pub use error::ConfigError;
 pub use period::{Period, PeriodError};
 use raw::{RawConfig, RawDelayNotice, RawRelayTls, RawRole};
+pub use tls_report::{DEFAULT_MAX_DESTINATIONS, TlsReportSettings};
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -54,6 +56,8 @@ pub struct Config {
     pub limits: Limits,
     /// How we connect out.
     pub outbound: Outbound,
+    /// TLS reporting (RFC 8460).
+    pub tls_report: TlsReportSettings,
 }
 
 /// What a listener is for.
@@ -488,6 +492,9 @@ impl Config {
             https_port: raw.outbound.https_port.unwrap_or(443),
         };
 
+        let tls_report = TlsReportSettings::from_raw(raw.tls_report, &hostname)
+            .map_err(|reason| invalid("tls_report", None, reason))?;
+
         Ok(Config {
             hostname,
             data_dir: raw
@@ -509,6 +516,7 @@ impl Config {
             retry,
             limits,
             outbound,
+            tls_report,
         })
     }
 

@@ -40,6 +40,8 @@ pub(crate) struct RawConfig {
     pub limits: RawLimits,
     #[serde(default)]
     pub outbound: RawOutbound,
+    #[serde(default)]
+    pub tls_report: RawTlsReport,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -157,4 +159,16 @@ pub(crate) struct RawOutbound {
     pub source: Option<IpAddr>,
     pub smtp_port: Option<u16>,
     pub https_port: Option<u16>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTlsReport {
+    pub enabled: Option<bool>,
+    pub organization_name: Option<String>,
+    pub contact: Option<String>,
+    pub submitter: Option<String>,
+    pub sender: Option<String>,
+    pub max_destinations: Option<usize>,
+    pub receive_address: Option<String>,
 }
