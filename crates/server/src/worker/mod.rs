@@ -13,7 +13,7 @@ mod tls_report;
 
 use std::sync::Arc;
 
-use delivery::{DeliveryReport, Message};
+use delivery::{Connections, DeliveryReport, Message};
 use dns::Resolver;
 use policy::{Cause, Trouble};
 use queue::{AttemptReport, Batch, ClaimedMessage, Outcome, StoreError};
@@ -51,6 +51,10 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
     };
     let options = shared.config.local_policy_for(&domain);
     let mut plan = policy::plan_with_sts(&shared.resolver, &name, &options, &shared.sts).await;
+    // Messages of the batch share connections opened under the same
+    // security context; a changed plan (after an MTA-STS re-check) opens
+    // its own.
+    let mut connections = Connections::new();
     for (i, message) in batch.messages.iter().enumerate() {
         if !tenure.hold(&shared, &batch.messages[i..]).await {
             warn!(queue_id = %message.id, "lease lost before delivery; left for another attempt");
@@ -73,7 +77,8 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
             data: body.clone(),
             require_tls: message.envelope.require_tls,
         };
-        let mut report = delivery::deliver(&plan, &wire, &shared.delivery).await;
+        let mut report =
+            delivery::deliver_reusing(&plan, &wire, &shared.delivery, &mut connections).await;
         remember_failures(&shared, &report);
         tls_report::record(&shared, message, &report).await;
         let mut settled = settle::report(&shared, message, &report);
@@ -89,7 +94,8 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
                 recipients: retry,
                 ..wire
             };
-            let second = delivery::deliver(&plan, &again, &shared.delivery).await;
+            let second =
+                delivery::deliver_reusing(&plan, &again, &shared.delivery, &mut connections).await;
             remember_failures(&shared, &second);
             tls_report::record(&shared, message, &second).await;
             report = merge(report, second);
@@ -99,6 +105,7 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
         delay::owe(&shared, message, &mut settled).await;
         record(&shared, &batch, message, settled, Some(body)).await;
     }
+    connections.close().await;
 }
 
 /// Feeds the shared memory of unreachable addresses.
