@@ -2,6 +2,8 @@
 //! session (RFC 8460 §4), with the policy it was made under and its
 //! result type. Next to `from_delivery.rs`, which fills the trace.
 //!
+//! - A connection kept open and reused for a later message is one
+//!   session: only its first transaction counts.
 //! - A connection that never reached an SMTP greeting and failed for no
 //!   TLS reason (refused, timed out) is no TLS session and is not counted.
 //! - A session succeeds when nothing on it has a result type; an SMTP
@@ -40,7 +42,7 @@ pub fn tls_sessions(report: &DeliveryReport, at: SystemTime) -> Vec<TlsSession> 
         failure,
     };
     let mut sessions = Vec::new();
-    for attempt in &report.attempts {
+    for attempt in report.attempts.iter().filter(|a| a.transaction <= 1) {
         let host = host_plan(plan, &attempt.host);
         let policy = policy_of(plan, host, &attempt.requirement, &attempt.host);
         let result = [

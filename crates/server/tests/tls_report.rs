@@ -92,6 +92,25 @@ async fn the_delivery_of_a_report_is_not_counted() {
     assert_eq!(after.iter().map(|c| c.count).sum::<u64>(), 1, "{after:?}");
 }
 
+/// A connection reused for several messages is one session.
+#[tokio::test]
+async fn a_reused_connection_is_one_session() {
+    let w = world("").await;
+    for _ in 0..3 {
+        assert!(
+            submit(&w, "alice@sender.test", &["bob@dane.test"])
+                .await
+                .starts_with("250")
+        );
+    }
+    w.advance(Duration::ZERO).await;
+    assert_eq!(w.receivers[0].messages().len(), 3);
+    let sessions = w.receivers[0].sessions().len();
+    let counted: u64 = counts(&w, "dane.test").await.iter().map(|c| c.count).sum();
+    assert_eq!(counted, sessions as u64, "one count per SMTP session");
+    assert!(sessions < 3, "the test needs reuse: {sessions} sessions");
+}
+
 #[tokio::test]
 async fn nothing_is_counted_when_reporting_is_off() {
     let w = world("[tls_report]\nenabled = false\n").await;
