@@ -35,7 +35,7 @@ pub mod sts_host;
 mod text;
 mod tlsrpt;
 mod txt;
-mod uri;
+use report::uri;
 mod verdict;
 
 pub use dane::check_dane;

@@ -32,7 +32,7 @@ impl TroubleRecord {
 }
 
 /// The `kind` tag a cause serialises with (e.g. `tlsa-invalid`).
-fn cause_name(trouble: &Trouble) -> String {
+pub(crate) fn cause_name(trouble: &Trouble) -> String {
     serde_json::to_value(&trouble.cause)
         .ok()
         .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))

@@ -31,6 +31,11 @@
 //! - the connection breaks after the remote server took the final dot and
 //!   before its reply arrived (RFC 1047): the attempt counts as failed.
 //!
+//! TLS reporting (RFC 8460) counts every delivery session by policy
+//! domain, UTC day, policy and result ([`tls_sessions`],
+//! [`Store::record_tls_sessions`]) and keeps where each day's report
+//! stands; the `report` crate writes the reports.
+//!
 //! A notice owed by an outcome is queued by the same transaction that
 //! records the outcome ([`AttemptReport::notices`]), so a crash neither
 //! loses it nor sends it twice.
@@ -48,6 +53,8 @@ pub mod sqlite;
 mod state;
 mod store;
 mod time;
+mod tls_from_delivery;
+mod tls_session;
 mod view;
 
 pub use envelope::{BodyType, Envelope, domain_of};
@@ -62,6 +69,11 @@ pub use state::{RecipientState, TroubleRecord};
 pub use store::{
     AttemptReport, Batch, ClaimRequest, ClaimedMessage, ClaimedRecipient, Lease, Outcome,
     QueuedNotice, Selector, Store,
+};
+pub use tls_from_delivery::tls_sessions;
+pub use tls_session::{
+    TlsFailure, TlsPolicy, TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay,
+    day_start, utc_day,
 };
 pub use view::{
     CauseCount, DomainCount, MessageDetail, MessageSummary, QueueSummary, RecipientView,

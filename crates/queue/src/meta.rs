@@ -38,6 +38,11 @@ pub struct MessageMeta {
     pub message_id: Option<String>,
     /// The outbound pool chosen for the message (DESIGN §3).
     pub pool: String,
+    /// The message is a TLS report (RFC 8460 §5.3) that we queued: the
+    /// sessions delivering it are not counted for TLS reporting, so no
+    /// report is ever about the delivery of a report.
+    #[serde(default)]
+    pub tls_report: bool,
 }
 
 impl MessageMeta {
@@ -53,6 +58,7 @@ impl MessageMeta {
             size: 0,
             message_id: None,
             pool: "normal".to_owned(),
+            tls_report: false,
         }
     }
 }

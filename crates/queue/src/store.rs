@@ -14,6 +14,7 @@ use crate::event::{AttemptRecord, Event, NoticeKind};
 use crate::id::QueueId;
 use crate::meta::{MessageMeta, NewMessage};
 use crate::state::TroubleRecord;
+use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 
 /// A worker's hold on the recipients of one claim. Results are recorded
@@ -232,4 +233,29 @@ pub trait Store: Send + Sync {
     /// Messages whose queue id, `Message-ID:` (with or without angle
     /// brackets) or a recipient address is `key`, with their traces.
     async fn trace(&self, key: &str) -> Result<Vec<MessageDetail>, StoreError>;
+
+    /// Counts TLS sessions for reporting (RFC 8460), each under its policy
+    /// domain, day, policy and result; alike sessions share one count.
+    async fn record_tls_sessions(&self, sessions: Vec<TlsSession>) -> Result<(), StoreError>;
+
+    /// The counted sessions of `policy_domain` on `day`.
+    async fn tls_sessions(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Vec<TlsSessionCount>, StoreError>;
+
+    /// Reports owed for days up to `last_day`: a policy domain and day
+    /// with sessions, whose report is neither sent nor abandoned and whose
+    /// next attempt (if one failed) is due by the store's clock.
+    async fn tls_reports_due(&self, last_day: UtcDay) -> Result<Vec<TlsReportDue>, StoreError>;
+
+    /// Records where the report of `policy_domain` for `day` stands; a
+    /// [`TlsReportState::Retry`] also counts one attempt.
+    async fn set_tls_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        state: TlsReportState,
+    ) -> Result<(), StoreError>;
 }

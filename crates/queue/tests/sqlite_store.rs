@@ -29,6 +29,25 @@ async fn fresh_store() -> (TempDir, Arc<ManualClock>, SqliteStore) {
 
 contract_tests!(fresh_store);
 
+/// TLS session counts and report states are on disk: a restart loses
+/// none of them.
+#[tokio::test]
+async fn tls_sessions_survive_a_restart() {
+    let (dir, clock, store) = fresh();
+    contract::tls_report::tls_sessions_are_counted(&store, &clock).await;
+    drop(store);
+    let store = open(&dir, &clock);
+    let today = queue::utc_day(dns::clock::Clock::now(&*clock));
+    let counts = store
+        .tls_sessions("example.net", today)
+        .await
+        .expect("read");
+    let total: u64 = counts.iter().map(|c| c.count).sum();
+    assert_eq!((counts.len(), total), (2, 4));
+    let due = store.tls_reports_due(today).await.expect("due");
+    assert_eq!(due.len(), 2, "{due:?}");
+}
+
 /// 100 sessions inserting at once share commits, and every message is
 /// there after the store is closed and reopened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

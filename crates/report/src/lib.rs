@@ -6,9 +6,16 @@
 //! and the success notice asked for with `NOTIFY=SUCCESS`; their human part
 //! names the cause with the `policy` trouble table's text (passed in by the
 //! caller, never written here) and the machine part carries the RFC 3464
-//! fields. TLS-RPT aggregate reports will live here too.
+//! fields.
+//!
+//! It owns SMTP TLS reporting (RFC 8460, [`tlsrpt`]): the `_smtp._tls`
+//! record grammar (shared with the checker), the daily aggregate report
+//! built from the session counts the queue keeps, its JSON and gzip forms,
+//! and the report mail; and the reporting URIs ([`uri`]).
 //!
 //! It does not decide who gets a notice or when (the daemon's workers do),
-//! nor what a failure means (`policy`).
+//! nor what a failure means (`policy`), nor count sessions (`queue`).
 
 pub mod dsn;
+pub mod tlsrpt;
+pub mod uri;

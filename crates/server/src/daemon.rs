@@ -244,6 +244,12 @@ impl Daemon {
         Scheduler::new(self.shared.clone()).drain().await
     }
 
+    /// Sends the TLS reports due at the clock's current time (with
+    /// [`Scheduling::Manual`]; the scheduler does it on its own otherwise).
+    pub async fn send_tls_reports(&self) -> Result<usize, queue::StoreError> {
+        crate::tls_reports::send_due(&self.shared).await
+    }
+
     /// Stops accepting, waits for running deliveries, and returns.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);

@@ -4,7 +4,9 @@
 //! configuration, the SMTP listeners and their relay rules, the scheduler
 //! that hands due recipients to delivery workers, the workers themselves
 //! (which plan from DNS and the shared MTA-STS cache on every attempt,
-//! settle each recipient by the retry schedule and queue the notices owed),
+//! settle each recipient by the retry schedule and queue the notices owed
+//! and count each session for TLS reporting), the daily TLS reports
+//! (`tls_reports.rs`),
 //! and the wiring of the shared resolver, policy cache and store. It does
 //! not own the queue's storage (`queue`), the SMTP wire protocol (`smtp`),
 //! the security decisions (`policy`), how one delivery is carried out
@@ -18,6 +20,7 @@ mod scheduler;
 mod shared;
 pub mod store;
 mod tls_files;
+pub mod tls_reports;
 pub mod users;
 mod worker;
 

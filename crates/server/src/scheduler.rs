@@ -26,6 +26,9 @@ const IDLE_POLL: Duration = Duration::from_secs(5);
 /// How often MTA-STS policies close to expiry are refreshed (RFC 8461 §5.1).
 const STS_REFRESH_EVERY: Duration = Duration::from_secs(15 * 60);
 
+/// How often the daily TLS reports due are looked for (RFC 8460 §4.1).
+const TLS_REPORTS_EVERY: Duration = Duration::from_secs(10 * 60);
+
 /// Hands due work to workers.
 pub struct Scheduler {
     shared: Arc<Shared>,
@@ -123,6 +126,7 @@ impl Scheduler {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut workers = JoinSet::new();
         let mut last_sts_refresh = None;
+        let mut last_tls_reports = None;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -139,6 +143,14 @@ impl Scheduler {
             {
                 last_sts_refresh = Some(now);
                 self.refresh_sts_policies().await;
+            }
+            if last_tls_reports
+                .is_none_or(|t| now.duration_since(t).unwrap_or_default() >= TLS_REPORTS_EVERY)
+            {
+                last_tls_reports = Some(now);
+                if let Err(e) = crate::tls_reports::send_due(&self.shared).await {
+                    warn!(error = %e, "cannot send the TLS reports");
+                }
             }
             while workers.try_join_next().is_some() {}
             let wait = match self.shared.store.next_due().await {

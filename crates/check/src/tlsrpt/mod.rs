@@ -1,16 +1,15 @@
 //! SMTP TLS reporting (RFC 8460): the one `v=TLSRPTv1` record at
 //! `_smtp._tls.<domain>` and its `rua=` destinations.
 
-mod record;
 mod texts;
 
-pub use record::{TlsRptError, TlsRptRecord, is_tlsrpt};
+pub use report::tlsrpt::{TlsRptError, TlsRptRecord, is_tlsrpt};
 
 use dns::{Name, Resolver};
 
 use crate::finding::Finding;
 use crate::txt::{self, display};
-use record::looks_like_tlsrpt;
+use report::tlsrpt::looks_like_tlsrpt;
 
 /// Checks the TLS-RPT record of `domain` (RFC 8460 §3): exactly one at
 /// `_smtp._tls.<domain>`, well formed, with usable `rua=` URIs. The

@@ -22,7 +22,10 @@ mod response;
 pub use cache::{CacheEntry, CacheError, CachedPolicy, FailedFetch, PolicyCache};
 pub use discover::{Discovery, discover, judge, record_name};
 pub use error::{FetchError, StsResultType};
-pub use fetch::{DEFAULT_TIMEOUT, FetchOptions, Fetched, WELL_KNOWN_PATH, fetch, policy_host};
+pub use fetch::{
+    DEFAULT_TIMEOUT, FetchOptions, Fetched, WELL_KNOWN_PATH, WebPkiStream, connect_webpki, fetch,
+    policy_host,
+};
 pub use pattern::{MxPattern, PatternError};
 pub use policy::{MAX_AGE_LIMIT, Mode, Policy, PolicyError};
 pub use record::{RecordError, StsRecord, is_candidate};

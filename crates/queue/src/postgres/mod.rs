@@ -18,6 +18,7 @@ mod claim;
 mod pool;
 mod read;
 mod schema;
+mod tls;
 mod write;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ use crate::id::QueueId;
 use crate::meta::NewMessage;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
 use crate::time::{from_millis, to_millis};
+use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 use pool::{Conn, Pool};
 
@@ -235,5 +237,31 @@ impl Store for PgStore {
 
     async fn trace(&self, key: &str) -> Result<Vec<MessageDetail>, StoreError> {
         read::trace(&mut self.conn().await?, key).await
+    }
+
+    async fn record_tls_sessions(&self, sessions: Vec<TlsSession>) -> Result<(), StoreError> {
+        in_transaction!(self, |conn| tls::record_sessions(conn, &sessions))
+    }
+
+    async fn tls_sessions(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Vec<TlsSessionCount>, StoreError> {
+        tls::sessions(&mut self.conn().await?, policy_domain, day).await
+    }
+
+    async fn tls_reports_due(&self, last_day: UtcDay) -> Result<Vec<TlsReportDue>, StoreError> {
+        let now = self.now();
+        tls::reports_due(&mut self.conn().await?, last_day, now).await
+    }
+
+    async fn set_tls_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        state: TlsReportState,
+    ) -> Result<(), StoreError> {
+        tls::set_report(&mut self.conn().await?, policy_domain, day, &state).await
     }
 }

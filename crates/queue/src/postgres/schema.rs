@@ -10,7 +10,7 @@ use super::pool::Conn;
 use crate::error::StoreError;
 
 /// The newest schema version this binary knows: the last migration's.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The advisory lock key that serialises migrations (any constant no
 /// other application of the database uses: "sealane" in ASCII).
@@ -73,7 +73,35 @@ CREATE INDEX events_message ON events(message, seq);
 ";
 
 /// Every migration, in order: (version, SQL).
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1)];
+/// Version 2: TLS reporting (RFC 8460), as the SQLite backend's version
+/// 2. Alike sessions of a policy domain and UTC day share one row and
+/// count (`policy` and `failure` are JSON, `failure` empty for success);
+/// `tls_reports` holds where each day's report stands (`retry`, `sent`,
+/// `abandoned`), absent until the first attempt.
+const V2: &str = "
+CREATE TABLE tls_sessions (
+    policy_domain TEXT NOT NULL,
+    day           BIGINT NOT NULL,
+    policy        TEXT NOT NULL,
+    failure       TEXT NOT NULL,
+    count         BIGINT NOT NULL,
+    PRIMARY KEY (policy_domain, day, policy, failure)
+);
+CREATE INDEX tls_sessions_day ON tls_sessions(day);
+
+CREATE TABLE tls_reports (
+    policy_domain TEXT NOT NULL,
+    day           BIGINT NOT NULL,
+    state         TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_at       BIGINT,
+    report_id     TEXT,
+    reason        TEXT,
+    PRIMARY KEY (policy_domain, day)
+);
+";
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses it if a newer
 /// Sealane has migrated it further.

@@ -14,6 +14,7 @@
 mod read;
 mod rows;
 mod schema;
+mod tls;
 mod write;
 mod writer;
 
@@ -34,6 +35,7 @@ use crate::id::QueueId;
 use crate::meta::NewMessage;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
 use crate::time::{from_millis, to_millis};
+use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 use writer::Writer;
 
@@ -252,5 +254,42 @@ impl Store for SqliteStore {
     async fn trace(&self, key: &str) -> Result<Vec<MessageDetail>, StoreError> {
         let key = key.to_owned();
         self.read(move |conn| read::trace(conn, &key)).await
+    }
+
+    async fn record_tls_sessions(&self, sessions: Vec<TlsSession>) -> Result<(), StoreError> {
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        self.writer
+            .write(move |conn| tls::record_sessions(conn, &sessions))
+            .await
+    }
+
+    async fn tls_sessions(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Vec<TlsSessionCount>, StoreError> {
+        let policy_domain = policy_domain.to_owned();
+        self.read(move |conn| tls::sessions(conn, &policy_domain, day))
+            .await
+    }
+
+    async fn tls_reports_due(&self, last_day: UtcDay) -> Result<Vec<TlsReportDue>, StoreError> {
+        let now = self.now();
+        self.read(move |conn| tls::reports_due(conn, last_day, now))
+            .await
+    }
+
+    async fn set_tls_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        state: TlsReportState,
+    ) -> Result<(), StoreError> {
+        let policy_domain = policy_domain.to_owned();
+        self.writer
+            .write(move |conn| tls::set_report(conn, &policy_domain, day, &state))
+            .await
     }
 }

@@ -6,7 +6,7 @@ use crate::error::StoreError;
 
 /// The schema version this binary writes. Bump it with a migration step
 /// in [`prepare`] whenever the layout changes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Version 1. Times are milliseconds since the Unix epoch. A recipient's
 /// `due_at` is set exactly while it is schedulable: its first attempt or
@@ -60,6 +60,34 @@ CREATE TABLE events (
 CREATE INDEX events_message ON events(message, seq);
 ";
 
+/// Version 2: TLS reporting (RFC 8460). Alike sessions of a policy domain
+/// and UTC day share one row and count (`policy` and `failure` are JSON,
+/// `failure` empty for success); `tls_reports` holds where each day's
+/// report stands (`retry`, `sent`, `abandoned`), absent until the first
+/// attempt.
+const V2: &str = "
+CREATE TABLE tls_sessions (
+    policy_domain TEXT NOT NULL,
+    day           INTEGER NOT NULL,
+    policy        TEXT NOT NULL,
+    failure       TEXT NOT NULL,
+    count         INTEGER NOT NULL,
+    PRIMARY KEY (policy_domain, day, policy, failure)
+);
+CREATE INDEX tls_sessions_day ON tls_sessions(day);
+
+CREATE TABLE tls_reports (
+    policy_domain TEXT NOT NULL,
+    day           INTEGER NOT NULL,
+    state         TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_at       INTEGER,
+    report_id     TEXT,
+    reason        TEXT,
+    PRIMARY KEY (policy_domain, day)
+);
+";
+
 /// Settings every connection gets. `synchronous=FULL` in WAL mode syncs
 /// the log at every commit, so a committed insert survives a crash or a
 /// power cut: that commit is what the 250 waits for. (`NORMAL` would
@@ -88,6 +116,9 @@ pub fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
     }
     if found < 1 {
         tx.execute_batch(V1)?;
+    }
+    if found < 2 {
+        tx.execute_batch(V2)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -5,6 +5,10 @@
 
 #![allow(dead_code)]
 
+pub mod tls_report;
+
+pub use tls_report::{tls_reports_due_until_sent, tls_sessions_are_counted};
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dns::clock::{Clock, ManualClock};
@@ -31,6 +35,8 @@ macro_rules! contract_tests {
             claim_limits,
             domain_limit_counts_every_owners_leases,
             concurrent_claims_never_share_a_recipient,
+            tls_sessions_are_counted,
+            tls_reports_due_until_sent,
         );
     };
     (@each $fresh:path, $($name:ident),* $(,)?) => {

@@ -12,6 +12,7 @@ pub mod mta_sts;
 pub mod publish;
 pub mod queue;
 mod queue_text;
+pub mod report;
 pub mod resolver;
 pub mod route;
 mod route_text;

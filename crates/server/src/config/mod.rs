@@ -9,6 +9,7 @@ mod outbound;
 mod period;
 mod raw;
 mod store;
+mod tls_report;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -23,6 +24,7 @@ pub use outbound::Outbound;
 pub use period::{Period, PeriodError};
 use raw::{RawConfig, RawDelayNotice, RawRelayTls, RawRole};
 pub use store::{PasswordSource, StoreSettings};
+pub use tls_report::{DEFAULT_MAX_DESTINATIONS, TlsReportSettings};
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -61,6 +63,8 @@ pub struct Config {
     pub limits: Limits,
     /// How we connect out.
     pub outbound: Outbound,
+    /// TLS reporting (RFC 8460).
+    pub tls_report: TlsReportSettings,
 }
 
 /// What a listener is for.
@@ -480,6 +484,9 @@ impl Config {
 
         let outbound = outbound::parse(raw.outbound, &hostname, text, path)?;
 
+        let tls_report = TlsReportSettings::from_raw(raw.tls_report, &hostname)
+            .map_err(|reason| invalid("tls_report", None, reason))?;
+
         Ok(Config {
             hostname,
             data_dir: raw
@@ -502,6 +509,7 @@ impl Config {
             retry,
             limits,
             outbound,
+            tls_report,
         })
     }
 

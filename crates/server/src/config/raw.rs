@@ -42,6 +42,8 @@ pub(crate) struct RawConfig {
     pub limits: RawLimits,
     #[serde(default)]
     pub outbound: RawOutbound,
+    #[serde(default)]
+    pub tls_report: RawTlsReport,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -198,4 +200,16 @@ pub(crate) struct RawTimeouts {
     pub data_init: Option<Spanned<Period>>,
     pub data_block: Option<Spanned<Period>>,
     pub data_termination: Option<Spanned<Period>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTlsReport {
+    pub enabled: Option<bool>,
+    pub organization_name: Option<String>,
+    pub contact: Option<String>,
+    pub submitter: Option<String>,
+    pub sender: Option<String>,
+    pub max_destinations: Option<usize>,
+    pub receive_address: Option<String>,
 }

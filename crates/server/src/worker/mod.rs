@@ -9,6 +9,7 @@ mod local;
 mod notice;
 mod settle;
 mod tenure;
+mod tls_report;
 
 use std::sync::Arc;
 
@@ -79,6 +80,7 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
         let mut report =
             delivery::deliver_reusing(&plan, &wire, &shared.delivery, &mut connections).await;
         remember_failures(&shared, &report);
+        tls_report::record(&shared, message, &report).await;
         let mut settled = settle::report(&shared, message, &report);
         if settled.sts_recheck_needed {
             // RFC 8461 §5.1: before an enforce failure becomes final, check
@@ -95,6 +97,7 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
             let second =
                 delivery::deliver_reusing(&plan, &again, &shared.delivery, &mut connections).await;
             remember_failures(&shared, &second);
+            tls_report::record(&shared, message, &second).await;
             report = merge(report, second);
             settled = settle::report(&shared, message, &report);
             settled.sts_recheck_needed = false;

@@ -2,7 +2,10 @@
 //! its TLSA record, a signed `dead.test` whose MX nobody listens on, a
 //! signed `mismatch.test` whose TLSA record matches
 //! nothing, and `sender.test`, an accepted domain delivered into a Maildir
-//! (where notices to our senders land). [`world`] runs the daemon in the
+//! (where notices to our senders land). `dane.test` asks for TLS reports
+//! by mail and at `https://reports.dane.test/tlsrpt` (an HTTPS host on
+//! 127.0.0.23 with a certificate from the test CA, which the daemon
+//! trusts); `mismatch.test` publishes a malformed TLS-RPT record. [`world`] runs the daemon in the
 //! test with a clock the tests move and a scheduler they drive;
 //! [`internet`] builds the same world without it, for a daemon in a
 //! process of its own (`kill9.rs`).
@@ -20,6 +23,7 @@ use server::{Daemon, Scheduling};
 use testworld::Identity;
 use testworld::ca::TestCa;
 use testworld::dns::{Denial, DnsServer, DnsWorld};
+use testworld::https::{PolicyBehaviour, PolicyHost};
 use testworld::net::{free_port, loopback};
 use testworld::smtp::{Behaviour, Receiver};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -28,6 +32,8 @@ use tokio::net::TcpStream;
 pub struct World {
     pub dns: DnsServer,
     pub receivers: Vec<Receiver>,
+    /// `reports.dane.test`, where `dane.test` takes TLS reports by POST.
+    pub reports: PolicyHost,
     pub daemon: Daemon,
     pub clock: Arc<ManualClock>,
     pub dir: tempfile::TempDir,
@@ -63,11 +69,13 @@ fn add_tlsa(zone: &mut testworld::dns::ZoneSpec, owner: &str, record: &str) {
 pub struct Internet {
     pub dns: DnsServer,
     pub receivers: Vec<Receiver>,
+    pub reports: PolicyHost,
     pub dir: tempfile::TempDir,
     /// The certificate of `mx.dane.test` (receiver 0), to change its behaviour.
     pub dane_identity: Identity,
     port: u16,
     anchor: PathBuf,
+    roots: PathBuf,
 }
 
 /// A signed domain of the test world whose MX hosts are receivers with
@@ -97,12 +105,21 @@ pub async fn internet_with(extra: Vec<ExtraDomain>) -> Internet {
         z.mx(10, "mx.dane.test.");
         z.a("mx.dane.test.", &loopback(21).to_string());
         add_tlsa(z, "_25._tcp.mx.dane.test.", &tlsa_311(good.leaf()));
+        z.a("reports.dane.test.", &loopback(23).to_string());
+        z.txt(
+            "_smtp._tls.dane.test.",
+            "v=TLSRPTv1; rua=mailto:tlsrpt@dane.test,https://reports.dane.test/tlsrpt",
+        );
     }
     {
         let z = dns_world.signed_zone("mismatch.test.", Denial::Nsec);
         z.mx(10, "mx.mismatch.test.");
         z.a("mx.mismatch.test.", &loopback(22).to_string());
         add_tlsa(z, "_25._tcp.mx.mismatch.test.", &tlsa_311(unrelated.leaf()));
+        z.txt(
+            "_smtp._tls.mismatch.test.",
+            "v=TLSRPTv1; rua=ftp://reports.mismatch.test/tlsrpt",
+        );
     }
     {
         // Nobody listens at this address: every connection is refused.
@@ -145,12 +162,21 @@ pub async fn internet_with(extra: Vec<ExtraDomain>) -> Internet {
                 .push(Receiver::start(SocketAddr::new(loopback(last), port), behaviour).unwrap());
         }
     }
+    let reports = PolicyHost::start(
+        SocketAddr::new(loopback(23), 0),
+        PolicyBehaviour::serving(&ca.issue(&["reports.dane.test"]), ""),
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let anchor = dir.path().join("anchor.txt");
     std::fs::write(&anchor, dns.trust_anchor_ds()).unwrap();
+    let roots = dir.path().join("roots.pem");
+    ca.write_root_pem(&roots).unwrap();
     Internet {
         dns,
         receivers,
+        reports,
+        roots,
         dir,
         dane_identity: good,
         port,
@@ -181,12 +207,16 @@ address = "{submission}"
 servers = ["{dns}"]
 trust_anchor = "{anchor}"
 
+[webpki]
+extra_roots = "{roots}"
+
 [domain."sender.test"]
 maildir = "{maildir}"
 
 [outbound]
 ehlo = "mail.sender.test"
 smtp_port = {port}
+https_port = {https}
 {outbound}
 "#,
             data = self.data_dir().display(),
@@ -194,6 +224,8 @@ smtp_port = {port}
             anchor = self.anchor.display(),
             maildir = self.dir.path().join("mail").display(),
             port = self.port,
+            roots = self.roots.display(),
+            https = self.reports.port(),
         )
     }
 
@@ -237,6 +269,7 @@ async fn world_of(net: Internet, extra: &str, outbound: &str, scheduling: Schedu
     World {
         dns: net.dns,
         receivers: net.receivers,
+        reports: net.reports,
         daemon,
         clock,
         dir: net.dir,

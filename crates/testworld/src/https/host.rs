@@ -13,14 +13,17 @@ use tokio::time::timeout;
 use tokio_rustls::TlsAcceptor;
 
 use super::behaviour::PolicyBehaviour;
-use super::http::{HEAD_TIMEOUT, not_found, parse_head, policy_response, read_head};
+use super::http::{
+    HEAD_TIMEOUT, not_found, parse_head, policy_response, read_body, read_head, upload_response,
+};
 use super::record::{Recorder, Request};
 use crate::record::WaitTimeout;
 use crate::server_thread::ServerThread;
 
 /// An HTTPS server on loopback standing for `mta-sts.<domain>`, answering
-/// `GET /.well-known/mta-sts.txt` with a chosen [`PolicyBehaviour`] and
-/// recording every request. It stops when dropped.
+/// `GET /.well-known/mta-sts.txt` with a chosen [`PolicyBehaviour`] (and a
+/// POST, as a TLS report endpoint, with the behaviour's status) and
+/// recording every request with its body. It stops when dropped.
 ///
 /// It runs on its own thread, so it answers whatever the test's own runtime
 /// is doing (including blocking on a child process).
@@ -151,10 +154,17 @@ async fn serve(
     let Some(head) = parse_head(&bytes) else {
         return;
     };
-    let request = Request::new(peer, sni, head);
+    let mut request = Request::new(peer, sni, head);
+    let Ok(Ok(Some(body))) = timeout(HEAD_TIMEOUT, read_body(&mut stream, &request)).await else {
+        return;
+    };
+    request.body = body;
     let fetch = request.is_policy_fetch();
+    let post = request.method == "POST";
     recorder.update(|log| log.requests.push(request));
-    let response = if fetch {
+    let response = if post {
+        upload_response(&behaviour)
+    } else if fetch {
         if let Some(delay) = behaviour.delay {
             tokio::time::sleep(delay).await;
         }

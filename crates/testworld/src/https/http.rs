@@ -70,6 +70,45 @@ pub(crate) fn parse_head(bytes: &[u8]) -> Option<Head> {
     })
 }
 
+/// The most a request body may take (a TLS report upload, RFC 8460 §5.4).
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Reads the body `Content-Length` announces; `None` when it is larger
+/// than [`MAX_BODY`] or the client closes first.
+pub(crate) async fn read_body(
+    stream: &mut (impl AsyncRead + Unpin),
+    request: &super::record::Request,
+) -> io::Result<Option<Vec<u8>>> {
+    let length = match request.header("content-length") {
+        None => return Ok(Some(Vec::new())),
+        Some(value) => match value.parse::<usize>() {
+            Ok(n) if n <= MAX_BODY => n,
+            _ => return Ok(None),
+        },
+    };
+    let mut body = vec![0u8; length];
+    match stream.read_exact(&mut body).await {
+        Ok(_) => Ok(Some(body)),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The answer to a POST (a report upload): the behaviour's status, its
+/// `Location` if it redirects, and no body.
+pub(crate) fn upload_response(behaviour: &PolicyBehaviour) -> Vec<u8> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        behaviour.status,
+        reason(behaviour.status)
+    );
+    if let Some(location) = &behaviour.location {
+        head.push_str(&format!("Location: {location}\r\n"));
+    }
+    head.push_str("Content-Length: 0\r\nConnection: close\r\n\r\n");
+    head.into_bytes()
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",

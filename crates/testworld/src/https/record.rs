@@ -20,6 +20,8 @@ pub struct Request {
     pub version: String,
     /// Every header field, in order, as sent (names keep their case).
     pub headers: Vec<(String, String)>,
+    /// The body, as `Content-Length` framed it (empty without one).
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -31,6 +33,7 @@ impl Request {
             path: head.target,
             version: head.version,
             headers: head.headers,
+            body: Vec::new(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Reporting URIs as DMARC (RFC 7489 §6.2) and TLS-RPT (RFC 8460 §3) use
 //! them: `mailto:` (RFC 6068) with an address, `https:` (RFC 9110 §4.2.2)
 //! with a host. Only what a checker needs: the scheme, the destination
-//! host, and whether the URI is well formed.
+//! host, and whether the URI is well formed. Shared by the checker and by
+//! the TLS-RPT sender.
 
 use serde::Serialize;
 
@@ -32,7 +33,7 @@ pub struct ReportUri {
 
 /// Parses one URI, already split from its list and stripped of a DMARC
 /// size suffix.
-pub(crate) fn parse(text: &str) -> Result<ReportUri, String> {
+pub fn parse(text: &str) -> Result<ReportUri, String> {
     let (scheme, rest) = text
         .split_once(':')
         .filter(|(scheme, _)| is_scheme(scheme))

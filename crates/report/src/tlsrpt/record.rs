@@ -81,7 +81,7 @@ pub fn is_tlsrpt(text: &str) -> bool {
 
 /// True for a near miss (`v=tlsrptv1`, `v=TLSRPTv2`), reported as malformed
 /// rather than missing.
-pub(crate) fn looks_like_tlsrpt(text: &str) -> bool {
+pub fn looks_like_tlsrpt(text: &str) -> bool {
     text.trim_start_matches(is_wsp)
         .to_ascii_lowercase()
         .starts_with("v=tlsrpt")

@@ -1,0 +1,126 @@
+//! `sealane report tls read FILE...`: reads TLS reports (RFC 8460) that
+//! reached an administrator elsewhere — JSON, `.json.gz`, or a whole
+//! report mail — without a running server, and prints a summary per
+//! reporter, policy and result type (or the reports as JSON).
+
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use report::tlsrpt::{self, Report};
+
+use crate::exit::Failure;
+
+/// The `report` subcommands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// SMTP TLS reports (RFC 8460).
+    #[command(subcommand)]
+    Tls(TlsCommand),
+}
+
+/// The `report tls` subcommands.
+#[derive(clap::Subcommand)]
+pub enum TlsCommand {
+    /// Read report files (JSON, .json.gz, or a report mail) and summarise
+    /// them; a file that is not a report is an error (exit 2).
+    Read(ReadArgs),
+}
+
+/// Arguments of `sealane report tls read`.
+#[derive(clap::Args)]
+pub struct ReadArgs {
+    /// Report files.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// Print the reports as JSON (an array, in the order given).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs a `report` subcommand.
+pub fn run(command: Command) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Tls(TlsCommand::Read(args)) => read(args),
+    }
+}
+
+/// Reads one file: a report in JSON or gzip, or a mail carrying one.
+fn read_file(path: &PathBuf) -> Result<Report, Failure> {
+    let data =
+        std::fs::read(path).map_err(|e| Failure::Input(anyhow!("{}: {e}", path.display())))?;
+    let first = data.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    let result = match first {
+        Some(b'{') | Some(0x1f) => tlsrpt::read(&data),
+        _ => tlsrpt::read_mail(&data),
+    };
+    result.map_err(|e| Failure::Input(anyhow!("{}: {e}", path.display())))
+}
+
+fn read(args: ReadArgs) -> Result<ExitCode, Failure> {
+    let reports = args
+        .files
+        .iter()
+        .map(read_file)
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.json {
+        let text = serde_json::to_string_pretty(&reports)
+            .map_err(|e| Failure::Runtime(anyhow!("JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        for report in &reports {
+            print!("{}", summary(report));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a report says, for a person.
+fn summary(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}), {} to {}, report {}",
+        report.organization_name,
+        report.contact_info,
+        tlsrpt::datetime::format(report.date_range.start_datetime),
+        tlsrpt::datetime::format(report.date_range.end_datetime),
+        report.report_id
+    );
+    for result in &report.policies {
+        let policy = &result.policy;
+        let _ = writeln!(
+            out,
+            "  {} {}{}: {} successful, {} failed",
+            policy.policy_domain,
+            policy.policy_type.as_str(),
+            if policy.mx_host.is_empty() {
+                String::new()
+            } else {
+                format!(" (mx {})", policy.mx_host.join(", "))
+            },
+            result.summary.total_successful_session_count,
+            result.summary.total_failure_session_count
+        );
+        for failure in &result.failure_details {
+            let _ = writeln!(
+                out,
+                "    {} x{}{}{}",
+                failure.result_type,
+                failure.failed_session_count,
+                failure
+                    .receiving_mx_hostname
+                    .as_deref()
+                    .map(|h| format!(" at {h}"))
+                    .unwrap_or_default(),
+                failure
+                    .receiving_ip
+                    .as_deref()
+                    .map(|ip| format!(" ({ip})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    out
+}

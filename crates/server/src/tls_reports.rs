@@ -1,0 +1,233 @@
+//! Sending the daily TLS reports (RFC 8460 §4.1, §5): once a UTC day is
+//! over, each policy domain with counted sessions whose `_smtp._tls`
+//! record asks for reports gets one report for the day, by mail (queued
+//! like any message, marked so that its own delivery is not counted) and
+//! by HTTPS POST. A failed upload is tried again with back-off until the
+//! report's day plus one has passed; a domain without exactly one valid
+//! record gets none, and the log says why.
+
+use std::time::{Duration, SystemTime};
+
+use policy::sts::FetchOptions;
+use queue::{
+    Envelope, MessageMeta, NewMessage, QueueId, StoreError, TlsReportDue, TlsReportState, UtcDay,
+    day_start, utc_day,
+};
+use report::tlsrpt::{self, Report, ReportMail, Reporter};
+use report::uri::{ReportUri, Scheme};
+use tracing::{info, warn};
+
+use crate::shared::Shared;
+
+/// The first wait after a failed upload; it doubles with each failure.
+const FIRST_RETRY: Duration = Duration::from_secs(15 * 60);
+/// The longest wait between tries.
+const MAX_RETRY: Duration = Duration::from_secs(4 * 3600);
+/// The pool report mail leaves from.
+const REPORT_POOL: &str = "normal";
+
+/// Sends every report that is due: days before today (UTC) not yet sent,
+/// given up, or waiting for a retry. Returns how many were sent.
+pub async fn send_due(shared: &Shared) -> Result<usize, StoreError> {
+    if !shared.config.tls_report.enabled {
+        return Ok(0);
+    }
+    let now = shared.now();
+    let due = shared.store.tls_reports_due(utc_day(now) - 1).await?;
+    let mut sent = 0;
+    for report in due {
+        if send_one(shared, &report, now).await? {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// When the report of `day` is given up: the end of the day after it.
+fn deadline(day: UtcDay) -> SystemTime {
+    day_start(day + 2)
+}
+
+fn backoff(attempts: u32) -> Duration {
+    FIRST_RETRY
+        .saturating_mul(1 << attempts.min(8))
+        .min(MAX_RETRY)
+}
+
+async fn send_one(
+    shared: &Shared,
+    due: &TlsReportDue,
+    now: SystemTime,
+) -> Result<bool, StoreError> {
+    let domain = &due.policy_domain;
+    let day = due.day;
+    let settings = &shared.config.tls_report;
+    let abandon = |reason: String| TlsReportState::Abandoned { reason };
+    if now >= deadline(day) {
+        warn!(domain = %domain, day = %tlsrpt::day_text(day), "TLS report given up: its day plus one has passed");
+        let state = abandon("the report's day plus one has passed".into());
+        shared.store.set_tls_report(domain, day, state).await?;
+        return Ok(false);
+    }
+    let destinations =
+        match tlsrpt::discover(&shared.resolver, domain, settings.max_destinations).await {
+            Ok(destinations) => destinations,
+            Err(error) if error.is_temporary() => {
+                warn!(domain = %domain, error = %error, "TLS report postponed");
+                let state = retry(due, now, error.to_string());
+                shared.store.set_tls_report(domain, day, state).await?;
+                return Ok(false);
+            }
+            Err(error) => {
+                info!(domain = %domain, reason = %error, "no TLS report: the domain asks for none");
+                let state = abandon(error.to_string());
+                shared.store.set_tls_report(domain, day, state).await?;
+                return Ok(false);
+            }
+        };
+    let counts = shared.store.tls_sessions(domain, day).await?;
+    let reporter = Reporter {
+        organization_name: settings.organization_name.clone(),
+        contact_info: settings.contact_info.clone(),
+        submitter: settings.submitter.clone(),
+    };
+    let report = tlsrpt::build(&reporter, domain, day, &counts);
+    let (mail, web): (Vec<&ReportUri>, Vec<&ReportUri>) = destinations
+        .iter()
+        .partition(|d| d.scheme == Scheme::Mailto);
+    // The mail is queued once, on the first try: a retry is for uploads.
+    if due.attempts == 0 && !mail.is_empty() {
+        queue_mail(shared, &report, domain, &mail, now).await?;
+    }
+    let mut failures = Vec::new();
+    if !web.is_empty() {
+        let options = FetchOptions::new(shared.delivery.roots.clone())
+            .with_port(shared.config.outbound.https_port)
+            .with_time(shared.delivery.time.clone());
+        let gzip = tlsrpt::compress(&report);
+        for uri in web {
+            match tlsrpt::upload(&shared.resolver, &uri.uri, gzip.clone(), &options).await {
+                Ok(()) => {
+                    info!(domain = %domain, to = %uri.uri, report_id = %report.report_id, "TLS report uploaded")
+                }
+                Err(error) => {
+                    warn!(domain = %domain, error = %error, "TLS report upload failed");
+                    failures.push(error.to_string());
+                }
+            }
+        }
+    }
+    let state = if failures.is_empty() {
+        TlsReportState::Sent {
+            report_id: report.report_id.clone(),
+        }
+    } else {
+        retry(due, now, failures.join("; "))
+    };
+    let done = matches!(state, TlsReportState::Sent { .. });
+    shared.store.set_tls_report(domain, day, state).await?;
+    Ok(done)
+}
+
+fn retry(due: &TlsReportDue, now: SystemTime, reason: String) -> TlsReportState {
+    TlsReportState::Retry {
+        next_attempt: now + backoff(due.attempts),
+        reason,
+    }
+}
+
+/// Queues the report mail to the `mailto:` destinations, marked as a TLS
+/// report so that its delivery is not counted.
+async fn queue_mail(
+    shared: &Shared,
+    report: &Report,
+    domain: &str,
+    destinations: &[&ReportUri],
+    now: SystemTime,
+) -> Result<(), StoreError> {
+    let settings = &shared.config.tls_report;
+    let to: Vec<String> = destinations
+        .iter()
+        .map(|d| mailto_address(&d.uri))
+        .collect();
+    let data = tlsrpt::build_mail(
+        report,
+        &ReportMail {
+            from: &settings.sender,
+            to: &to,
+            submitter: &settings.submitter,
+            policy_domain: domain,
+            now,
+        },
+    );
+    let mut meta = MessageMeta::new(now);
+    meta.size = data.len() as u64;
+    meta.pool = REPORT_POOL.to_owned();
+    meta.message_id = Some(format!("<{}>", report.report_id));
+    meta.tls_report = true;
+    let id = QueueId::generate(now);
+    shared
+        .store
+        .insert(NewMessage {
+            id,
+            envelope: Envelope::new(settings.sender.clone()),
+            recipients: to.iter().cloned().map(smtp::Recipient::new).collect(),
+            meta,
+            body: data,
+        })
+        .await?;
+    info!(domain = %domain, queue_id = %id, to = %to.join(", "), report_id = %report.report_id, "TLS report queued");
+    shared.wake.notify_one();
+    Ok(())
+}
+
+/// The address of a `mailto:` URI (RFC 6068): before any `?`, with
+/// `%`-escapes decoded.
+fn mailto_address(uri: &str) -> String {
+    let rest = uri.get(7..).unwrap_or_default();
+    let address = rest.split('?').next().unwrap_or_default();
+    let bytes = address.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailto_uris_give_their_address() {
+        assert_eq!(
+            mailto_address("mailto:tlsrpt@example.net"),
+            "tlsrpt@example.net"
+        );
+        assert_eq!(
+            mailto_address("mailto:tls%2Brpt@example.net?subject=x"),
+            "tls+rpt@example.net"
+        );
+    }
+
+    #[test]
+    fn retries_back_off_up_to_a_bound() {
+        assert_eq!(backoff(0), FIRST_RETRY);
+        assert_eq!(backoff(1), FIRST_RETRY * 2);
+        assert_eq!(backoff(30), MAX_RETRY);
+    }
+}

@@ -1,0 +1,220 @@
+//! The daily TLS reports (RFC 8460 §5): one per policy domain and UTC day,
+//! to the destinations its one valid `_smtp._tls` record names — by mail
+//! to a test-world receiver and by HTTPS POST to a test-world endpoint —
+//! none for a malformed record, and failed uploads tried again.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{submit, world};
+use dns::clock::Clock;
+use mail_parser::{MessageParser, MimeHeaders};
+use queue::{day_start, utc_day};
+use report::tlsrpt::{self, PolicyType};
+
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// Moves the clock to 01:00 UTC of the next day, so that no step of a
+/// test crosses midnight by accident, and delivers one message to each of
+/// `dane.test` and `mismatch.test`.
+async fn a_day_of_mail(w: &common::World) {
+    let now = w.clock.now();
+    let one_am = day_start(utc_day(now) + 1) + Duration::from_secs(3600);
+    w.clock.advance(one_am.duration_since(now).unwrap());
+    assert!(
+        submit(w, "alice@sender.test", &["bob@dane.test"])
+            .await
+            .starts_with("250")
+    );
+    assert!(
+        submit(w, "alice@sender.test", &["carol@mismatch.test"])
+            .await
+            .starts_with("250")
+    );
+    w.advance(Duration::ZERO).await;
+}
+
+#[tokio::test]
+async fn a_day_is_reported_by_mail_and_https_and_a_malformed_rua_gets_nothing() {
+    let w = world("").await;
+    a_day_of_mail(&w).await;
+    let today = utc_day(w.clock.now());
+    assert_eq!(
+        w.daemon.send_tls_reports().await.unwrap(),
+        0,
+        "the day is not over"
+    );
+
+    w.clock.advance(DAY);
+    assert_eq!(
+        w.daemon.send_tls_reports().await.unwrap(),
+        1,
+        "dane.test only"
+    );
+    w.advance(Duration::ZERO).await;
+
+    // By mail, to the test-world receiver of dane.test.
+    let mails: Vec<_> = w.receivers[0]
+        .messages()
+        .into_iter()
+        .filter(|m| {
+            m.envelope
+                .recipients
+                .iter()
+                .any(|r| r.address == "tlsrpt@dane.test")
+        })
+        .collect();
+    assert_eq!(mails.len(), 1, "one report mail");
+    let mail = &mails[0];
+    assert_eq!(mail.envelope.sender, "tlsrpt-noreply@mail.sender.test");
+    let parsed = MessageParser::default().parse(&mail.data).unwrap();
+    let subject = parsed.subject().unwrap();
+    assert!(
+        subject.starts_with("Report Domain: dane.test Submitter: mail.sender.test Report-ID: <"),
+        "{subject}"
+    );
+    let header = |name: &str| {
+        parsed
+            .header_raw(name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("TLS-Report-Domain"), "dane.test");
+    assert_eq!(header("TLS-Report-Submitter"), "mail.sender.test");
+    let ct = parsed.content_type().unwrap();
+    assert_eq!((ct.ctype(), ct.subtype()), ("multipart", Some("report")));
+    assert_eq!(ct.attribute("report-type"), Some("tlsrpt"));
+    let types: Vec<String> = parsed
+        .parts
+        .iter()
+        .filter_map(|p| p.content_type())
+        .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        types,
+        ["multipart/report", "text/plain", "application/tlsrpt+gzip"]
+    );
+    let attachment = &parsed.parts[2];
+    let name = attachment.attachment_name().unwrap();
+    assert!(
+        name.starts_with("mail.sender.test!dane.test!") && name.ends_with(".json.gz"),
+        "{name}"
+    );
+    let report = tlsrpt::read_mail(&mail.data).unwrap();
+    assert_eq!(report.organization_name, "mail.sender.test");
+    assert_eq!(report.contact_info, "mailto:postmaster@mail.sender.test");
+    assert_eq!(report.policies.len(), 1);
+    let policy = &report.policies[0];
+    assert_eq!(policy.policy.policy_type, PolicyType::Tlsa);
+    assert_eq!(policy.policy.policy_domain, "dane.test");
+    assert_eq!(policy.summary.total_successful_session_count, 1);
+    assert_eq!(policy.summary.total_failure_session_count, 0);
+    assert_eq!(
+        tlsrpt::datetime::format(report.date_range.start_datetime)[..10],
+        tlsrpt::day_text(today)
+    );
+
+    // By HTTPS POST, to the endpoint the record names.
+    let posts: Vec<_> = w
+        .reports
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1, "one upload");
+    assert_eq!(posts[0].path, "/tlsrpt");
+    assert_eq!(posts[0].sni.as_deref(), Some("reports.dane.test"));
+    assert_eq!(
+        posts[0].header("content-type"),
+        Some("application/tlsrpt+gzip")
+    );
+    assert_eq!(
+        tlsrpt::read(&posts[0].body).unwrap(),
+        report,
+        "the same report"
+    );
+
+    // mismatch.test's rua is malformed: no report, no retry; and nothing
+    // is sent twice.
+    assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 0);
+    w.advance(Duration::ZERO).await;
+    assert!(
+        w.receivers[1].messages().is_empty(),
+        "no report to mismatch.test"
+    );
+    assert_eq!(w.reports.requests().len(), 1);
+    let due = w
+        .daemon
+        .shared()
+        .store
+        .tls_reports_due(today)
+        .await
+        .unwrap();
+    assert!(due.is_empty(), "{due:?}");
+
+    // The report mail's own delivery was not counted.
+    let next = w
+        .daemon
+        .shared()
+        .store
+        .tls_sessions("dane.test", today + 1)
+        .await
+        .unwrap();
+    assert!(next.is_empty(), "{next:?}");
+}
+
+#[tokio::test]
+async fn a_failed_upload_is_retried_with_back_off_until_the_day_after() {
+    let w = world("").await;
+    a_day_of_mail(&w).await;
+    let endpoint = |status: u16| {
+        testworld::https::PolicyBehaviour::serving(
+            &testworld::ca::TestCa::new("another ca").issue(&["reports.dane.test"]),
+            "",
+        )
+        .status(status)
+    };
+    // A certificate the daemon does not trust: no upload.
+    w.reports.set_behaviour(endpoint(200));
+    w.clock.advance(DAY);
+    assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 0);
+    let posts = || {
+        w.reports
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST")
+            .count()
+    };
+    assert_eq!(posts(), 0, "no request over an unverified connection");
+    w.clock.advance(Duration::from_secs(10 * 60));
+    assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 0);
+    assert_eq!(
+        w.reports.connections(),
+        1,
+        "not due again before 15 minutes"
+    );
+    w.clock.advance(Duration::from_secs(6 * 60));
+    assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 0);
+    assert_eq!(w.reports.connections(), 2, "tried again");
+    // Past the day after the report's day: given up.
+    w.clock.advance(DAY);
+    assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 0);
+    let connections = w.reports.connections();
+    w.clock.advance(DAY);
+    assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 0);
+    assert_eq!(w.reports.connections(), connections, "given up");
+    // The mail went once, the first time.
+    w.advance(Duration::ZERO).await;
+    let mails = w.receivers[0]
+        .messages()
+        .into_iter()
+        .filter(|m| {
+            m.envelope
+                .recipients
+                .iter()
+                .any(|r| r.address == "tlsrpt@dane.test")
+        })
+        .count();
+    assert_eq!(mails, 1);
+}
