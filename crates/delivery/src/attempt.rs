@@ -7,6 +7,9 @@ use policy::{Cause, HostPlan, Requirement, Trouble};
 use smtp::{Client, ClientOptions, Envelope, MailOptions, Recipient, RecipientResult};
 use tls::pki_types::ServerName;
 
+use tokio::time::Instant;
+
+use crate::connections::{Connections, Reused, SecurityContext};
 use crate::failure_memory::ConnectionFailure;
 use crate::limits::Deadline;
 use crate::message::Message;
@@ -35,6 +38,10 @@ pub(crate) struct Attempt {
 }
 
 /// Runs one session with `host` at `address`, ending it by `deadline`.
+///
+/// With `reuse`, a connection kept under the same security context
+/// carries the transaction when there is one, and a connection that ends
+/// its transaction cleanly is kept for the next message instead of quit.
 pub(crate) async fn run(
     host: &HostPlan,
     address: SocketAddr,
@@ -42,24 +49,38 @@ pub(crate) async fn run(
     options: &DeliveryOptions,
     plaintext_retry: bool,
     deadline: Deadline,
+    mut reuse: Option<(&mut Connections, &SecurityContext)>,
 ) -> Attempt {
-    let mut attempt = Attempt {
-        record: HostAttempt {
-            host: host.name.to_string(),
-            address,
-            requirement: host.requirement.clone(),
-            plaintext_retry,
-            starttls_refused: None,
-            session: None,
-            verification: None,
-            trouble: None,
-            sts_testing_failure: None,
-            delivered: Vec::new(),
-            connection_failure: None,
-        },
-        results: Vec::new(),
-        opportunistic_tls_failed: false,
-    };
+    if let (Some((connections, context)), Work::Deliver { message, .. }) = (&mut reuse, work)
+        && let Some(kept) = connections.take(context, message.require_tls)
+    {
+        match on_kept(kept, work, deadline).await {
+            Kept::Done(done) => {
+                let Done {
+                    mut attempt,
+                    client,
+                    transactions,
+                    opened,
+                } = *done;
+                finish(
+                    &mut attempt,
+                    client,
+                    work,
+                    deadline,
+                    None,
+                    reuse,
+                    transactions,
+                    opened,
+                )
+                .await;
+                return attempt;
+            }
+            Kept::Stale => {
+                tracing::debug!(%address, "kept connection closed by the server; connecting again");
+            }
+        }
+    }
+    let mut attempt = Attempt::new(host, address, plaintext_retry);
     let client_options = ClientOptions {
         source: options.source,
         timeouts: options.timeouts,
@@ -67,6 +88,7 @@ pub(crate) async fn run(
         min_data_rate: options.limits.min_data_rate,
         ..ClientOptions::default()
     };
+    let opened = Instant::now();
     let mut client = match Client::connect(address, client_options).await {
         Ok(client) => client,
         Err(e) => {
@@ -75,36 +97,166 @@ pub(crate) async fn run(
             return attempt;
         }
     };
-    let outcome = session(
-        &mut client,
-        host,
-        work,
-        options,
-        plaintext_retry,
+    if let Some((connections, _)) = &mut reuse {
+        connections.count_opened();
+    }
+    let mut outcome = secure(&mut client, host, options, plaintext_retry, &mut attempt).await;
+    if outcome.is_ok()
+        && let Work::Deliver { message, pending } = work
+    {
+        outcome = transaction(&mut client, message, pending, &mut attempt).await;
+    }
+    finish(
         &mut attempt,
+        client,
+        work,
+        deadline,
+        Some(outcome),
+        reuse,
+        1,
+        opened,
     )
     .await;
-    attempt.record.trouble = outcome.err().map(|trouble| deadline.name(trouble));
+    attempt
+}
+
+impl Attempt {
+    fn new(host: &HostPlan, address: SocketAddr, plaintext_retry: bool) -> Self {
+        Attempt {
+            record: HostAttempt {
+                host: host.name.to_string(),
+                address,
+                requirement: host.requirement.clone(),
+                plaintext_retry,
+                starttls_refused: None,
+                session: None,
+                verification: None,
+                trouble: None,
+                sts_testing_failure: None,
+                delivered: Vec::new(),
+                connection_failure: None,
+                transaction: 1,
+            },
+            results: Vec::new(),
+            opportunistic_tls_failed: false,
+        }
+    }
+}
+
+/// What became of a transaction on a kept connection.
+enum Kept {
+    /// It ran, well or not.
+    Done(Box<Done>),
+    /// The server had closed the connection (or said 421) before our
+    /// first command: nothing was transacted, connect again.
+    Stale,
+}
+
+/// A transaction that ran on a kept connection.
+struct Done {
+    attempt: Attempt,
+    client: Client,
+    /// Transactions on the connection, this one included.
+    transactions: u32,
+    /// When the connection was opened.
+    opened: Instant,
+}
+
+/// Runs the transaction of `work` on a kept connection.
+async fn on_kept(kept: Reused, work: &Work<'_>, deadline: Deadline) -> Kept {
+    let Work::Deliver { message, pending } = work else {
+        return Kept::Stale;
+    };
+    let mut client = kept.client;
+    client.set_deadline(Some(deadline.at));
+    let transactions = kept.transactions + 1;
+    let mut attempt = Attempt {
+        record: HostAttempt {
+            transaction: transactions,
+            ..kept.template
+        },
+        results: Vec::new(),
+        opportunistic_tls_failed: false,
+    };
+    let outcome = transaction(&mut client, message, pending, &mut attempt).await;
+    // A server that closed the idle connection said nothing or 421 (RFC
+    // 5321 §4.5.3.2.7 lets it) before our first command: connect again.
+    let closed_while_kept = client
+        .record()
+        .commands
+        .first()
+        .is_none_or(|c| c.reply.as_ref().is_none_or(|r| r.code == 421));
+    if outcome.is_err() && attempt.results.is_empty() && closed_while_kept {
+        return Kept::Stale;
+    }
+    if let Err(trouble) = outcome {
+        attempt.record.trouble = Some(trouble);
+    }
+    Kept::Done(Box::new(Done {
+        attempt,
+        client,
+        transactions,
+        opened: kept.opened,
+    }))
+}
+
+/// Settles the attempt's record and either keeps the connection for the
+/// next message or ends it with QUIT. `outcome` is the session's result;
+/// `None` when it is already in the record.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    attempt: &mut Attempt,
+    mut client: Client,
+    work: &Work<'_>,
+    deadline: Deadline,
+    outcome: Option<Result<(), Trouble>>,
+    reuse: Option<(&mut Connections, &SecurityContext)>,
+    transactions: u32,
+    opened: Instant,
+) {
+    if let Some(Err(trouble)) = outcome {
+        attempt.record.trouble = Some(trouble);
+    }
+    attempt.record.trouble = attempt.record.trouble.take().map(|t| deadline.name(t));
     attempt.record.delivered = attempt
         .results
         .iter()
         .filter(|r| r.status == smtp::RecipientStatus::Accepted)
         .map(|r| r.address.clone())
         .collect();
+    let reusable = attempt.record.trouble.is_none() && matches!(work, Work::Deliver { .. });
+    if let (true, Some((connections, context))) = (reusable, reuse) {
+        attempt.record.session = Some(client.take_transcript());
+        let template = HostAttempt {
+            session: None,
+            trouble: None,
+            delivered: Vec::new(),
+            connection_failure: None,
+            ..attempt.record.clone()
+        };
+        let Some(spent) = connections.keep(context.clone(), client, template, transactions, opened)
+        else {
+            return;
+        };
+        client = spent;
+        if client.is_usable() {
+            // The transaction is settled; a failed QUIT changes nothing.
+            let _ = client.quit().await;
+        }
+        return;
+    }
     if client.is_usable() {
         // The transaction is settled; a failed QUIT changes nothing.
         let _ = client.quit().await;
     }
     attempt.record.session = Some(client.into_record());
-    attempt
 }
 
-/// The session after the greeting; the recipients' results go into
-/// `attempt.results` as each transaction settles them.
-async fn session(
+/// The session after the greeting: EHLO, and STARTTLS as the host
+/// requires.
+async fn secure(
     client: &mut Client,
     host: &HostPlan,
-    work: &Work<'_>,
     options: &DeliveryOptions,
     plaintext_retry: bool,
     attempt: &mut Attempt,
@@ -165,9 +317,17 @@ async fn session(
             return Err(Trouble::new(Cause::StarttlsNotSupported));
         }
     }
-    let Work::Deliver { message, pending } = work else {
-        return Ok(());
-    };
+    Ok(())
+}
+
+/// The transaction for `pending`; the recipients' results go into
+/// `attempt.results` as each transaction settles them.
+async fn transaction(
+    client: &mut Client,
+    message: &Message,
+    pending: &[String],
+    attempt: &mut Attempt,
+) -> Result<(), Trouble> {
     let mut batch: Vec<String> = pending.to_vec();
     while !batch.is_empty() {
         let envelope = Envelope {

@@ -3,10 +3,11 @@
 
 use std::net::SocketAddr;
 
-use policy::{Cause, DeliveryPlan, Requirement, Scope, Trouble};
+use policy::{Cause, DeliveryPlan, Scope, Trouble};
 use smtp::RecipientStatus as WireStatus;
 
 use crate::attempt;
+use crate::connections::{Connections, SecurityContext, authenticated};
 use crate::limits::Budget;
 use crate::message::Message;
 use crate::options::DeliveryOptions;
@@ -41,6 +42,22 @@ pub async fn deliver(
     message: &Message,
     options: &DeliveryOptions,
 ) -> DeliveryReport {
+    let mut connections = Connections::new();
+    let report = deliver_reusing(plan, message, options, &mut connections).await;
+    connections.close().await;
+    report
+}
+
+/// [`deliver`], reusing a connection from `connections` that was opened
+/// under the same security context ([`crate::SecurityContext`]) and leaving
+/// the connections that end their transaction cleanly there for the next
+/// message. The caller ends them with [`Connections::close`].
+pub async fn deliver_reusing(
+    plan: &DeliveryPlan,
+    message: &Message,
+    options: &DeliveryOptions,
+    connections: &mut Connections,
+) -> DeliveryReport {
     let mut report = DeliveryReport {
         plan: plan.clone(),
         recipients: Vec::new(),
@@ -73,6 +90,7 @@ pub async fn deliver(
                 }
                 let address = SocketAddr::new(*ip, options.smtp_port);
                 let deadline = budget.connection();
+                let context = SecurityContext::of(plan, host, address, options.source);
                 let mut result = attempt::run(
                     host,
                     address,
@@ -83,6 +101,7 @@ pub async fn deliver(
                     options,
                     false,
                     deadline,
+                    Some((connections, &context)),
                 )
                 .await;
                 budget.count(&result.record);
@@ -98,6 +117,7 @@ pub async fn deliver(
                         options,
                         true,
                         deadline,
+                        Some((connections, &context)),
                     )
                     .await;
                     budget.count(&result.record);
@@ -155,15 +175,6 @@ fn recently_failed(options: &DeliveryOptions, ip: std::net::IpAddr) -> Option<Tr
             memory.remember_for()
         ),
     ))
-}
-
-/// Whether the host's certificate will be authenticated: DANE, or WebPKI
-/// under an MTA-STS policy.
-fn authenticated(requirement: &Requirement) -> bool {
-    matches!(
-        requirement.tls_requirement(),
-        Some(tls::TlsRequirement::Dane { .. } | tls::TlsRequirement::WebPki { .. })
-    )
 }
 
 /// A recipient's fate from the server's reply to it.

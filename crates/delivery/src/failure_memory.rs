@@ -177,6 +177,7 @@ mod tests {
             sts_testing_failure: None,
             delivered: Vec::new(),
             connection_failure: failure,
+            transaction: 1,
         }
     }
 

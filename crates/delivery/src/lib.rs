@@ -12,10 +12,13 @@
 //! It owns the order of attempts and nothing else: it does not decide what
 //! TLS a host needs (`policy`), what a failure means (`policy::Trouble`),
 //! when to retry (the queue's scheduler), or how SMTP is spoken (`smtp`).
-//! The CLI calls it today; the queue's delivery workers will call it the
-//! same way.
+//! The CLI calls [`deliver`]; the daemon's workers call
+//! [`deliver_reusing`], which lets the messages of a batch share a
+//! connection opened under the same [`SecurityContext`] and never one
+//! opened for less than a message's plan demands.
 
 mod attempt;
+mod connections;
 mod deliver;
 mod failure_memory;
 mod limits;
@@ -25,7 +28,8 @@ mod probe;
 mod report;
 mod sts_testing;
 
-pub use deliver::deliver;
+pub use connections::{Connections, SecurityContext};
+pub use deliver::{deliver, deliver_reusing};
 pub use failure_memory::{ConnectionFailure, HostFailureMemory, RememberedFailure};
 pub use limits::AttemptLimits;
 pub use message::Message;

@@ -22,13 +22,14 @@ pub async fn probe(plan: &DeliveryPlan, options: &DeliveryOptions) -> Vec<HostAt
         for ip in &host.addresses {
             let address = SocketAddr::new(*ip, options.smtp_port);
             let deadline = Deadline::connection(&options.limits);
-            let result = attempt::run(host, address, &Work::Probe, options, false, deadline).await;
+            let result =
+                attempt::run(host, address, &Work::Probe, options, false, deadline, None).await;
             let retry = result.opportunistic_tls_failed;
             probes.push(result.record);
             if retry {
                 // As delivery would: plaintext where nothing demands TLS.
                 probes.push(
-                    attempt::run(host, address, &Work::Probe, options, true, deadline)
+                    attempt::run(host, address, &Work::Probe, options, true, deadline, None)
                         .await
                         .record,
                 );

@@ -93,6 +93,11 @@ pub struct HostAttempt {
     /// timed out, broke off, failed TLS), for the memory of recent
     /// failures ([`crate::HostFailureMemory`]).
     pub connection_failure: Option<ConnectionFailure>,
+    /// Which transaction on the connection this was: 1 on a connection
+    /// opened for it, more on one kept open after earlier messages under
+    /// the same security context ([`crate::Connections`]); the session's
+    /// verification and TLS are those of its opening.
+    pub transaction: u32,
 }
 
 /// `trouble` (the last host's) with what each host that failed said added

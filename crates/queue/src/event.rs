@@ -68,6 +68,15 @@ pub struct AttemptRecord {
     pub trouble: Option<TroubleRecord>,
     /// The recipients this connection carried.
     pub recipients: Vec<String>,
+    /// Which transaction on the connection this was: 1 on a connection
+    /// opened for it, more on one kept open from earlier messages under
+    /// the same security context (its verification is the opening's).
+    #[serde(default = "first_transaction")]
+    pub transaction: u32,
+}
+
+fn first_transaction() -> u32 {
+    1
 }
 
 /// Which delivery status notification was sent (RFC 3464).

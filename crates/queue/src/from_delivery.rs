@@ -118,6 +118,7 @@ impl AttemptRecord {
                 .as_ref()
                 .map(|t| TroubleRecord::from_trouble(t, Some(mx))),
             recipients: recipients.to_vec(),
+            transaction: attempt.transaction,
         }
     }
 }

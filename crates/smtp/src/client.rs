@@ -377,6 +377,30 @@ impl Client {
         &self.record
     }
 
+    /// The record of the session so far, leaving the session going with an
+    /// empty command list: what one transaction on a reused connection
+    /// adds to the trace. The greeting, capabilities and TLS parameters
+    /// stay in both.
+    pub fn take_transcript(&mut self) -> SessionRecord {
+        let commands = std::mem::take(&mut self.record.commands);
+        SessionRecord {
+            commands,
+            ..self.record.clone()
+        }
+    }
+
+    /// Sets when the session must be over from now on: a reused connection
+    /// gets the deadline of the attempt that reuses it.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.options.deadline = deadline;
+    }
+
+    /// Whether the last transaction left nothing open, so the next MAIL
+    /// may follow without RSET.
+    pub fn is_idle(&self) -> bool {
+        self.failed.is_none() && !self.needs_rset
+    }
+
     /// The record of the session, consuming it.
     pub fn into_record(self) -> SessionRecord {
         self.record

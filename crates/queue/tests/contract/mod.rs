@@ -77,6 +77,7 @@ fn attempt(recipients: &[&str]) -> AttemptRecord {
         reply: None,
         trouble: None,
         recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+        transaction: 1,
     }
 }
 

@@ -204,7 +204,12 @@ fn attempt(out: &mut String, a: &AttemptRecord) {
     if let Some(source) = a.source {
         let _ = write!(out, " from {source}");
     }
-    let _ = writeln!(out, ", required {}", shown(&a.requirement));
+    let _ = write!(out, ", required {}", shown(&a.requirement));
+    if a.transaction > 1 {
+        // The verification below is the connection's, made when it opened.
+        let _ = write!(out, ", connection reused (transaction {})", a.transaction);
+    }
+    let _ = writeln!(out);
     let tls = a.tls.as_ref().map_or_else(
         || "none".to_owned(),
         |t| format!("{} {}", shown(&t.version), shown(&t.cipher)),

@@ -12,7 +12,7 @@ mod tenure;
 
 use std::sync::Arc;
 
-use delivery::{DeliveryReport, Message};
+use delivery::{Connections, DeliveryReport, Message};
 use dns::Resolver;
 use policy::{Cause, Trouble};
 use queue::{AttemptReport, Batch, ClaimedMessage, Outcome, StoreError};
@@ -50,6 +50,10 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
     };
     let options = shared.config.local_policy_for(&domain);
     let mut plan = policy::plan_with_sts(&shared.resolver, &name, &options, &shared.sts).await;
+    // Messages of the batch share connections opened under the same
+    // security context; a changed plan (after an MTA-STS re-check) opens
+    // its own.
+    let mut connections = Connections::new();
     for (i, message) in batch.messages.iter().enumerate() {
         if !tenure.hold(&shared, &batch.messages[i..]).await {
             warn!(queue_id = %message.id, "lease lost before delivery; left for another attempt");
@@ -72,7 +76,8 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
             data: body.clone(),
             require_tls: message.envelope.require_tls,
         };
-        let mut report = delivery::deliver(&plan, &wire, &shared.delivery).await;
+        let mut report =
+            delivery::deliver_reusing(&plan, &wire, &shared.delivery, &mut connections).await;
         remember_failures(&shared, &report);
         let mut settled = settle::report(&shared, message, &report);
         if settled.sts_recheck_needed {
@@ -87,7 +92,8 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
                 recipients: retry,
                 ..wire
             };
-            let second = delivery::deliver(&plan, &again, &shared.delivery).await;
+            let second =
+                delivery::deliver_reusing(&plan, &again, &shared.delivery, &mut connections).await;
             remember_failures(&shared, &second);
             report = merge(report, second);
             settled = settle::report(&shared, message, &report);
@@ -96,6 +102,7 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
         delay::owe(&shared, message, &mut settled).await;
         record(&shared, &batch, message, settled, Some(body)).await;
     }
+    connections.close().await;
 }
 
 /// Feeds the shared memory of unreachable addresses.
