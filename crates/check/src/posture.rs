@@ -70,6 +70,9 @@ impl<S: StsSource> Checker<S> {
             Err(error) if error.is_local() => {
                 vec![crate::dnssec::local_resolver_finding(&shown, &error)]
             }
+            // A domain proven not to exist: that is the one cause; every
+            // other area would only repeat it in its own words.
+            _ if nonexistent(&plan) => check_mx(&self.resolver, &plan, &probes).await,
             _ => {
                 let mut findings = self.transport(domain, &plan, &probes).await;
                 findings.extend(tlsrpt);
@@ -78,7 +81,9 @@ impl<S: StsSource> Checker<S> {
                 findings
             }
         };
-        findings.push(verdict::verdict_finding(&shown, &verdict));
+        if !nonexistent(&plan) {
+            findings.push(verdict::verdict_finding(&shown, &verdict));
+        }
         DomainReport {
             domain: shown,
             worst: worst(&findings).unwrap_or(Severity::Pass),
@@ -112,6 +117,16 @@ impl<S: StsSource> Checker<S> {
         findings.extend(sts);
         findings
     }
+}
+
+/// The MX lookup proved that the domain does not exist (NXDOMAIN with a
+/// secure or insecure denial; a bogus one is a DNSSEC finding).
+fn nonexistent(plan: &DeliveryPlan) -> bool {
+    plan.mx_kind == Some(dns::MxKind::NoSuchDomain)
+        && matches!(
+            plan.mx_status,
+            dns::DnssecStatus::Secure | dns::DnssecStatus::Insecure
+        )
 }
 
 impl Checker<NetworkSource> {

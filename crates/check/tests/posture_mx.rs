@@ -69,9 +69,11 @@ async fn mx_host_without_addresses_is_an_error_and_not_deliverable() {
 }
 
 #[tokio::test]
-async fn nonexistent_domain_is_an_error() {
+async fn nonexistent_domain_is_one_finding_for_its_one_cause() {
     let world = Scene::new().start().await;
     let report = world.checker.check(&name("nowhere.example.test")).await;
     only(&report.findings, "mx-no-such-domain");
-    only(&report.findings, "delivery-bounced");
+    let ids: Vec<&str> = report.findings.iter().map(|f| f.id).collect();
+    assert_eq!(ids, ["mx-no-such-domain"], "{:#?}", report.findings);
+    assert_eq!(report.worst, Severity::Error);
 }

@@ -11,6 +11,10 @@ pub enum StoreError {
     /// The database refused or failed (disk full, I/O error, locked).
     #[error("queue database: {0}")]
     Sqlite(#[source] Arc<rusqlite::Error>),
+    /// The PostgreSQL server refused or failed (unreachable, connection
+    /// lost, serialization failure, disk full on the server).
+    #[error("queue database (PostgreSQL): {0}")]
+    Postgres(#[source] Arc<tokio_postgres::Error>),
     /// A file operation on the data directory failed.
     #[error("queue data directory: {0}")]
     Io(#[source] Arc<std::io::Error>),
@@ -54,7 +58,10 @@ impl StoreError {
     /// not a 5xx).
     pub fn is_temporary(&self) -> bool {
         match self {
-            StoreError::Sqlite(_) | StoreError::Io(_) | StoreError::Closed => true,
+            StoreError::Sqlite(_)
+            | StoreError::Postgres(_)
+            | StoreError::Io(_)
+            | StoreError::Closed => true,
             StoreError::SchemaTooNew { .. }
             | StoreError::Corrupt { .. }
             | StoreError::LeaseLost(_)
@@ -67,6 +74,12 @@ impl StoreError {
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> Self {
         StoreError::Sqlite(Arc::new(error))
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        StoreError::Postgres(Arc::new(error))
     }
 }
 

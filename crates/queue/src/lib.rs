@@ -15,8 +15,8 @@
 //! the one place that fills them from a delivery report and a trouble
 //! ([`AttemptRecord::from_host_attempt`], [`TroubleRecord::from_trouble`]).
 //!
-//! At-least-once: a message is committed (WAL, `synchronous=FULL`) before
-//! the SMTP server answers 250, and a recipient leaves the queue only by
+//! At-least-once: a message is committed (SQLite: WAL, `synchronous=FULL`;
+//! PostgreSQL: a committed transaction) before the SMTP server answers 250, and a recipient leaves the queue only by
 //! an outcome recorded under its lease; a process killed at any moment
 //! loses nothing acknowledged (`crates/server/tests/kill9.rs` kills the
 //! daemon with SIGKILL under load and checks). A recipient is delivered
@@ -35,12 +35,14 @@
 //! records the outcome ([`AttemptReport::notices`]), so a crash neither
 //! loses it nor sends it twice.
 
+mod columns;
 mod envelope;
 mod error;
 mod event;
 mod from_delivery;
 mod id;
 mod meta;
+pub mod postgres;
 mod schedule;
 pub mod sqlite;
 mod state;
@@ -53,6 +55,7 @@ pub use error::StoreError;
 pub use event::{AttemptRecord, DnssecNote, Event, EventKind, NoticeKind};
 pub use id::{QueueId, QueueIdError};
 pub use meta::{MessageMeta, NewMessage, TlsSummary};
+pub use postgres::{PgOptions, PgStore, PgUrlError};
 pub use schedule::{Retry, RetrySchedule};
 pub use sqlite::SqliteStore;
 pub use state::{RecipientState, TroubleRecord};

@@ -1,5 +1,6 @@
-//! The `Store` trait: the queue's only door. The SQLite backend
-//! implements it now, PostgreSQL later; callers see no difference.
+//! The `Store` trait: the queue's only door. The SQLite backend (one
+//! node) and the PostgreSQL backend (one or several nodes) implement it;
+//! callers see no difference.
 
 use std::time::{Duration, SystemTime};
 
@@ -42,6 +43,10 @@ pub struct ClaimRequest {
     pub max_messages: usize,
     /// Domains not to take now (e.g. at their concurrency limit).
     pub skip_domains: Vec<String>,
+    /// At most this many current leases per destination domain, counted
+    /// in the store, every worker and every node together: a domain that
+    /// has as many is not claimed (the per-destination concurrency limit).
+    pub domain_limit: Option<usize>,
 }
 
 /// A recipient handed to a worker.

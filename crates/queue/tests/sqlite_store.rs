@@ -1,6 +1,7 @@
 //! The store contract on the SQLite backend, plus what only SQLite has:
 //! group commit, reopening the file, and its schema version.
 
+#[macro_use]
 mod contract;
 
 use std::sync::Arc;
@@ -22,53 +23,11 @@ fn fresh() -> (TempDir, Arc<ManualClock>, SqliteStore) {
     (dir, clock, store)
 }
 
-#[tokio::test]
-async fn insert_claim_deliver() {
-    let (_dir, clock, store) = fresh();
-    contract::insert_claim_deliver(&store, &clock).await;
+async fn fresh_store() -> (TempDir, Arc<ManualClock>, SqliteStore) {
+    fresh()
 }
 
-#[tokio::test]
-async fn lapsed_lease_lets_another_owner_claim() {
-    let (_dir, clock, store) = fresh();
-    contract::lapsed_lease_lets_another_owner_claim(&store, &clock).await;
-}
-
-#[tokio::test]
-async fn late_result_from_lapsed_lease_is_refused() {
-    let (_dir, clock, store) = fresh();
-    contract::late_result_from_lapsed_lease_is_refused(&store, &clock).await;
-}
-
-#[tokio::test]
-async fn notice_is_queued_with_its_outcome_or_not_at_all() {
-    let (_dir, clock, store) = fresh();
-    contract::notice_is_queued_with_its_outcome_or_not_at_all(&store, &clock).await;
-}
-
-#[tokio::test]
-async fn hold_release_retry_delete() {
-    let (_dir, clock, store) = fresh();
-    contract::hold_release_retry_delete(&store, &clock).await;
-}
-
-#[tokio::test]
-async fn retry_schedule_to_expiry() {
-    let (_dir, clock, store) = fresh();
-    contract::retry_schedule_to_expiry(&store, &clock).await;
-}
-
-#[tokio::test]
-async fn trace_lookup_and_purge() {
-    let (_dir, clock, store) = fresh();
-    contract::trace_lookup_and_purge(&store, &clock).await;
-}
-
-#[tokio::test]
-async fn claim_limits() {
-    let (_dir, clock, store) = fresh();
-    contract::claim_limits(&store, &clock).await;
-}
+contract_tests!(fresh_store);
 
 /// 100 sessions inserting at once share commits, and every message is
 /// there after the store is closed and reopened.

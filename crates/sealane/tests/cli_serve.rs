@@ -285,6 +285,13 @@ fn the_example_configuration_is_valid_and_complete() {
     assert!(config.tls.is_some() && config.webpki_extra_roots.is_some());
     assert!(config.dns.trust_anchor.is_some() && config.outbound.source.is_some());
     assert_eq!(config.local_policy.len(), 1);
+    assert!(matches!(
+        config.store,
+        server::config::StoreSettings::Postgres {
+            password: Some(_),
+            ..
+        }
+    ));
     let out = run(&["config", "check", path.to_str().unwrap()], b"");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

@@ -10,7 +10,7 @@ use delivery::{DeliveryOptions, HostFailureMemory};
 use dns::clock::Clock;
 use dns::{Resolver, ResolverConfig, TrustAnchor, system_nameservers};
 use policy::sts::{FetchOptions, NetworkSource, PolicyCache, StsConfig, StsPolicies};
-use queue::{RetrySchedule, SqliteStore, Store};
+use queue::RetrySchedule;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
@@ -27,13 +27,8 @@ use crate::tls_files;
 #[non_exhaustive]
 pub enum StartError {
     /// The queue could not be opened.
-    #[error("cannot open the queue in {path}: {source}")]
-    Store {
-        /// Its file.
-        path: String,
-        /// Why.
-        source: queue::StoreError,
-    },
+    #[error(transparent)]
+    Store(#[from] crate::store::OpenError),
     /// The MTA-STS cache could not be opened.
     #[error("cannot open the MTA-STS policy cache {path}: {source}")]
     StsCache {
@@ -86,13 +81,7 @@ impl Daemon {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             StartError::Setup(format!("cannot create {}: {e}", config.data_dir.display()))
         })?;
-        let queue_path = config.data_dir.join("queue.db");
-        let store =
-            SqliteStore::open(&queue_path, clock.clone()).map_err(|source| StartError::Store {
-                path: queue_path.display().to_string(),
-                source,
-            })?;
-        let store: Arc<dyn Store> = Arc::new(store);
+        let store = crate::store::open(&config, clock.clone()).await?;
 
         let servers = if config.dns.servers.is_empty() {
             system_nameservers().map_err(|e| {

@@ -16,6 +16,7 @@ mod inbound;
 mod listener;
 mod scheduler;
 mod shared;
+pub mod store;
 mod tls_files;
 pub mod users;
 mod worker;

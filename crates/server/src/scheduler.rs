@@ -1,8 +1,9 @@
 //! The scheduler: claims due recipients from the store, grouped by
 //! destination domain, and hands each batch to a delivery worker, within
-//! the global and per-destination concurrency limits (DESIGN §7). Timers
-//! read the shared clock; tests and the demo move it and call
-//! [`Scheduler::drain`] instead of waiting.
+//! the global and per-destination concurrency limits (DESIGN §7); the
+//! per-destination limit is also checked by the store at claim time, over
+//! every node's leases. Timers read the shared clock; tests and the demo
+//! move it and call [`Scheduler::drain`] instead of waiting.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -65,6 +66,8 @@ impl Scheduler {
             max_domains: free,
             max_messages: BATCH_MESSAGES,
             skip_domains,
+            // Counted in the store too, so the limit holds across nodes.
+            domain_limit: Some(limit as usize),
         };
         let batches = self.shared.store.claim(&request).await?;
         let started = batches.len();

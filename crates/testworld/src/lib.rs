@@ -12,7 +12,8 @@
 //! for `mta-sts.<domain>` with chosen behaviours (redirects, other statuses
 //! and media types, oversized bodies and lying `Content-Length`, bad
 //! certificates, slowness, dropped connections) that record and count
-//! their requests; and a test CA that issues their certificates (roots
+//! their requests; a fresh PostgreSQL database per test on a private
+//! cluster (`postgres`); and a test CA that issues their certificates (roots
 //! with distinct names, intermediates, chosen validity). It owns nothing of
 //! the product: it never decides whether an answer is secure, a
 //! certificate good enough or a policy acceptable — that is the `dns`,
@@ -25,6 +26,7 @@ pub mod dns;
 pub mod https;
 mod identity;
 pub mod net;
+pub mod postgres;
 mod record;
 mod server_thread;
 pub mod smtp;

@@ -1,30 +1,14 @@
 //! Turning stored rows back into the queue's types.
 
-use std::sync::Arc;
-
 use rusqlite::{Connection, Row, params};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
+use crate::columns::state_from;
+pub use crate::columns::{from_json, to_json};
 use crate::error::StoreError;
 use crate::event::{Event, EventKind};
-use crate::state::{RecipientState, TroubleRecord};
+use crate::state::TroubleRecord;
 use crate::time::from_millis;
 use crate::view::RecipientView;
-
-/// JSON for a column. The queue's types are plain structs and enums with
-/// string keys, which serde_json always encodes.
-pub fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("queue types have string keys and encode as JSON")
-}
-
-/// A column's JSON read back.
-pub fn from_json<T: DeserializeOwned>(what: &'static str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|source| StoreError::Corrupt {
-        what,
-        source: Arc::new(source),
-    })
-}
 
 /// The columns [`recipient_view`] reads, in order.
 pub const RECIPIENT_COLUMNS: &str = "spec, domain, state, due_at, lease_owner, attempts, trouble";
@@ -44,37 +28,6 @@ pub fn recipient_view(row: &Row<'_>) -> Result<RecipientView, StoreError> {
         state,
         attempts: row.get(5)?,
         last_trouble,
-    })
-}
-
-fn state_from(
-    name: &str,
-    due_at: Option<i64>,
-    owner: Option<String>,
-    trouble: Option<TroubleRecord>,
-) -> Result<RecipientState, StoreError> {
-    let unknown = || StoreError::Corrupt {
-        what: "recipient state",
-        source: Arc::new(<serde_json::Error as serde::de::Error>::custom(format!(
-            "state {name:?} with due time {due_at:?}"
-        ))),
-    };
-    Ok(match name {
-        "queued" => RecipientState::Queued,
-        "in-flight" => RecipientState::InFlight {
-            lease_until: from_millis(due_at.ok_or_else(unknown)?),
-            owner: owner.unwrap_or_default(),
-        },
-        "deferred" => RecipientState::Deferred {
-            next_attempt: from_millis(due_at.ok_or_else(unknown)?),
-            trouble: trouble.ok_or_else(unknown)?,
-        },
-        "delivered" => RecipientState::Delivered,
-        "bounced" => RecipientState::Bounced,
-        "expired" => RecipientState::Expired,
-        "held" => RecipientState::Held,
-        "quarantined" => RecipientState::Quarantined,
-        _ => return Err(unknown()),
     })
 }
 

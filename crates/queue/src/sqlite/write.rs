@@ -87,6 +87,7 @@ pub fn claim(
                 .skip_domains
                 .iter()
                 .any(|d| d.eq_ignore_ascii_case(&domain))
+                && !at_limit(conn, &domain, request.domain_limit, now)?
             {
                 domains.push(domain);
             }
@@ -110,6 +111,25 @@ pub fn claim(
         }
     }
     Ok(batches)
+}
+
+/// Whether `domain` has `limit` current leases or more.
+fn at_limit(
+    conn: &Connection,
+    domain: &str,
+    limit: Option<usize>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let Some(limit) = limit else {
+        return Ok(false);
+    };
+    let leases: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(DISTINCT lease_id) FROM recipients
+             WHERE domain = ?1 AND state = 'in-flight' AND due_at > ?2",
+        )?
+        .query_row(params![domain, now], |row| row.get(0))?;
+    Ok(leases >= i64::try_from(limit).unwrap_or(i64::MAX))
 }
 
 /// A due recipient as [`claim_domain`] reads it.

@@ -1,6 +1,7 @@
 //! Scenarios every `Store` backend must pass, written once against
-//! `&dyn Store` and a `ManualClock`; each backend's test file opens its
-//! store and calls them.
+//! `&dyn Store` and a `ManualClock`; each backend's test file gives
+//! [`contract_tests!`] a function that opens a fresh store, and gets one
+//! test per scenario.
 
 #![allow(dead_code)]
 
@@ -13,6 +14,35 @@ use queue::{
     Selector, Store, StoreError, TroubleRecord,
 };
 use smtp::{EnhancedCode, Recipient};
+
+/// One `#[tokio::test]` per scenario of this module, each on a store from
+/// `$fresh`: an async function returning `(guard, Arc<ManualClock>, store)`
+/// where the guard keeps the store's files or database alive.
+macro_rules! contract_tests {
+    ($fresh:path) => {
+        contract_tests!(@each $fresh,
+            insert_claim_deliver,
+            lapsed_lease_lets_another_owner_claim,
+            late_result_from_lapsed_lease_is_refused,
+            notice_is_queued_with_its_outcome_or_not_at_all,
+            hold_release_retry_delete,
+            retry_schedule_to_expiry,
+            trace_lookup_and_purge,
+            claim_limits,
+            domain_limit_counts_every_owners_leases,
+            concurrent_claims_never_share_a_recipient,
+        );
+    };
+    (@each $fresh:path, $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (_guard, clock, store) = $fresh().await;
+                contract::$name(&store, &clock).await;
+            }
+        )*
+    };
+}
 
 pub const MIN: Duration = Duration::from_secs(60);
 
@@ -44,6 +74,7 @@ pub fn request(owner: &str) -> ClaimRequest {
         max_domains: 10,
         max_messages: 100,
         skip_domains: Vec::new(),
+        domain_limit: None,
     }
 }
 
@@ -606,4 +637,115 @@ pub async fn notice_is_queued_with_its_outcome_or_not_at_all(
         &e.kind,
         EventKind::NoticeSent { kind: NoticeKind::Failure, notice } if *notice == notice_id
     )));
+}
+
+/// The per-destination limit counts current leases in the store, whoever
+/// holds them; a lapsed or finished lease no longer counts.
+pub async fn domain_limit_counts_every_owners_leases(store: &dyn Store, clock: &ManualClock) {
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let msg = message(clock, &["u@busy.example"]);
+        ids.push(msg.id);
+        store.insert(msg).await.expect("insert");
+        clock.advance(Duration::from_millis(1));
+    }
+    let limited = |owner: &str| {
+        let mut req = request(owner);
+        req.max_messages = 1;
+        req.domain_limit = Some(2);
+        req
+    };
+    let first = store.claim(&limited("node-a")).await.expect("claim");
+    let second = store.claim(&limited("node-b")).await.expect("claim");
+    assert_eq!((first.len(), second.len()), (1, 1));
+    assert!(
+        store
+            .claim(&limited("node-c"))
+            .await
+            .expect("claim")
+            .is_empty(),
+        "two leases on busy.example already"
+    );
+    assert_eq!(
+        store
+            .claim(&request("unlimited"))
+            .await
+            .expect("claim")
+            .len(),
+        1,
+        "without a limit the rest is claimable"
+    );
+    let done = &first[0];
+    store
+        .record(
+            &done.lease,
+            AttemptReport {
+                id: done.messages[0].id,
+                outcomes: vec![("u@busy.example".into(), delivered())],
+                attempts: vec![],
+                notices: vec![],
+            },
+        )
+        .await
+        .expect("record");
+    let unlimited_msg = message(clock, &["u@busy.example"]);
+    store.insert(unlimited_msg).await.expect("insert");
+    assert!(
+        store
+            .claim(&limited("node-c"))
+            .await
+            .expect("claim")
+            .is_empty(),
+        "node-b's and the unlimited owner's leases count"
+    );
+    clock.advance(6 * MIN);
+    let after = store.claim(&limited("node-c")).await.expect("claim");
+    assert_eq!(after.len(), 1, "lapsed leases no longer count");
+}
+
+/// Four claimers at once over 120 messages in three domains: every
+/// recipient is claimed by exactly one of them.
+pub async fn concurrent_claims_never_share_a_recipient(store: &dyn Store, clock: &ManualClock) {
+    let mut expected = std::collections::BTreeSet::new();
+    for i in 0..120 {
+        let address = format!("u{i}@d{}.example", i % 3);
+        let msg = message(clock, &[&address]);
+        expected.insert((msg.id, address));
+        store.insert(msg).await.expect("insert");
+    }
+    let claimer = |owner: &'static str| async move {
+        let mut mine = Vec::new();
+        loop {
+            let mut req = request(owner);
+            req.max_messages = 7;
+            req.max_domains = 2;
+            let batches = store.claim(&req).await.expect("claim");
+            if batches.is_empty() {
+                return mine;
+            }
+            for batch in batches {
+                for m in &batch.messages {
+                    let address = m.recipients[0].recipient.address.clone();
+                    store
+                        .record(
+                            &batch.lease,
+                            AttemptReport {
+                                id: m.id,
+                                outcomes: vec![(address.clone(), delivered())],
+                                attempts: vec![],
+                                notices: vec![],
+                            },
+                        )
+                        .await
+                        .expect("the lease is ours alone");
+                    mine.push((m.id, address));
+                }
+            }
+        }
+    };
+    let (a, b, c, d) = tokio::join!(claimer("a"), claimer("b"), claimer("c"), claimer("d"));
+    let all: Vec<_> = [a, b, c, d].into_iter().flatten().collect();
+    let distinct: std::collections::BTreeSet<_> = all.iter().cloned().collect();
+    assert_eq!(all.len(), distinct.len(), "a recipient was claimed twice");
+    assert_eq!(distinct, expected, "every recipient claimed");
 }

@@ -1,15 +1,15 @@
 //! `sealane queue` and `sealane trace`: read and steer the queue the server
-//! runs on, through the same SQLite store (WAL: reading while the server
-//! writes is fine).
+//! runs on, through the same store (SQLite in WAL mode, where reading while
+//! the server writes is fine, or the PostgreSQL database every node shares).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
-use queue::{QueueId, Selector, SqliteStore, Store};
+use queue::{QueueId, Selector, Store};
 use serde::Serialize;
-use server::config::Config;
+use server::config::{Config, StoreSettings};
 
 use crate::cmd::queue_text;
 use crate::exit::Failure;
@@ -23,10 +23,11 @@ pub struct Common {
     /// Print the queue's records as JSON (the admin API's shapes).
     #[arg(long)]
     json: bool,
-    /// The data directory holding queue.db.
+    /// The data directory holding queue.db (SQLite).
     #[arg(long, value_name = "DIR", conflicts_with = "config")]
     data_dir: Option<PathBuf>,
-    /// Take the data directory from this configuration file.
+    /// Take the store (`[store]`, or the data directory) from this
+    /// configuration file.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -94,7 +95,7 @@ pub struct TraceArgs {
 pub async fn run(command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::List(common) => {
-            let store = open(&common)?;
+            let store = open(&common).await?;
             let summary = store.summary().await.map_err(runtime)?;
             let messages = store.list(LIST_LIMIT).await.map_err(runtime)?;
             if common.json {
@@ -111,7 +112,7 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
         }
         Command::Show { id, common } => {
             let id = queue_id(&id)?;
-            let store = open(&common)?;
+            let store = open(&common).await?;
             let Some(detail) = store.show(id).await.map_err(runtime)? else {
                 return Err(Failure::Input(anyhow!("no message {id} in the queue")));
             };
@@ -151,7 +152,7 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
 
 /// Runs `sealane trace`.
 pub async fn trace(args: TraceArgs) -> Result<ExitCode, Failure> {
-    let store = open(&args.common)?;
+    let store = open(&args.common).await?;
     let found = store.trace(&args.key).await.map_err(runtime)?;
     if args.common.json {
         print_json(&found)?;
@@ -184,7 +185,7 @@ async fn operate(selected: Selected, what: &str, op: Operation) -> Result<ExitCo
         (None, Some(domain)) => Selector::Domain(domain.trim_end_matches('.').to_ascii_lowercase()),
         (None, None) => Selector::All,
     };
-    let store = open(&selected.common)?;
+    let store = open(&selected.common).await?;
     let count = op(store, selector).await.map_err(runtime)?;
     if selected.common.json {
         print_json(&serde_json::json!({ "count": count }))?;
@@ -200,29 +201,28 @@ fn queue_id(text: &str) -> Result<QueueId, Failure> {
         .map_err(Failure::Input)
 }
 
-/// Opens the existing queue; never creates one (a wrong directory would
-/// otherwise show an empty queue).
-fn open(common: &Common) -> Result<Arc<dyn Store>, Failure> {
-    let data_dir = match (&common.data_dir, &common.config) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(file)) => {
-            Config::load(file)
-                .map_err(|e| Failure::Input(e.into()))?
-                .data_dir
-        }
-        (None, None) => Config::embedded().data_dir,
+/// Opens the queue the configuration names. An SQLite queue must exist
+/// already (a wrong directory would otherwise show an empty queue).
+async fn open(common: &Common) -> Result<Arc<dyn Store>, Failure> {
+    let mut config = match &common.config {
+        Some(file) => Config::load(file).map_err(|e| Failure::Input(e.into()))?,
+        None => Config::embedded(),
     };
-    let path = data_dir.join("queue.db");
-    if !path.is_file() {
-        return Err(Failure::Input(anyhow!(
-            "no queue at {} (give --data-dir DIR or --config FILE)",
-            path.display()
-        )));
+    if let Some(dir) = &common.data_dir {
+        config.data_dir = dir.clone();
     }
-    let store = SqliteStore::open(&path, Arc::new(dns::clock::SystemClock))
-        .with_context(|| format!("cannot open the queue {}", path.display()))
-        .map_err(Failure::Runtime)?;
-    Ok(Arc::new(store))
+    if config.store == StoreSettings::Sqlite {
+        let path = server::store::sqlite_path(&config);
+        if !path.is_file() {
+            return Err(Failure::Input(anyhow!(
+                "no queue at {} (give --data-dir DIR or --config FILE)",
+                path.display()
+            )));
+        }
+    }
+    server::store::open(&config, Arc::new(dns::clock::SystemClock))
+        .await
+        .map_err(|e| Failure::Runtime(e.into()))
 }
 
 fn runtime(e: queue::StoreError) -> Failure {

@@ -7,6 +7,7 @@
 mod error;
 mod period;
 mod raw;
+mod store;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -19,6 +20,7 @@ use policy::PlanOptions;
 pub use error::ConfigError;
 pub use period::{Period, PeriodError};
 use raw::{RawConfig, RawDelayNotice, RawRelayTls, RawRole};
+pub use store::{PasswordSource, StoreSettings};
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -46,6 +48,9 @@ pub struct Config {
     pub webpki_extra_roots: Option<PathBuf>,
     /// Local policy per destination domain (DESIGN §2): raises the bar.
     pub local_policy: BTreeMap<String, PlanOptions>,
+    /// Where the queue lives (`[store]`): SQLite in the data directory, or
+    /// PostgreSQL shared by several nodes.
+    pub store: StoreSettings,
     /// How long a claimed recipient stays leased (`[queue]`).
     pub queue: QueueSettings,
     /// When to try again, and when to give up.
@@ -380,6 +385,9 @@ impl Config {
             })
             .collect();
 
+        let store = store::validate(raw.store)
+            .map_err(|e| invalid(e.key, e.offset.map(|o| error::line_of(text, o)), e.reason))?;
+
         let mut queue = QueueSettings::default();
         if let Some(lease) = raw.queue.lease {
             if lease.0.is_zero() {
@@ -505,6 +513,7 @@ impl Config {
             },
             webpki_extra_roots: raw.webpki.extra_roots,
             local_policy,
+            store,
             queue,
             retry,
             limits,

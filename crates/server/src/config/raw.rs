@@ -33,6 +33,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub policy: BTreeMap<String, RawLocalPolicy>,
     #[serde(default)]
+    pub store: RawStore,
+    #[serde(default)]
     pub queue: RawQueue,
     #[serde(default)]
     pub retry: RawRetry,
@@ -116,6 +118,22 @@ pub(crate) struct RawLocalPolicy {
     pub require_sts: bool,
     #[serde(default)]
     pub require_tls: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStore {
+    pub kind: Option<Spanned<RawStoreKind>>,
+    pub url: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<PathBuf>>,
+    pub password_env: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum RawStoreKind {
+    Sqlite,
+    Postgres,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -112,3 +112,65 @@ fn queue_lease_defaults_to_15_minutes_and_can_be_set() {
     let e = parse("[queue]\nlease = \"0s\"\n").unwrap_err();
     assert!(e.to_string().contains("queue.lease"), "{e}");
 }
+
+#[test]
+fn store_is_sqlite_by_default_and_postgres_with_a_url() {
+    assert_eq!(Config::embedded().store, StoreSettings::Sqlite);
+    assert_eq!(
+        parse("[store]\nkind = \"sqlite\"\n").unwrap().store,
+        StoreSettings::Sqlite
+    );
+    let c = parse(
+        "[store]\nkind = \"postgres\"\nurl = \"postgresql://sealane@db/sealane\"\npassword_env = \"PGPASS\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.store,
+        StoreSettings::Postgres {
+            url: "postgresql://sealane@db/sealane".into(),
+            password: Some(PasswordSource::Env("PGPASS".into())),
+        }
+    );
+}
+
+#[test]
+fn store_errors_name_key_and_line() {
+    let cases = [
+        (
+            "[store]\nkind = \"postgres\"\n",
+            "test.toml:2: store.url",
+            "needs url",
+        ),
+        (
+            "[store]\nkind = \"postgres\"\nurl = \"postgresql://u:pw@db/x\"\n",
+            "test.toml:3: store.url",
+            "password_file or password_env",
+        ),
+        (
+            "[store]\nurl = \"postgresql://u@db/x\"\n",
+            "test.toml:2: store.url",
+            "only for kind",
+        ),
+        (
+            "[store]\nkind = \"postgres\"\nurl = \"host=db\"\npassword_file = \"f\"\npassword_env = \"P\"\n",
+            "test.toml:5: store.password_env",
+            "not both",
+        ),
+        (
+            "[store]\nkind = \"mysql\"\n",
+            "test.toml:2:",
+            "unknown variant",
+        ),
+        (
+            "[store]\npassword = \"x\"\n",
+            "test.toml:2:",
+            "unknown field",
+        ),
+    ];
+    for (text, start, contains) in cases {
+        let e = parse(text).unwrap_err().to_string();
+        assert!(e.starts_with(start), "{text}: {e}");
+        assert!(e.contains(contains), "{text}: {e}");
+        assert!(!e.contains("pw@"), "the password is not repeated: {e}");
+    }
+}

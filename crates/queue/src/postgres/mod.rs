@@ -1,0 +1,239 @@
+//! The PostgreSQL backend: one queue shared by several nodes.
+//!
+//! Every operation runs in its own transaction on a pooled connection
+//! (`pool.rs`) and is committed before it returns: an insert is durable on
+//! the server (`synchronous_commit` on, PostgreSQL's default) before the
+//! SMTP server answers 250, and concurrent inserts from any node share the
+//! server's WAL flushes. Recipients are claimed with leases under row
+//! locks taken with `FOR UPDATE SKIP LOCKED` (`claim.rs`), so two nodes
+//! never hold the same recipient; a node that dies leaves leases that
+//! lapse, and any node's next pass puts them back in line. Times come from
+//! each node's clock: the nodes' clocks must agree (NTP) to well within a
+//! lease.
+//!
+//! Bodies live in the database, in their own table, as with SQLite: one
+//! commit covers the body and its envelope.
+
+mod claim;
+mod pool;
+mod read;
+mod schema;
+mod write;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use dns::clock::Clock;
+
+pub use pool::MAX_CONNECTIONS;
+pub use schema::SCHEMA_VERSION;
+
+use crate::error::StoreError;
+use crate::event::Event;
+use crate::id::QueueId;
+use crate::meta::NewMessage;
+use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
+use crate::time::{from_millis, to_millis};
+use crate::view::{MessageDetail, MessageSummary, QueueSummary};
+use pool::{Conn, Pool};
+
+/// Why a PostgreSQL connection string cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PgUrlError {
+    /// It is neither a `postgresql://` URL nor `key=value` pairs.
+    #[error("not a PostgreSQL connection string: {0}")]
+    Invalid(#[source] tokio_postgres::Error),
+    /// It carries a password, which would then show wherever the string
+    /// is shown (configuration dumps, process listings, logs).
+    #[error("the connection string carries a password; give it with password_file or password_env")]
+    PasswordInUrl,
+}
+
+/// Where the queue database is and how to log in. Its `Debug` output
+/// never shows the password.
+#[derive(Clone)]
+pub struct PgOptions {
+    config: tokio_postgres::Config,
+}
+
+impl std::fmt::Debug for PgOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgOptions")
+            .field("hosts", &self.config.get_hosts())
+            .field("ports", &self.config.get_ports())
+            .field("user", &self.config.get_user())
+            .field("dbname", &self.config.get_dbname())
+            .field("password", &self.config.get_password().map(|_| "<hidden>"))
+            .finish()
+    }
+}
+
+impl PgOptions {
+    /// Options from a connection string, as libpq takes it: a URL
+    /// (`postgresql://sealane@db.example.org/sealane`) or `key=value`
+    /// pairs (`host=/run/postgresql dbname=sealane`). A password in it is
+    /// refused ([`PgUrlError::PasswordInUrl`]).
+    pub fn from_url(url: &str) -> Result<PgOptions, PgUrlError> {
+        let mut config: tokio_postgres::Config = url.parse().map_err(PgUrlError::Invalid)?;
+        if config.get_password().is_some() {
+            return Err(PgUrlError::PasswordInUrl);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("sealane");
+        }
+        Ok(PgOptions { config })
+    }
+
+    /// The password to log in with.
+    pub fn with_password(mut self, password: impl Into<String>) -> PgOptions {
+        self.config.password(password.into());
+        self
+    }
+
+    /// The same server and login, another database (tests make one per
+    /// test).
+    pub fn with_dbname(mut self, dbname: &str) -> PgOptions {
+        self.config.dbname(dbname);
+        self
+    }
+}
+
+/// The queue in a PostgreSQL database.
+pub struct PgStore {
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+}
+
+impl PgStore {
+    /// Connects to the database, brings its schema up to date (or fails
+    /// with [`StoreError::SchemaTooNew`] if a newer Sealane migrated it),
+    /// and reads times from `clock`.
+    pub async fn connect(options: PgOptions, clock: Arc<dyn Clock>) -> Result<PgStore, StoreError> {
+        let pool = Pool::new(options.config);
+        schema::prepare(&mut pool.get().await?).await?;
+        Ok(PgStore { pool, clock })
+    }
+
+    fn now(&self) -> i64 {
+        to_millis(self.clock.now())
+    }
+
+    async fn conn(&self) -> Result<Conn<'_>, StoreError> {
+        self.pool.get().await
+    }
+}
+
+/// Runs `$body` (using `$conn`) inside a transaction on a pooled
+/// connection and commits it before returning its result.
+macro_rules! in_transaction {
+    ($store:expr, |$conn:ident| $body:expr) => {{
+        let mut conn = $store.conn().await?;
+        conn.begin().await?;
+        let result = {
+            let $conn = &mut conn;
+            $body.await
+        };
+        conn.finish(result).await
+    }};
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn insert(&self, message: NewMessage) -> Result<(), StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| write::insert(conn, message, now))
+    }
+
+    async fn body(&self, id: QueueId) -> Result<Vec<u8>, StoreError> {
+        read::body(&mut self.conn().await?, id).await
+    }
+
+    async fn claim(&self, request: &ClaimRequest) -> Result<Vec<Batch>, StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| claim::claim(conn, request, now))
+    }
+
+    async fn renew(
+        &self,
+        lease: &Lease,
+        id: QueueId,
+        extend: Duration,
+    ) -> Result<Lease, StoreError> {
+        let now = self.now();
+        let until = to_millis(self.clock.now() + extend);
+        write::renew(&mut self.conn().await?, lease, id, until, now).await
+    }
+
+    async fn record(&self, lease: &Lease, report: AttemptReport) -> Result<(), StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| write::record(conn, lease, report, now))
+    }
+
+    async fn release_lapsed(&self) -> Result<u64, StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| write::release_lapsed(conn, now))
+    }
+
+    async fn add_events(&self, id: QueueId, events: Vec<Event>) -> Result<(), StoreError> {
+        in_transaction!(self, |conn| write::add_trace_events(conn, id, &events))
+    }
+
+    async fn hold(&self, selector: &Selector) -> Result<u64, StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| write::hold(conn, selector, now))
+    }
+
+    async fn quarantine(&self, selector: &Selector) -> Result<u64, StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| write::quarantine(conn, selector, now))
+    }
+
+    async fn release(&self, selector: &Selector) -> Result<u64, StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| write::release(conn, selector, now))
+    }
+
+    async fn retry_now(&self, selector: &Selector) -> Result<u64, StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| write::retry_now(conn, selector, now))
+    }
+
+    async fn delete(&self, selector: &Selector) -> Result<u64, StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| write::delete(conn, selector, now))
+    }
+
+    async fn purge(&self, retention: Duration) -> Result<u64, StoreError> {
+        let before = to_millis(
+            self.clock
+                .now()
+                .checked_sub(retention)
+                .unwrap_or(SystemTime::UNIX_EPOCH),
+        );
+        write::purge(&mut self.conn().await?, before).await
+    }
+
+    async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
+        Ok(read::next_due(&mut self.conn().await?)
+            .await?
+            .map(from_millis))
+    }
+
+    async fn summary(&self) -> Result<QueueSummary, StoreError> {
+        read::summary(&mut self.conn().await?).await
+    }
+
+    async fn list(&self, limit: usize) -> Result<Vec<MessageSummary>, StoreError> {
+        read::list(&mut self.conn().await?, limit).await
+    }
+
+    async fn show(&self, id: QueueId) -> Result<Option<MessageDetail>, StoreError> {
+        read::show(&mut self.conn().await?, id).await
+    }
+
+    async fn trace(&self, key: &str) -> Result<Vec<MessageDetail>, StoreError> {
+        read::trace(&mut self.conn().await?, key).await
+    }
+}

@@ -1,0 +1,132 @@
+//! The database layout, as numbered migrations applied on start.
+//!
+//! `sealane_migrations` lists the versions applied. Every node runs
+//! [`prepare`] when it starts, under a transaction-scoped advisory lock, so
+//! nodes starting together apply each migration once; a node finding a
+//! version it does not know refuses to start ([`StoreError::SchemaTooNew`])
+//! rather than write rows a newer layout does not expect.
+
+use super::pool::Conn;
+use crate::error::StoreError;
+
+/// The newest schema version this binary knows: the last migration's.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The advisory lock key that serialises migrations (any constant no
+/// other application of the database uses: "sealane" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0073_6561_6c61_6e65;
+
+/// Version 1: the layout of the SQLite backend's version 1, in
+/// PostgreSQL's types. Times are milliseconds since the Unix epoch; a
+/// recipient's `due_at` is set exactly while it is schedulable (queued or
+/// deferred: its next attempt; in flight: its lease deadline). Lease ids
+/// come from a sequence, so they are unique across nodes.
+const V1: &str = "
+CREATE TABLE messages (
+    id          TEXT PRIMARY KEY,
+    received_at BIGINT NOT NULL,
+    sender      TEXT NOT NULL,
+    message_id  TEXT,
+    size        BIGINT NOT NULL,
+    envelope    TEXT NOT NULL,
+    meta        TEXT NOT NULL,
+    finished_at BIGINT
+);
+CREATE INDEX messages_message_id ON messages(message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX messages_finished ON messages(finished_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX messages_pending ON messages(id) WHERE finished_at IS NULL;
+
+CREATE TABLE bodies (
+    id   TEXT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    data BYTEA NOT NULL
+);
+
+CREATE TABLE recipients (
+    message     TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    idx         INTEGER NOT NULL,
+    address     TEXT NOT NULL,
+    domain      TEXT NOT NULL,
+    spec        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    due_at      BIGINT,
+    lease_owner TEXT,
+    lease_id    BIGINT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    trouble     TEXT,
+    PRIMARY KEY (message, idx)
+);
+CREATE INDEX recipients_due ON recipients(due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX recipients_domain_due ON recipients(domain, due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX recipients_address ON recipients(lower(address));
+CREATE INDEX recipients_leases ON recipients(domain, lease_id) WHERE state = 'in-flight';
+
+CREATE SEQUENCE lease_ids;
+
+CREATE TABLE events (
+    seq       BIGSERIAL PRIMARY KEY,
+    message   TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    at        BIGINT NOT NULL,
+    recipient TEXT,
+    event     TEXT NOT NULL
+);
+CREATE INDEX events_message ON events(message, seq);
+";
+
+/// Every migration, in order: (version, SQL).
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1)];
+
+/// Brings the database to [`SCHEMA_VERSION`], or refuses it if a newer
+/// Sealane has migrated it further.
+pub async fn prepare(conn: &mut Conn<'_>) -> Result<(), StoreError> {
+    conn.begin().await?;
+    let result = migrate(conn).await;
+    conn.finish(result).await
+}
+
+async fn migrate(conn: &mut Conn<'_>) -> Result<(), StoreError> {
+    conn.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    conn.batch(
+        "CREATE TABLE IF NOT EXISTS sealane_migrations (
+            version    BIGINT PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )",
+    )
+    .await?;
+    let found: i64 = conn
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM sealane_migrations",
+            &[],
+        )
+        .await?
+        .get(0);
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+        tracing::info!(version, "queue database: applying migration");
+        conn.batch(sql).await?;
+        conn.execute(
+            "INSERT INTO sealane_migrations (version) VALUES ($1)",
+            &[version],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_up_to_the_schema_version() {
+        for (i, (version, _)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*version, i as i64 + 1);
+        }
+        assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(SCHEMA_VERSION));
+    }
+}
