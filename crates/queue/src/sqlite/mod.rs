@@ -11,6 +11,7 @@
 //! Writes go to one thread that commits them in groups (`writer.rs`);
 //! reads use a small pool of other connections and never wait for it.
 
+mod by_message;
 mod read;
 mod rows;
 mod schema;

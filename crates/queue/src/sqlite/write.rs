@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
+use super::by_message;
 use super::rows::{add_event, from_json, to_json};
 use crate::envelope::domain_of;
 use crate::error::StoreError;
@@ -165,11 +166,7 @@ fn claim_domain(
             .prepare_cached("SELECT envelope, meta FROM messages WHERE id = ?1")?
             .query_row(params![id], |row| Ok((row.get(0)?, row.get(1)?)))?;
         let rows: Vec<DueRow> = conn
-            .prepare_cached(
-                "SELECT idx, spec, state, attempts, trouble, lease_owner FROM recipients
-                 WHERE message = ?1 AND domain = ?2 AND due_at IS NOT NULL AND due_at <= ?3
-                 ORDER BY idx",
-            )?
+            .prepare_cached(by_message::DUE_RECIPIENTS)?
             .query_map(params![id, domain, now], |row| {
                 Ok(DueRow {
                     idx: row.get(0)?,
@@ -239,9 +236,7 @@ fn lease_holds(
     now: i64,
 ) -> Result<bool, StoreError> {
     let rows: Vec<(String, Option<i64>, Option<i64>)> = conn
-        .prepare_cached(
-            "SELECT state, lease_id, due_at FROM recipients WHERE message = ?1 AND address = ?2",
-        )?
+        .prepare_cached(by_message::LEASE_STATE)?
         .query_map(params![id, address], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?
@@ -317,12 +312,8 @@ pub fn record(
                 EventKind::Expired { trouble },
             ),
         };
-        conn.prepare_cached(
-            "UPDATE recipients SET state = ?3, due_at = ?4, trouble = COALESCE(?5, trouble),
-             attempts = attempts + 1, lease_owner = NULL, lease_id = NULL
-             WHERE message = ?1 AND address = ?2",
-        )?
-        .execute(params![id, address, state, due, trouble])?;
+        conn.prepare_cached(by_message::RECORD_OUTCOME)?
+            .execute(params![id, address, state, due, trouble])?;
         add_event(conn, &id, now, Some(&address), &event)?;
     }
     for notice in report.notices {

@@ -1,0 +1,132 @@
+//! The daemon's memory with a deep queue: N messages (default 100,000)
+//! submitted over SMTP by C concurrent clients to `sealane serve` (the
+//! library, in this process) for `sink@dead.test`, whose MX nobody listens
+//! on, so every attempt defers. A scheduler pass runs after every 1,000
+//! submissions (each message gets its first attempt and is deferred), then
+//! the clock moves past the first retry and one more pass tries all of
+//! them again. Prints the process's RSS at about 1,000 queued messages, at
+//! N, and after that last pass: it must not grow with the queue.
+//!
+//!     cargo run --release -p sealane-server --example bench_deferring_queue -- [N] [C]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{Talk, World, world};
+
+/// Submissions between two scheduler passes.
+const STEP: usize = 1_000;
+
+/// A field of /proc/self/status in KiB (`VmRSS`, `VmHWM`).
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// Bytes of the queue's files (database and its write-ahead log).
+fn queue_bytes(w: &World) -> u64 {
+    let data = w.dir.path().join("data");
+    ["queue.db", "queue.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(data.join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+async fn report(w: &World, label: &str, started: Instant) {
+    let summary = w
+        .daemon
+        .shared()
+        .store
+        .summary()
+        .await
+        .expect("the store answers");
+    let (mut queued, mut deferred, mut in_flight) = (0, 0, 0);
+    for d in &summary.by_domain {
+        queued += d.queued;
+        deferred += d.deferred;
+        in_flight += d.in_flight;
+    }
+    println!(
+        "{label}: RSS {} MiB (peak {} MiB); queue: {queued} queued, {deferred} deferred, {in_flight} in flight; queue files {} MiB; {:.1} s",
+        status_kib("VmRSS:") / 1024,
+        status_kib("VmHWM:") / 1024,
+        queue_bytes(w) / (1024 * 1024),
+        started.elapsed().as_secs_f64(),
+    );
+}
+
+/// Submits messages `from..to` over `c` concurrent SMTP sessions.
+async fn submit(w: &World, from: usize, to: usize, c: usize) {
+    let submission = w.submission();
+    let next = Arc::new(AtomicUsize::new(from));
+    let mut clients = Vec::new();
+    for _ in 0..c {
+        let next = next.clone();
+        clients.push(tokio::spawn(async move {
+            let (mut talk, _) = Talk::connect(submission).await;
+            talk.send("EHLO bench.sender.test").await;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= to {
+                    break;
+                }
+                let body = format!(
+                    "Subject: deferred {i}\r\nMessage-ID: <d{i}@sender.test>\r\n\r\n{}",
+                    format!("{}\r\n", "x".repeat(76)).repeat(26)
+                );
+                let reply = talk
+                    .mail("bench@sender.test", &["sink@dead.test"], &body)
+                    .await;
+                assert!(reply.starts_with("250"), "{reply}");
+            }
+            talk.send("QUIT").await;
+        }));
+    }
+    for client in clients {
+        client.await.expect("client finished");
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let c: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let w = world("").await;
+    let started = Instant::now();
+    report(&w, "sealane-deferring: started", started).await;
+    let mut queued = 0;
+    while queued < n {
+        let to = (queued + STEP).min(n);
+        submit(&w, queued, to, c).await;
+        queued = to;
+        w.daemon.drain().await.expect("the store answers");
+        if queued == STEP.min(n) || queued == n || queued % 20_000 == 0 {
+            report(&w, &format!("sealane-deferring: {queued} queued"), started).await;
+        }
+    }
+    // Past the first retry (15 min, up to 10 % jitter): all are due again.
+    let pass = Instant::now();
+    w.advance(Duration::from_secs(20 * 60)).await;
+    println!(
+        "sealane-deferring: one pass over {n} deferred messages took {:.1} s",
+        pass.elapsed().as_secs_f64()
+    );
+    report(
+        &w,
+        &format!("sealane-deferring: {n} queued, after one more pass"),
+        started,
+    )
+    .await;
+}
