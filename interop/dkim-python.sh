@@ -7,9 +7,12 @@
 # dkimpy is given the key record through its `dnsfunc` hook, as
 # `dkimverify` would read it from DNS: no network is used.
 set -euo pipefail
+# Debian's interpreter, where python3-dkim installs (another python3 may
+# come first on PATH).
+py=/usr/bin/python3
 cd "$(dirname "$0")/.."
 
-if ! python3 -c 'import dkim, nacl' >/dev/null 2>&1; then
+if ! "$py" -c 'import dkim, nacl' >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends python3-dkim python3-nacl >/dev/null
@@ -31,7 +34,7 @@ rsa_record="v=DKIM1; k=rsa; p=$rsa_p"
 ed_record="v=DKIM1; k=ed25519; p=$ed_p"
 
 verify_py() { # message-file selector record
-  python3 - "$1" "$2" "$3" <<'PY'
+  "$py" - "$1" "$2" "$3" <<'PY'
 import sys, dkim
 message = open(sys.argv[1], 'rb').read()
 selector, record = sys.argv[2], sys.argv[3].encode()
@@ -51,7 +54,7 @@ verify_py "$work/rsa-signed" rsa "$rsa_record"
 verify_py "$work/ed-signed" ed "$ed_record"
 
 echo "-- dkimpy signs, Sealane verifies"
-python3 - "$work" <<'PY'
+"$py" - "$work" <<'PY'
 import sys, dkim
 work = sys.argv[1]
 message = open(work + '/message', 'rb').read()

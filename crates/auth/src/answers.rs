@@ -11,7 +11,7 @@
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use dns::{DnssecStatus, Resolver};
 use mail_auth::common::parse::TxtRecordParser;
@@ -21,14 +21,18 @@ use mail_auth::hickory_resolver::net::runtime::TokioRuntimeProvider;
 use mail_auth::hickory_resolver::proto::op::ResponseCode;
 use mail_auth::{MessageAuthenticator, ResolverCache, Txt};
 
-/// A mail-auth authenticator whose own resolver has no servers.
-pub(crate) fn offline() -> MessageAuthenticator {
-    let config = ResolverConfig::from_parts(None, vec![], vec![]);
-    let resolver = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
-        .build()
-        // Invariant: building needs no I/O and an empty server list is valid.
-        .expect("a resolver without servers builds");
-    MessageAuthenticator(resolver)
+/// A mail-auth authenticator whose own resolver has no servers, built once
+/// (building one costs more than verifying a signature).
+pub(crate) fn offline() -> &'static MessageAuthenticator {
+    static OFFLINE: OnceLock<MessageAuthenticator> = OnceLock::new();
+    OFFLINE.get_or_init(|| {
+        let config = ResolverConfig::from_parts(None, vec![], vec![]);
+        let resolver = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+            .build()
+            // Invariant: building needs no I/O and an empty server list is valid.
+            .expect("a resolver without servers builds");
+        MessageAuthenticator(resolver)
+    })
 }
 
 /// What our resolver said about one TXT name.
