@@ -22,3 +22,66 @@ pub fn fail(failure: Failure) -> ExitCode {
     eprintln!("sealane: {error:#}");
     ExitCode::from(code)
 }
+
+/// Exit status of `dns` when the answer's DNSSEC status is bogus or could
+/// not be determined.
+pub const DNS_NOT_VALIDATED: u8 = 3;
+
+/// The exit statuses of a command, for the end of its `--help` and its
+/// manual page.
+pub mod statuses {
+    /// Commands without statuses of their own.
+    pub const GENERAL: &str = "\
+Exit status:
+  0  success
+  1  the work failed (a server did not answer, a file could not be written, ...)
+  2  unusable input (a bad name, address, option or file)";
+
+    /// `sealane dns`.
+    pub const DNS: &str = "\
+Exit status:
+  0  an answer (or a proven absence) that is DNSSEC secure or insecure
+  1  no answer could be had (timeout, SERVFAIL, REFUSED)
+  2  unusable input (a bad name, type, address or trust anchor file)
+  3  an answer that is DNSSEC bogus or could not be validated";
+
+    /// `sealane deliver`.
+    pub const DELIVER: &str = "\
+Exit status:
+  0  every recipient was delivered
+  1  a recipient was refused for good, or the delivery could not be made
+  2  unusable input
+  75 a recipient was not delivered this time (EX_TEMPFAIL); nothing was kept, nothing will be retried";
+
+    /// `sealane route`.
+    pub const ROUTE: &str = "\
+Exit status:
+  0  a message would be delivered now
+  1  a message would be refused for good, or the dry run failed
+  2  unusable input
+  75 a message would be deferred now (EX_TEMPFAIL)";
+
+    /// `sealane check`.
+    pub const CHECK: &str = "\
+Exit status:
+  0  no finding worse than a note
+  1  the check could not be run
+  2  unusable input
+  3  the worst finding is a warning
+  4  the worst finding is an error";
+
+    /// `sealane tlsa verify`.
+    pub const TLSA: &str = "\
+Exit status:
+  0  records generated, or the chain matches a record
+  1  the chain matches no record
+  2  unusable input (a bad certificate, key or record)";
+
+    /// `sealane sendmail`.
+    pub const SENDMAIL: &str = "\
+Exit status:
+  0  the message was queued
+  1  the server refused it for good
+  2  unusable input
+  75 it could not be queued now (EX_TEMPFAIL); the caller keeps it and tries again";
+}

@@ -5,10 +5,10 @@
 mod cmd;
 mod exit;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Subcommand};
 
 /// Sealane: a mail transfer agent that delivers securely by default.
-#[derive(Parser)]
+#[derive(clap::Parser)]
 #[command(name = "sealane", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
@@ -23,6 +23,7 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Look up DNS records and show their DNSSEC status, validated by Sealane
     /// from its own trust anchors.
+    #[command(after_help = exit::statuses::DNS)]
     Dns(cmd::dns::Args),
     /// Generate TLSA records for a certificate, or check a certificate chain
     /// against TLSA records as delivery would.
@@ -30,9 +31,11 @@ enum Command {
     Tlsa(cmd::tlsa::Command),
     /// Deliver one message now with the full security policy, and show what
     /// happened to each recipient and on each host.
+    #[command(after_help = exit::statuses::DELIVER)]
     Deliver(cmd::deliver::Args),
     /// Dry run for a destination: what DNS, DANE and MTA-STS say, a STARTTLS
     /// handshake with every MX host, and what would happen to a message now.
+    #[command(after_help = exit::statuses::ROUTE)]
     Route(cmd::route::Args),
     /// Print the DNS records (MTA-STS, TLS-RPT, TLSA, SPF) and the MTA-STS
     /// policy file to publish for a domain, with the order to roll them out.
@@ -42,6 +45,7 @@ enum Command {
     MtaSts(cmd::mta_sts::Command),
     /// Check the posture of domains: MX, DNSSEC, DANE, MTA-STS, TLS-RPT,
     /// SPF, DMARC and the delivery verdict, with a remedy for each finding.
+    #[command(after_help = exit::statuses::CHECK)]
     Check(cmd::check::Args),
     /// Run the mail server: SMTP listeners, queue and delivery, until
     /// SIGTERM or Ctrl-C.
@@ -61,11 +65,34 @@ enum Command {
     User(cmd::user::Command),
     /// Submit a message from standard input to the running server, like
     /// sendmail(8).
+    #[command(after_help = exit::statuses::SENDMAIL)]
     Sendmail(cmd::sendmail::Args),
 }
 
+/// The command line, every command's help ending with its exit statuses.
+fn cli() -> clap::Command {
+    with_exit_statuses(Cli::command())
+}
+
+/// Gives every subcommand without exit statuses of its own the general
+/// ones, at every depth.
+fn with_exit_statuses(command: clap::Command) -> clap::Command {
+    command.mut_subcommands(|sub| {
+        let sub = if sub.get_after_help().is_none() {
+            sub.after_help(exit::statuses::GENERAL)
+        } else {
+            sub
+        };
+        with_exit_statuses(sub)
+    })
+}
+
 fn main() -> std::process::ExitCode {
-    let command = match Cli::parse().command {
+    let parsed = match Cli::from_arg_matches(&cli().get_matches()) {
+        Ok(parsed) => parsed,
+        Err(e) => e.exit(),
+    };
+    let command = match parsed.command {
         Command::Serve(args) => return cmd::serve::main(args),
         other => other,
     };
@@ -102,10 +129,34 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
 
     #[test]
     fn every_subcommand_has_unique_well_formed_options() {
-        super::Cli::command().debug_assert();
+        super::cli().debug_assert();
+    }
+
+    #[test]
+    fn every_command_help_ends_with_its_exit_statuses() {
+        fn walk(command: &mut clap::Command, path: &str) {
+            for sub in command.get_subcommands_mut() {
+                let path = format!("{path} {}", sub.get_name());
+                let help = sub.render_long_help().to_string();
+                let tail = help.trim_end().rsplit("Exit status:").next().unwrap_or("");
+                assert!(
+                    help.contains("Exit status:") && tail.contains("  0  "),
+                    "{path}: {help}"
+                );
+                walk(sub, &path);
+            }
+        }
+        walk(&mut super::cli(), "sealane");
+    }
+
+    #[test]
+    fn dns_help_names_the_bogus_status() {
+        let mut cli = super::cli();
+        let dns = cli.find_subcommand_mut("dns").expect("dns command");
+        let help = dns.render_long_help().to_string();
+        assert!(help.contains("3  an answer that is DNSSEC bogus"), "{help}");
     }
 }

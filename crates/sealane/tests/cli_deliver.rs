@@ -114,6 +114,7 @@ async fn stripped_starttls_on_a_dane_host_defers_with_exit_75() {
     assert_eq!(output.status.code(), Some(75));
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("deferred: 4.7.321"), "{text}");
+    assert!(text.contains("Nothing was kept"), "{text}");
     assert!(w.receiver.messages().is_empty());
 }
 

@@ -41,10 +41,14 @@ impl World {
 }
 
 fn json(output: &Output) -> serde_json::Value {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
+    json_with_exit(output, 0)
+}
+
+fn json_with_exit(output: &Output, code: i32) -> serde_json::Value {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}",
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("valid JSON")
@@ -60,10 +64,27 @@ async fn secure_answer_prints_records_and_status() {
 }
 
 #[tokio::test]
-async fn bogus_answer_is_reported_bogus() {
+async fn bogus_answer_is_reported_bogus_with_exit_3() {
     let w = world().await;
-    let out = json(&w.dns(&["mx.expired.test", "A", "--json"]).await);
+    let out = json_with_exit(&w.dns(&["mx.expired.test", "A", "--json"]).await, 3);
     assert_eq!(out["status"], "bogus");
+}
+
+#[tokio::test]
+async fn server_given_without_a_port_is_asked_on_port_53() {
+    // Nothing answers on 127.0.0.1:53 here; the lookup is tried there
+    // (exit 1, a runtime failure), not refused as input (exit 2).
+    let output = sealane(vec![
+        "dns".into(),
+        "secure.test".into(),
+        "A".into(),
+        "--dns-server".into(),
+        "127.0.0.254".into(),
+    ])
+    .await;
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("127.0.0.254:53"), "{err}");
 }
 
 #[tokio::test]
@@ -133,7 +154,7 @@ async fn malformed_server_address_is_exit_2() {
     ])
     .await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("IP:PORT"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not an address"));
 }
 
 #[tokio::test]

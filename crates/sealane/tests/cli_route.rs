@@ -145,7 +145,7 @@ async fn human_report_names_dns_dane_connections_and_verdict() {
     let output = w.route("example.test", false).await;
     let text = String::from_utf8_lossy(&output.stdout);
     for expected in [
-        "MX (Explicit, DNSSEC secure)",
+        "MX: published (DNSSEC secure)",
         "TLSA at _25._tcp.mx.example.test. (DNSSEC secure): 3 1 1 ",
         "requires: DANE",
         "verified: dane authenticated, TLSA 3 1 1",
@@ -163,6 +163,23 @@ async fn stripped_starttls_under_dane_would_be_deferred() {
     let report = json(&output);
     assert_eq!(report["verdict"]["outcome"], "defer");
     assert_eq!(report["verdict"]["trouble"]["code"], "4.7.321");
+    let output = w.route("example.test", false).await;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("dry run: nothing was sent or queued"),
+        "{text}"
+    );
+    assert!(!text.contains("retried:"), "{text}");
+    assert!(
+        text.contains("MTA-STS: not consulted: every MX host has DANE"),
+        "{text}"
+    );
+    let explanation = "the receiving domain requires encrypted delivery";
+    assert_eq!(
+        text.matches(explanation).count(),
+        1,
+        "the explanation is printed once:\n{text}"
+    );
 }
 
 #[tokio::test]

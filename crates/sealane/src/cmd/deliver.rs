@@ -189,6 +189,16 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
         for report in &reports {
             print!("{}", human(report));
         }
+        let deferred = reports
+            .iter()
+            .flat_map(|r| &r.recipients)
+            .any(|o| o.status == RecipientStatus::Deferred);
+        if deferred {
+            println!(
+                "Not delivered this time. Nothing was kept: `sealane deliver` does not queue, \
+                 so nothing will be retried; submit through `sealane serve` for retries."
+            );
+        }
     }
     let statuses: Vec<RecipientStatus> = reports
         .iter()

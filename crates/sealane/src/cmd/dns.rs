@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use anyhow::anyhow;
-use dns::{Lookup, RecordKind, RecordType, Resolver};
+use dns::{DnssecStatus, Lookup, RecordKind, RecordType, Resolver};
 
 use super::resolver::ResolverArgs;
 use crate::exit::Failure;
@@ -29,23 +29,34 @@ pub struct Args {
     json: bool,
 }
 
-/// Looks up and prints. Exit 0 with an answer (whatever its status), 1 when
-/// no answer could be had, 2 for bad input.
+/// Looks up and prints. Exit 0 with a secure or insecure answer, 3 with a
+/// bogus or unvalidated one, 1 when no answer could be had, 2 for bad
+/// input ([`crate::exit::statuses::DNS`]).
 pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     let rtype = parse_type(&args.rtype)?;
     let name = Resolver::parse_name(&args.name).map_err(|e| Failure::Input(e.into()))?;
-    let resolver = Resolver::new(args.resolver.config()?);
+    let config = args.resolver.config()?;
+    let asked: Vec<String> = config.servers.iter().map(ToString::to_string).collect();
+    let resolver = Resolver::new(config);
     let answer = resolver
         .lookup_presentation(&name, rtype)
         .await
-        .map_err(|e| Failure::Runtime(e.into()))?;
+        .map_err(|e| {
+            let e = anyhow::Error::from(e).context(format!("asked {}", asked.join(", ")));
+            Failure::Runtime(e)
+        })?;
     if args.json {
         let text = serde_json::to_string_pretty(&answer).map_err(|e| Failure::Runtime(e.into()))?;
         println!("{text}");
     } else {
         print!("{}", human(&answer));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(match answer.status {
+        DnssecStatus::Secure | DnssecStatus::Insecure => ExitCode::SUCCESS,
+        DnssecStatus::Bogus | DnssecStatus::Indeterminate => {
+            ExitCode::from(crate::exit::DNS_NOT_VALIDATED)
+        }
+    })
 }
 
 fn parse_type(text: &str) -> Result<RecordType, Failure> {

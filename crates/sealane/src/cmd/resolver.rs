@@ -1,7 +1,7 @@
 //! Options that point Sealane's resolver somewhere: the DNS server and the
 //! trust anchors. Shared by every command that looks things up.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{Context, anyhow};
@@ -12,8 +12,10 @@ use crate::exit::Failure;
 /// Where DNS answers come from and what validates them.
 #[derive(clap::Args, Clone, Debug)]
 pub struct ResolverArgs {
-    /// DNS server to ask, as IP:PORT (default: the name servers of /etc/resolv.conf).
-    #[arg(long = "dns-server", value_name = "IP:PORT")]
+    /// DNS server to ask: an address, port 53 unless given (127.0.0.1,
+    /// 127.0.0.1:5353, ::1, [::1]:53); repeat for more (default: the name
+    /// servers of /etc/resolv.conf).
+    #[arg(long = "dns-server", value_name = "IP[:PORT]")]
     pub dns_server: Vec<String>,
     /// Trust anchors: DS or DNSKEY records in zone-file syntax (default: the IANA root anchors).
     #[arg(long = "trust-anchor", value_name = "FILE")]
@@ -25,11 +27,11 @@ impl ResolverArgs {
     pub fn config(&self) -> Result<ResolverConfig, Failure> {
         let servers = if self.dns_server.is_empty() {
             let servers = system_nameservers()
-                .context("cannot read /etc/resolv.conf; give --dns-server IP:PORT")
+                .context("cannot read /etc/resolv.conf; give --dns-server IP")
                 .map_err(Failure::Input)?;
             if servers.is_empty() {
                 return Err(Failure::Input(anyhow!(
-                    "/etc/resolv.conf names no name server; give --dns-server IP:PORT"
+                    "/etc/resolv.conf names no name server; give --dns-server IP"
                 )));
             }
             servers
@@ -37,9 +39,9 @@ impl ResolverArgs {
             self.dns_server
                 .iter()
                 .map(|s| {
-                    s.parse::<SocketAddr>().map_err(|_| {
+                    server_address(s).ok_or_else(|| {
                         Failure::Input(anyhow!(
-                            "--dns-server {s:?} is not an IP:PORT address (e.g. 127.0.0.1:53 or [::1]:53)"
+                            "--dns-server {s:?} is not an address (e.g. 127.0.0.1, 127.0.0.1:53, ::1 or [::1]:53)"
                         ))
                     })
                 })
@@ -51,5 +53,49 @@ impl ResolverArgs {
             config = config.with_trust_anchors(anchors);
         }
         Ok(config)
+    }
+}
+
+/// A name server's address as `dig @server` takes it: an IP address, port
+/// 53 unless one is given; IPv6 bare or in brackets.
+fn server_address(text: &str) -> Option<SocketAddr> {
+    if let Ok(address) = text.parse::<SocketAddr>() {
+        return Some(address);
+    }
+    let bare = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    bare.parse::<IpAddr>()
+        .ok()
+        .map(|ip| SocketAddr::new(ip, DNS_PORT))
+}
+
+/// The port of DNS (RFC 1035 §4.2).
+const DNS_PORT: u16 = 53;
+
+#[cfg(test)]
+mod tests {
+    use super::server_address;
+
+    #[test]
+    fn port_53_unless_given() {
+        let cases = [
+            ("127.0.0.1", "127.0.0.1:53"),
+            ("127.0.0.1:5353", "127.0.0.1:5353"),
+            ("::1", "[::1]:53"),
+            ("[::1]", "[::1]:53"),
+            ("[::1]:5353", "[::1]:5353"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                server_address(text).map(|a| a.to_string()).as_deref(),
+                Some(expected),
+                "{text}"
+            );
+        }
+        for bad in ["", "localhost", "127.0.0.1:", "1.2.3", "[::1", "::1:99999"] {
+            assert_eq!(server_address(bad), None, "{bad}");
+        }
     }
 }

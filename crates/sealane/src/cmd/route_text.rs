@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use delivery::{HostAttempt, Verdict};
-use policy::{DeliveryPlan, Requirement};
+use dns::MxKind;
+use policy::{DeliveryPlan, Requirement, Trouble};
 use smtp::untrusted;
 
 use super::deliver::describe;
@@ -33,7 +34,7 @@ fn write_report(
     writeln!(out, "Route to {destination} (domain {})", plan.domain)?;
     writeln!(out)?;
     match plan.mx_kind {
-        Some(kind) => writeln!(out, "MX ({kind:?}, DNSSEC {}):", plan.mx_status)?,
+        Some(kind) => writeln!(out, "MX: {} (DNSSEC {})", mx_kind(kind), plan.mx_status)?,
         None => writeln!(out, "MX: lookup failed")?,
     }
     if let Some(trouble) = &plan.domain_trouble {
@@ -126,24 +127,51 @@ fn write_report(
         )?,
         Verdict::Defer { trouble } => writeln!(
             out,
-            "Verdict: a message would be deferred and retried: {}",
-            trouble.diagnostic()
+            "Verdict: a message would be deferred now; a queued one is retried on the \
+             schedule (dry run: nothing was sent or queued): {}",
+            once(trouble, probes)
         )?,
         Verdict::Bounce { trouble } => writeln!(
             out,
-            "Verdict: a message would be returned to the sender: {}",
-            trouble.diagnostic()
+            "Verdict: a message would be returned to the sender (dry run: nothing was sent \
+             or queued): {}",
+            once(trouble, probes)
         )?,
     }
     Ok(())
 }
 
+/// The verdict's reason, in full unless a connection above already printed
+/// the same explanation: then its code and where to read it.
+fn once(trouble: &Trouble, probes: &[HostAttempt]) -> String {
+    let diagnostic = trouble.diagnostic();
+    let shown = probes.iter().find(|p| {
+        p.trouble
+            .as_ref()
+            .is_some_and(|t| t.diagnostic() == diagnostic)
+    });
+    match shown {
+        Some(probe) => format!(
+            "{} (as explained for {} [{}] above)",
+            trouble.code(),
+            probe.host,
+            probe.address
+        ),
+        None => diagnostic,
+    }
+}
+
 fn write_sts(out: &mut String, plan: &DeliveryPlan) -> std::fmt::Result {
     let Some(sts) = &plan.sts else {
-        return writeln!(
-            out,
-            "MTA-STS: not consulted (every host has DANE, or none can be tried)"
-        );
+        let dane = |h: &policy::HostPlan| matches!(h.requirement, Requirement::Dane { .. });
+        let why = if plan.hosts.is_empty() {
+            "no MX host can be tried"
+        } else if plan.hosts.iter().all(dane) {
+            "every MX host has DANE, which takes precedence over MTA-STS (RFC 8461 §2)"
+        } else {
+            "no MX host without DANE can be tried now"
+        };
+        return writeln!(out, "MTA-STS: not consulted: {why}");
     };
     match sts.answer.as_ref().and_then(|a| a.applied.as_ref()) {
         Some(applied) => {
@@ -182,6 +210,16 @@ fn requirement(requirement: &Requirement) -> String {
             format!("MTA-STS enforce: TLS with a WebPKI certificate for {name}")
         }
         Requirement::UnusableNow(trouble) => format!("not usable now: {}", trouble.code()),
-        other => format!("{other:?}"),
+        _ => "a requirement this version cannot describe".into(),
+    }
+}
+
+/// How the MX hosts were found, in words.
+fn mx_kind(kind: MxKind) -> &'static str {
+    match kind {
+        MxKind::Explicit => "published",
+        MxKind::Implicit => "none published; the domain itself receives mail (RFC 5321 §5.1)",
+        MxKind::NullMx => "null MX; the domain accepts no mail (RFC 7505)",
+        MxKind::NoSuchDomain => "none; the domain does not exist (NXDOMAIN)",
     }
 }

@@ -20,7 +20,7 @@ pub enum Command {
     /// Print the TLSA record data for a PEM certificate or public key.
     Generate(GenerateArgs),
     /// Check a PEM chain (leaf first) against TLSA records, without a network.
-    /// Exit 0 on a match, 1 on no match, 2 on bad input.
+    #[command(after_help = crate::exit::statuses::TLSA)]
     Verify(VerifyArgs),
 }
 

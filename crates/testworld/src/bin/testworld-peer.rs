@@ -24,13 +24,22 @@ use testworld::Identity;
 use testworld::https::{PolicyBehaviour, PolicyHost};
 use testworld::smtp::{Behaviour, Receiver};
 
+/// Run SMTP receivers and MTA-STS policy hosts with certificates made
+/// elsewhere, on loopback, until killed.
+#[derive(clap::Parser)]
+#[command(name = "testworld-peer", version)]
+struct Args {
+    /// Directory to write into: `ready` once every peer listens, then one
+    /// line per message received in `messages`.
+    dir: PathBuf,
+    /// `smtp=IP:PORT,CHAIN.pem,KEY.pem` (a receiver offering STARTTLS) or
+    /// `https=IP:PORT,CHAIN.pem,KEY.pem,POLICY.txt` (a policy host).
+    #[arg(required = true, value_name = "SPEC")]
+    specs: Vec<String>,
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let (Some(dir), specs) = (args.next().map(PathBuf::from), args.collect::<Vec<_>>()) else {
-        fail(
-            "usage: testworld-peer DIR smtp=IP:PORT,CHAIN,KEY | https=IP:PORT,CHAIN,KEY,POLICY ...",
-        );
-    };
+    let Args { dir, specs } = <Args as clap::Parser>::parse();
     if let Err(e) = std::fs::create_dir_all(&dir) {
         fail(&format!("cannot create {}: {e}", dir.display()));
     }
