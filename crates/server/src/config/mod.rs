@@ -4,6 +4,7 @@
 //! embedded default: data in `./sealane-data`, submission on
 //! 127.0.0.1:2525, loopback clients may relay.
 
+mod auth;
 mod error;
 mod period;
 mod raw;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use policy::PlanOptions;
 
+pub use auth::{AuthSettings, DmarcAction};
 pub use error::ConfigError;
 pub use period::{Period, PeriodError};
 use raw::{RawConfig, RawDelayNotice, RawRelayTls, RawRole};
@@ -54,6 +56,8 @@ pub struct Config {
     pub limits: Limits,
     /// How we connect out.
     pub outbound: Outbound,
+    /// Sender authentication on the MX listener (`[auth]`).
+    pub auth: AuthSettings,
 }
 
 /// What a listener is for.
@@ -488,6 +492,7 @@ impl Config {
             https_port: raw.outbound.https_port.unwrap_or(443),
         };
 
+        let auth = auth::AuthSettings::from_raw(raw.auth, &hostname);
         Ok(Config {
             hostname,
             data_dir: raw
@@ -509,6 +514,7 @@ impl Config {
             retry,
             limits,
             outbound,
+            auth,
         })
     }
 

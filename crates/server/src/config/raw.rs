@@ -40,6 +40,8 @@ pub(crate) struct RawConfig {
     pub limits: RawLimits,
     #[serde(default)]
     pub outbound: RawOutbound,
+    #[serde(default)]
+    pub auth: super::auth::RawAuth,
 }
 
 #[derive(Debug, Default, Deserialize)]

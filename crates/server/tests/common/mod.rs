@@ -1,7 +1,8 @@
 //! A small internet for the daemon: a signed `dane.test` whose MX matches
 //! its TLSA record, a signed `dead.test` whose MX nobody listens on, a
 //! signed `mismatch.test` whose TLSA record matches
-//! nothing, and `sender.test`, an accepted domain delivered into a Maildir
+//! nothing, `forged.test` (SPF `-all`, DMARC `p=reject`), and
+//! `sender.test`, an accepted domain delivered into a Maildir
 //! (where notices to our senders land). [`world`] runs the daemon in the
 //! test with a clock the tests move and a scheduler they drive;
 //! [`internet`] builds the same world without it, for a daemon in a
@@ -94,6 +95,12 @@ pub async fn internet() -> Internet {
         let z = dns_world.signed_zone("dead.test.", Denial::Nsec);
         z.mx(10, "mx.dead.test.");
         z.a("mx.dead.test.", &loopback(29).to_string());
+    }
+    {
+        // A domain that sends from nowhere and asks for rejection.
+        let z = dns_world.signed_zone("forged.test.", Denial::Nsec);
+        z.txt("forged.test.", "v=spf1 -all");
+        z.txt("_dmarc.forged.test.", "v=DMARC1; p=reject");
     }
     let dns = dns_world.serve().await.expect("DNS world starts");
     let port = free_port(&[loopback(21), loopback(22)]);
