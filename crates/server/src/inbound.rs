@@ -79,6 +79,17 @@ impl Handler for Inbound {
     }
 
     async fn message(&mut self, message: ReceivedMessage) -> Decision {
+        let (auth_header, data) = if self.role == Role::Mx {
+            match crate::arrival::check(&self.shared, &message).await {
+                crate::arrival::Arrival::Accept { header, data } => (header, data),
+                crate::arrival::Arrival::Refuse(reply) => {
+                    info!(client = %message.session.client, from = %message.envelope.sender, "refused by DMARC policy");
+                    return Decision::Reply(reply);
+                }
+            }
+        } else {
+            (String::new(), message.data.clone())
+        };
         let now = self.shared.now();
         let id = QueueId::generate(now);
         let id_text = id.to_string();
@@ -93,9 +104,10 @@ impl Handler for Inbound {
             at: now,
         };
         let received = smtp::received_header(&message.session, &stamp);
-        let mut body = Vec::with_capacity(received.len() + message.data.len());
+        let mut body = Vec::with_capacity(received.len() + auth_header.len() + data.len());
         body.extend_from_slice(received.as_bytes());
-        body.extend_from_slice(&message.data);
+        body.extend_from_slice(auth_header.as_bytes());
+        body.extend_from_slice(&data);
 
         let mut envelope = Envelope::new(message.envelope.sender.clone());
         envelope.ret = message.envelope.options.dsn_return;
@@ -115,7 +127,7 @@ impl Handler for Inbound {
         });
         meta.authenticated = message.session.user.clone();
         meta.size = body.len() as u64;
-        meta.message_id = message_id(&message.data);
+        meta.message_id = message_id(&data);
         let recipients = message.envelope.recipients.len();
         let new = NewMessage {
             id,

@@ -2,7 +2,8 @@
 //!
 //! This crate owns what makes Sealane a running mail server: its validated
 //! configuration, the SMTP listeners and their relay rules, the scheduler
-//! that hands due recipients to delivery workers, the workers themselves
+//! that hands due recipients to delivery workers, sender authentication on
+//! the MX listener (through `auth`), the workers themselves
 //! (which plan from DNS and the shared MTA-STS cache on every attempt,
 //! settle each recipient by the retry schedule and queue the notices owed
 //! and count each session for TLS reporting), the daily TLS reports
@@ -12,6 +13,7 @@
 //! the security decisions (`policy`), how one delivery is carried out
 //! (`delivery`) or how a notice is written (`report`).
 
+mod arrival;
 pub mod config;
 mod daemon;
 mod inbound;

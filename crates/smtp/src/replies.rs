@@ -247,6 +247,13 @@ pub const AUTH_LINE_TOO_LONG: Canned = Canned::new(
 
 /// 250 to the end of data once the message is on disk; the queue id follows.
 pub const QUEUED: Canned = Canned::new(250, Some(EnhancedCode::OK), "queued as");
+/// 550 after DATA: the author domain's DMARC policy is `reject` and the
+/// message failed it (RFC 7489 §6.6.4, §7.3); the domain follows the text.
+pub const DMARC_REJECTED: Canned = Canned::new(
+    550,
+    Some(EnhancedCode::new(Class::Permanent, 7, 1)),
+    "Message rejected: DMARC policy of",
+);
 /// 554 to RCPT: the recipient's domain is not ours and the client may not
 /// relay (not in a relay network, not authenticated).
 pub const RELAY_DENIED: Canned = Canned::new(

@@ -4,6 +4,7 @@
 //! embedded default: data in `./sealane-data`, submission on
 //! 127.0.0.1:2525, loopback clients may relay.
 
+mod auth;
 mod error;
 mod outbound;
 mod period;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use policy::PlanOptions;
 
+pub use auth::{AuthSettings, DmarcAction};
 pub use error::ConfigError;
 pub use outbound::Outbound;
 pub use period::{Period, PeriodError};
@@ -65,6 +67,8 @@ pub struct Config {
     pub outbound: Outbound,
     /// TLS reporting (RFC 8460).
     pub tls_report: TlsReportSettings,
+    /// Sender authentication on the MX listener (`[auth]`).
+    pub auth: AuthSettings,
 }
 
 /// What a listener is for.
@@ -487,6 +491,7 @@ impl Config {
         let tls_report = TlsReportSettings::from_raw(raw.tls_report, &hostname)
             .map_err(|reason| invalid("tls_report", None, reason))?;
 
+        let auth = auth::AuthSettings::from_raw(raw.auth, &hostname);
         Ok(Config {
             hostname,
             data_dir: raw
@@ -510,6 +515,7 @@ impl Config {
             limits,
             outbound,
             tls_report,
+            auth,
         })
     }
 

@@ -44,6 +44,7 @@ pub(crate) struct RawConfig {
     pub outbound: RawOutbound,
     #[serde(default)]
     pub tls_report: RawTlsReport,
+    pub auth: super::auth::RawAuth,
 }
 
 #[derive(Debug, Default, Deserialize)]

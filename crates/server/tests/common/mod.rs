@@ -1,11 +1,13 @@
 //! A small internet for the daemon: a signed `dane.test` whose MX matches
 //! its TLSA record, a signed `dead.test` whose MX nobody listens on, a
 //! signed `mismatch.test` whose TLSA record matches
-//! nothing, and `sender.test`, an accepted domain delivered into a Maildir
+//! nothing, `forged.test` (SPF `-all`, DMARC `p=reject`), and
+//! `sender.test`, an accepted domain delivered into a Maildir
 //! (where notices to our senders land). `dane.test` asks for TLS reports
 //! by mail and at `https://reports.dane.test/tlsrpt` (an HTTPS host on
 //! 127.0.0.23 with a certificate from the test CA, which the daemon
-//! trusts); `mismatch.test` publishes a malformed TLS-RPT record. [`world`] runs the daemon in the
+//! trusts); `mismatch.test` publishes a malformed TLS-RPT record.
+//! [`world`] runs the daemon in the
 //! test with a clock the tests move and a scheduler they drive;
 //! [`internet`] builds the same world without it, for a daemon in a
 //! process of its own (`kill9.rs`).
@@ -126,6 +128,12 @@ pub async fn internet_with(extra: Vec<ExtraDomain>) -> Internet {
         let z = dns_world.signed_zone("dead.test.", Denial::Nsec);
         z.mx(10, "mx.dead.test.");
         z.a("mx.dead.test.", &loopback(29).to_string());
+    }
+    {
+        // A domain that sends from nowhere and asks for rejection.
+        let z = dns_world.signed_zone("forged.test.", Denial::Nsec);
+        z.txt("forged.test.", "v=spf1 -all");
+        z.txt("_dmarc.forged.test.", "v=DMARC1; p=reject");
     }
     for domain in &extra {
         let zone = format!("{}.", domain.name);
