@@ -44,6 +44,7 @@ pub(crate) struct RawConfig {
     pub outbound: RawOutbound,
     #[serde(default)]
     pub tls_report: RawTlsReport,
+    #[serde(default)]
     pub auth: super::auth::RawAuth,
 }
 
