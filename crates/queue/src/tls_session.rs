@@ -119,3 +119,46 @@ pub enum TlsReportState {
         reason: String,
     },
 }
+
+/// A report state as the stores keep it: the state's name, the next
+/// attempt (milliseconds since the epoch), the report id, the reason, and
+/// the attempts it adds (a retry and a sending count one).
+pub(crate) struct ReportColumns<'a> {
+    pub name: &'static str,
+    pub next_at: Option<i64>,
+    pub report_id: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub attempts: i32,
+}
+
+impl TlsReportState {
+    /// The columns both stores write.
+    pub(crate) fn columns(&self) -> ReportColumns<'_> {
+        match self {
+            TlsReportState::Sent { report_id } => ReportColumns {
+                name: "sent",
+                next_at: None,
+                report_id: Some(report_id),
+                reason: None,
+                attempts: 1,
+            },
+            TlsReportState::Retry {
+                next_attempt,
+                reason,
+            } => ReportColumns {
+                name: "retry",
+                next_at: Some(crate::time::to_millis(*next_attempt)),
+                report_id: None,
+                reason: Some(reason),
+                attempts: 1,
+            },
+            TlsReportState::Abandoned { reason } => ReportColumns {
+                name: "abandoned",
+                next_at: None,
+                report_id: None,
+                reason: Some(reason),
+                attempts: 0,
+            },
+        }
+    }
+}

@@ -4,7 +4,6 @@ use rusqlite::{Connection, params};
 
 use crate::columns::{from_json, to_json};
 use crate::error::StoreError;
-use crate::time::to_millis;
 use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
 
 /// Adds one to the count of each session's kind.
@@ -92,20 +91,14 @@ pub fn set_report(
     day: UtcDay,
     state: &TlsReportState,
 ) -> Result<(), StoreError> {
-    let (name, next_at, report_id, reason, attempt) = match state {
-        TlsReportState::Sent { report_id } => ("sent", None, Some(report_id.as_str()), None, 1),
-        TlsReportState::Retry {
-            next_attempt,
-            reason,
-        } => (
-            "retry",
-            Some(to_millis(*next_attempt)),
-            None,
-            Some(reason.as_str()),
-            1,
-        ),
-        TlsReportState::Abandoned { reason } => ("abandoned", None, None, Some(reason.as_str()), 0),
-    };
+    let columns = state.columns();
+    let (name, next_at, report_id, reason, attempt) = (
+        columns.name,
+        columns.next_at,
+        columns.report_id,
+        columns.reason,
+        columns.attempts,
+    );
     conn.prepare_cached(
         "INSERT INTO tls_reports (policy_domain, day, state, attempts, next_at, report_id, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
