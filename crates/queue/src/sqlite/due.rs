@@ -15,6 +15,12 @@ pub const DUE_ROWS: &str = "SELECT domain FROM recipients
 pub const DUE_ROWS_OF_DOMAIN: &str = "SELECT message FROM recipients
      WHERE domain = ?1 AND due_at IS NOT NULL AND due_at <= ?2 ORDER BY due_at";
 
+/// The leases held on domain `?1` at time `?2`, lapsed ones not counted.
+/// The unary `+` keeps `due_at` out of index selection: the domain's due
+/// index would walk every deferred recipient of the domain.
+pub const LEASES_OF_DOMAIN: &str = "SELECT COUNT(DISTINCT lease_id) FROM recipients
+     WHERE domain = ?1 AND lease_id IS NOT NULL AND state = 'in-flight' AND +due_at > ?2";
+
 #[cfg(test)]
 mod tests {
     use rusqlite::Connection;
@@ -36,13 +42,14 @@ mod tests {
     }
 
     #[test]
-    fn due_rows_are_read_in_index_order_without_sorting() {
+    fn claims_read_their_index_without_sorting() {
         let mut conn = Connection::open_in_memory().unwrap();
         schema::configure(&conn).unwrap();
         schema::prepare(&mut conn).unwrap();
         for (sql, index) in [
             (DUE_ROWS, "recipients_due"),
             (DUE_ROWS_OF_DOMAIN, "recipients_domain_due"),
+            (LEASES_OF_DOMAIN, "recipients_leases"),
         ] {
             let plan = plan(&conn, sql);
             assert!(plan.contains(index), "{sql}\n=> {plan}");

@@ -6,7 +6,7 @@ use crate::error::StoreError;
 
 /// The schema version this binary writes. Bump it with a migration step
 /// in [`prepare`] whenever the layout changes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Version 1. Times are milliseconds since the Unix epoch. A recipient's
 /// `due_at` is set exactly while it is schedulable: its first attempt or
@@ -88,6 +88,13 @@ CREATE TABLE tls_reports (
 );
 ";
 
+/// Version 3: the leases of a domain, counted by every claim for the
+/// per-destination limit, without walking the domain's deferred rows
+/// (every recipient with a lease is in flight).
+const V3: &str = "
+CREATE INDEX recipients_leases ON recipients(domain, lease_id) WHERE lease_id IS NOT NULL;
+";
+
 /// Settings every connection gets. `synchronous=FULL` in WAL mode syncs
 /// the log at every commit, so a committed insert survives a crash or a
 /// power cut: that commit is what the 250 waits for. (`NORMAL` would
@@ -119,6 +126,9 @@ pub fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
     }
     if found < 2 {
         tx.execute_batch(V2)?;
+    }
+    if found < 3 {
+        tx.execute_batch(V3)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

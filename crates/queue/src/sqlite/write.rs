@@ -129,10 +129,7 @@ fn at_limit(
         return Ok(false);
     };
     let leases: i64 = conn
-        .prepare_cached(
-            "SELECT COUNT(DISTINCT lease_id) FROM recipients
-             WHERE domain = ?1 AND state = 'in-flight' AND due_at > ?2",
-        )?
+        .prepare_cached(due::LEASES_OF_DOMAIN)?
         .query_row(params![domain, now], |row| row.get(0))?;
     Ok(leases >= i64::try_from(limit).unwrap_or(i64::MAX))
 }

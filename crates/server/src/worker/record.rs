@@ -4,18 +4,17 @@
 //! connection, so the store's group commit carries the outcomes of many
 //! messages in one sync instead of the worker waiting one sync per
 //! message. The batch ends only when every outcome is committed (or has
-//! failed and been logged), and a task already started finishes even if
-//! the worker is abandoned at shutdown.
+//! failed and been logged); a worker abandoned at shutdown abandons its
+//! records with it, as a dead process would.
 //!
 //! The at-least-once window is unchanged: a recipient delivered but not
 //! yet committed is delivered again after its lease lapses.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use delivery::DeliveryReport;
 use queue::{AttemptReport, ClaimedMessage, Lease, Outcome, StoreError};
-use tokio::task::JoinHandle;
+use tokio::task::JoinSet;
 use tracing::{info, warn};
 
 use super::notice;
@@ -31,7 +30,7 @@ const IN_FLIGHT: usize = 64;
 pub(super) struct Recorder {
     shared: Arc<Shared>,
     lease: Lease,
-    pending: VecDeque<JoinHandle<()>>,
+    pending: JoinSet<()>,
 }
 
 impl Recorder {
@@ -40,7 +39,7 @@ impl Recorder {
         Recorder {
             shared: Arc::clone(shared),
             lease: lease.clone(),
-            pending: VecDeque::new(),
+            pending: JoinSet::new(),
         }
     }
 
@@ -56,9 +55,9 @@ impl Recorder {
         let shared = Arc::clone(&self.shared);
         let lease = self.lease.clone();
         let message = message.clone();
-        self.pending.push_back(tokio::spawn(async move {
+        self.pending.spawn(async move {
             outcome(&shared, &lease, &message, settled, body).await;
-        }));
+        });
     }
 
     /// Starts counting the sessions of `report` for TLS reporting.
@@ -69,29 +68,29 @@ impl Recorder {
         self.make_room().await;
         let shared = Arc::clone(&self.shared);
         let id = message.id;
-        self.pending.push_back(tokio::spawn(async move {
+        self.pending.spawn(async move {
             tls_report::store(&shared, id, sessions).await;
-        }));
+        });
     }
 
     /// Waits until every record started is committed or has failed.
     pub(super) async fn finish(mut self) {
-        while let Some(task) = self.pending.pop_front() {
-            wait(task).await;
+        while let Some(done) = self.pending.join_next().await {
+            check(done);
         }
     }
 
     async fn make_room(&mut self) {
         while self.pending.len() >= IN_FLIGHT {
-            if let Some(task) = self.pending.pop_front() {
-                wait(task).await;
+            if let Some(done) = self.pending.join_next().await {
+                check(done);
             }
         }
     }
 }
 
-async fn wait(task: JoinHandle<()>) {
-    if let Err(e) = task.await {
+fn check(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
         warn!(error = %e, "a task recording delivery outcomes failed; their leases lapse and the recipients are retried");
     }
 }
