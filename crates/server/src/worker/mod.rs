@@ -17,7 +17,7 @@ use std::sync::Arc;
 use delivery::{Connections, DeliveryOptions, DeliveryReport, Message};
 use dns::Resolver;
 use policy::{Cause, Trouble};
-use queue::Batch;
+use queue::{Batch, ClaimedMessage};
 use tracing::warn;
 
 use crate::shared::Shared;
