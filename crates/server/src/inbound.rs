@@ -154,21 +154,24 @@ impl Handler for Inbound {
             queued.push(arrival.queued(config, sender, split.returned, None, route));
         }
         for f in split.forwards {
-            let srs = config.forwarding.srs.as_ref().filter(|_| validated);
-            let forwarded_sender = match srs {
-                Some(settings) if !sender.is_empty() => {
+            // The null sender has nothing to rewrite; an unvalidated one is
+            // never vouched for with our domain.
+            let (forwarded_sender, rewritten) = match &config.forwarding.srs {
+                _ if sender.is_empty() => (String::new(), true),
+                Some(settings) if validated => {
                     match settings.srs.forward(sender, &settings.domain, now) {
-                        Ok(rewritten) => rewritten,
+                        Ok(rewritten) => (rewritten, true),
                         Err(e) => {
                             warn!(from = %sender, error = %e, "sender cannot be rewritten with SRS");
-                            sender.to_owned()
+                            (sender.to_owned(), false)
                         }
                     }
                 }
-                _ => sender.to_owned(),
+                _ => (sender.to_owned(), false),
             };
             let origin = pool::Origin::Forwarded {
-                validated: srs.is_some(),
+                validated,
+                rewritten,
             };
             let route = pool::route(&config.pools, &facts(origin));
             let recipients = f

@@ -39,6 +39,8 @@ pub(crate) enum Origin {
     Forwarded {
         /// Whether the original sender could be validated.
         validated: bool,
+        /// Whether its sender was rewritten with SRS (`[srs]` configured).
+        rewritten: bool,
     },
 }
 
@@ -78,6 +80,8 @@ pub(crate) enum Reason {
     SenderDomainUnresolvable(String),
     /// Forwarded, and the original sender could not be validated.
     UnvalidatedForward,
+    /// Forwarded with its sender kept, since no SRS is configured.
+    ForwardWithoutSrs,
     /// Relayed, and the sender could not be validated.
     UnvalidatedRelay,
     /// A report we generated.
@@ -101,6 +105,9 @@ impl fmt::Display for Reason {
             Reason::UnvalidatedForward => f.write_str(
                 "forwarded; the original sender could not be validated (not ours, no SPF or DKIM pass)",
             ),
+            Reason::ForwardWithoutSrs => {
+                f.write_str("forwarded with the original sender kept ([srs] not configured)")
+            }
             Reason::UnvalidatedRelay => f.write_str(
                 "relayed; the sender could not be validated (not ours, no SPF or DKIM pass)",
             ),
@@ -149,8 +156,17 @@ pub(crate) fn route(pools: &Pools, facts: &Facts<'_>) -> Route {
             Reason::SenderDomainUnresolvable(domain.clone().unwrap_or_default()),
         );
     }
-    if facts.origin == (Origin::Forwarded { validated: false }) {
-        return to(RELAY, Reason::UnvalidatedForward);
+    if let Origin::Forwarded {
+        validated,
+        rewritten,
+    } = facts.origin
+    {
+        if !validated {
+            return to(RELAY, Reason::UnvalidatedForward);
+        }
+        if !rewritten {
+            return to(RELAY, Reason::ForwardWithoutSrs);
+        }
     }
     if facts.origin == (Origin::Relayed { validated: false }) {
         return to(RELAY, Reason::UnvalidatedRelay);
@@ -260,17 +276,33 @@ mod tests {
         );
         assert_eq!(
             route(Facts {
-                origin: Origin::Forwarded { validated: false },
+                origin: Origin::Forwarded {
+                    validated: false,
+                    rewritten: false,
+                },
                 ..facts("a@news.example")
             }),
             RELAY
         );
         assert_eq!(
             route(Facts {
-                origin: Origin::Forwarded { validated: true },
+                origin: Origin::Forwarded {
+                    validated: true,
+                    rewritten: true,
+                },
                 ..facts("a@news.example")
             }),
             "bulk"
+        );
+        assert_eq!(
+            route(Facts {
+                origin: Origin::Forwarded {
+                    validated: true,
+                    rewritten: false,
+                },
+                ..facts("a@news.example")
+            }),
+            RELAY
         );
     }
 }

@@ -10,9 +10,21 @@ use std::time::Duration;
 
 use common::{ExtraDomain, Talk, World, world_with_zones};
 use server::config::Role;
+use smtp::ReceivedMessage;
+use testworld::dns::Denial;
 use testworld::smtp::Behaviour;
 
 const CONFIG: &str = r#"
+[srs]
+secrets = ["n3w-s3cr3t", "0ld-s3cr3t"]
+domain = "sender.test"
+
+[forward]
+"alice@sender.test" = ["alice@pools.test"]
+"#;
+
+/// The listener and pools; [`CONFIG`] adds forwarding with SRS.
+const BASE: &str = r#"
 [[listener]]
 role = "mx"
 address = "127.0.0.3:0"
@@ -24,20 +36,18 @@ ehlo = "normal.sender.test"
 [pools.relay]
 source = ["127.0.0.153"]
 ehlo = "relay.sender.test"
-
-[srs]
-secrets = ["n3w-s3cr3t", "0ld-s3cr3t"]
-domain = "sender.test"
-
-[forward]
-"alice@sender.test" = ["alice@pools.test"]
 "#;
 
 /// `pools.test` (receiver 2, 127.0.0.171) and `spf.test` (receiver 3,
-/// 127.0.0.173), whose SPF record authorizes every loopback client.
+/// 127.0.0.173), whose SPF record authorizes the test's SMTP client
+/// (127.0.0.1) only; `sender.test`'s authorizes our `normal` pool.
 async fn forwarding_world() -> World {
+    forwarding_world_with(&format!("{BASE}{CONFIG}")).await
+}
+
+async fn forwarding_world_with(config: &str) -> World {
     world_with_zones(
-        CONFIG,
+        config,
         vec![
             ExtraDomain {
                 name: "pools.test",
@@ -51,7 +61,9 @@ async fn forwarding_world() -> World {
         |dns| {
             dns.zone("spf.test.")
                 .expect("the extra zone exists")
-                .txt("spf.test.", "v=spf1 ip4:127.0.0.0/8 -all");
+                .txt("spf.test.", "v=spf1 ip4:127.0.0.1 -all");
+            dns.signed_zone("sender.test.", Denial::Nsec)
+                .txt("sender.test.", "v=spf1 ip4:127.0.0.151 -all");
         },
     )
     .await
@@ -89,6 +101,22 @@ async fn deliver(w: &World, from: &str, to: &str, body: &str) -> (String, Option
 const MESSAGE: &str =
     "From: Bob <bob@spf.test>\r\nTo: alice@sender.test\r\nSubject: hi\r\n\r\nHello.";
 
+/// SPF for MAIL FROM as the final destination (receiver 2) evaluates it,
+/// with our `auth` crate, for the last message it received.
+async fn spf_at_destination(w: &World) -> auth::SpfResult {
+    let session = w.receivers[2].sessions().last().cloned().unwrap();
+    let got: Vec<ReceivedMessage> = w.receivers[2].messages();
+    let input = auth::SpfInput {
+        ip: session.peer.ip(),
+        helo: session.ehlo.as_deref().unwrap_or_default(),
+        mail_from: &got.last().unwrap().envelope.sender,
+        receiver: "mx1.pools.test",
+    };
+    auth::check_mail_from(&w.daemon.shared().resolver, &input)
+        .await
+        .result
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_validated_sender_is_forwarded_with_srs_and_its_bounce_comes_back() {
     let w = forwarding_world().await;
@@ -110,6 +138,7 @@ async fn a_validated_sender_is_forwarded_with_srs_and_its_bounce_comes_back() {
     );
     let session = w.receivers[2].sessions().last().cloned().unwrap();
     assert_eq!(session.peer.ip().to_string(), "127.0.0.151");
+    assert_eq!(spf_at_destination(&w).await, auth::SpfResult::Pass);
 
     // The final destination bounces it to the SRS address, in other case.
     let bounce = "From: MAILER-DAEMON@pools.test\r\nSubject: failure\r\n\r\nNo such user.";
@@ -148,6 +177,35 @@ async fn an_unvalidated_sender_is_forwarded_unchanged_from_the_relay_pool() {
         traces[0].meta.pool_reason.starts_with("forwarded;"),
         "{}",
         traces[0].meta.pool_reason
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_srs_a_forward_fails_spf_at_the_destination_so_it_takes_the_relay_pool() {
+    let w = forwarding_world_with(&format!(
+        "{BASE}\n[forward]\n\"alice@sender.test\" = [\"alice@pools.test\"]\n"
+    ))
+    .await;
+    let (_, end) = deliver(&w, "bob@spf.test", "alice@sender.test", MESSAGE).await;
+    assert!(end.unwrap().starts_with("250"));
+    w.advance(Duration::ZERO).await;
+    let got = w.receivers[2].messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].envelope.sender, "bob@spf.test");
+    let session = w.receivers[2].sessions().last().cloned().unwrap();
+    assert_eq!(session.peer.ip().to_string(), "127.0.0.153");
+    assert_eq!(spf_at_destination(&w).await, auth::SpfResult::Fail);
+    let traces = w
+        .daemon
+        .shared()
+        .store
+        .trace("alice@pools.test")
+        .await
+        .unwrap();
+    assert_eq!(traces[0].meta.pool, "relay");
+    assert_eq!(
+        traces[0].meta.pool_reason,
+        "forwarded with the original sender kept ([srs] not configured)"
     );
 }
 
