@@ -5,7 +5,8 @@
 //! DNS question asked, DKIM verification (RFC 6376, RFC 8463, with the RFC
 //! 8301 minimums), DKIM signing, DMARC (RFC 7489, organizational domains
 //! from the Public Suffix List) and the `Authentication-Results` header
-//! field (RFC 8601) with our authserv-id, removing forged ones. Every question goes through Sealane's own
+//! field (RFC 8601) with our authserv-id, removing forged ones, and the
+//! Sender Rewriting Scheme for forwarded mail (`srs`). Every question goes through Sealane's own
 //! DNSSEC-validating resolver (the `dns` crate): a DNSSEC-bogus answer is
 //! never evidence. Record grammars, macro expansion and cryptography are
 //! mail-auth's.
@@ -19,8 +20,10 @@ pub mod dkim;
 pub mod dmarc;
 pub mod results;
 pub mod spf;
+pub mod srs;
 
 pub use dkim::{DkimKey, DkimResult, DkimSigner, DkimVerdict};
 pub use dmarc::{DmarcResult, DmarcVerdict, Policy};
 pub use results::{Checked, header as authentication_results, strip_ours};
 pub use spf::{Identity, LookupStep, SpfInput, SpfResult, SpfVerdict, check_helo, check_mail_from};
+pub use srs::{Srs, SrsError};

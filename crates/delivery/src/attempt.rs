@@ -82,7 +82,7 @@ pub(crate) async fn run(
     }
     let mut attempt = Attempt::new(host, address, plaintext_retry);
     let client_options = ClientOptions {
-        source: options.source,
+        source: options.source.for_remote(address.ip()),
         timeouts: options.timeouts,
         deadline: Some(deadline.at),
         min_data_rate: options.limits.min_data_rate,

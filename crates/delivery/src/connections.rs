@@ -3,7 +3,8 @@
 //!
 //! A connection opened under one plan carries a later message only when
 //! that message's plan asks exactly the same of the same host: same
-//! destination domain, MX host, address, source address, requirement
+//! destination domain, MX host, address, source address and EHLO name
+//! (so a connection never carries another outbound pool's mail), requirement
 //! (DANE with the same usable TLSA records, MTA-STS `enforce` under the
 //! same policy id, mandatory or opportunistic TLS) — so a message never
 //! rides a connection verified for less than its own plan demands (a
@@ -18,6 +19,7 @@ use policy::{DeliveryPlan, HostPlan, Requirement};
 use smtp::Client;
 use tokio::time::Instant;
 
+use crate::options::DeliveryOptions;
 use crate::report::HostAttempt;
 
 /// How long a connection may be reused after it was opened (Postfix
@@ -44,6 +46,9 @@ pub struct SecurityContext {
     pub address: SocketAddr,
     /// The local address connected from.
     pub source: Option<IpAddr>,
+    /// The name given in EHLO: with the source address, the outbound pool
+    /// the receiver sees.
+    pub ehlo: String,
     /// What the plan required of the host, TLSA records included.
     pub requirement: Requirement,
     /// The MTA-STS policy id in force for the host, when a policy applied.
@@ -51,18 +56,20 @@ pub struct SecurityContext {
 }
 
 impl SecurityContext {
-    /// The context of a connection to `address` of `host` under `plan`.
+    /// The context of a connection to `address` of `host` under `plan`,
+    /// from the source address and EHLO name of `options`.
     pub fn of(
         plan: &DeliveryPlan,
         host: &HostPlan,
         address: SocketAddr,
-        source: Option<IpAddr>,
+        options: &DeliveryOptions,
     ) -> Self {
         Self {
             domain: plan.domain.to_string(),
             host: host.name.to_string(),
             address,
-            source,
+            source: options.source.for_remote(address.ip()),
+            ehlo: options.ehlo_name.clone(),
             requirement: host.requirement.clone(),
             sts_policy_id: plan
                 .sts

@@ -90,7 +90,7 @@ pub async fn deliver_reusing(
                 }
                 let address = SocketAddr::new(*ip, options.smtp_port);
                 let deadline = budget.connection();
-                let context = SecurityContext::of(plan, host, address, options.source);
+                let context = SecurityContext::of(plan, host, address, options);
                 let mut result = attempt::run(
                     host,
                     address,

@@ -26,6 +26,7 @@ mod message;
 mod options;
 mod probe;
 mod report;
+mod source;
 mod sts_testing;
 
 pub use connections::{Connections, SecurityContext};
@@ -36,3 +37,4 @@ pub use message::Message;
 pub use options::DeliveryOptions;
 pub use probe::{Verdict, probe};
 pub use report::{DeliveryReport, HostAttempt, RecipientOutcome, RecipientStatus};
+pub use source::Source;

@@ -1,7 +1,6 @@
 //! How delivery connects: port, names, source address, trust roots, time,
 //! and what one attempt may cost.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use smtp::Timeouts;
@@ -10,6 +9,7 @@ use tls::rustls::time_provider::TimeProvider;
 
 use crate::failure_memory::HostFailureMemory;
 use crate::limits::AttemptLimits;
+use crate::source::Source;
 
 /// Settings for [`crate::deliver`].
 #[derive(Clone)]
@@ -19,8 +19,8 @@ pub struct DeliveryOptions {
     pub smtp_port: u16,
     /// The name we give in EHLO.
     pub ehlo_name: String,
-    /// The local address to connect from (an outbound pool's address).
-    pub source: Option<IpAddr>,
+    /// The local addresses to connect from (an outbound pool's).
+    pub source: Source,
     /// Roots for WebPKI validation (MTA-STS hosts).
     pub roots: TrustRoots,
     /// SMTP time limits.
@@ -42,7 +42,7 @@ impl DeliveryOptions {
         Self {
             smtp_port: 25,
             ehlo_name: ehlo_name.into(),
-            source: None,
+            source: Source::default(),
             roots: TrustRoots::public(),
             timeouts: Timeouts::default(),
             time: tls::system_time(),

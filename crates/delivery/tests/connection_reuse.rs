@@ -139,3 +139,57 @@ async fn a_kept_connection_the_server_closed_is_replaced_without_a_failure() {
             .all(|m| m.envelope.recipients.iter().any(|r| r.address == RECIPIENT))
     );
 }
+
+#[tokio::test]
+async fn a_connection_never_carries_another_pools_mail() {
+    let ca = ca();
+    let id = identity(&ca, "mx1.example.test");
+    let record = tlsa_for(id.leaf(), 3, 1, 1);
+    let w = world(&[mx(MX1, 44, 10)], vec![Behaviour::starttls(&id)], |z| {
+        add_tlsa(z.zone("example.test.").unwrap(), TLSA1, &record)
+    })
+    .await;
+    let plan = policy::plan(&w.resolver, &domain(), &policy::PlanOptions::new()).await;
+    let pool = |octet: u8, ehlo: &str| {
+        let mut options = w.options();
+        options.source = delivery::Source::of(Some(testworld::net::loopback(octet)));
+        options.ehlo_name = ehlo.to_owned();
+        options
+    };
+    let normal = pool(141, "normal.sender.test");
+    let high_risk = pool(142, "risk.sender.test");
+    // The same address under another name is another pool to the receiver.
+    let renamed = pool(141, "other.sender.test");
+    let mut connections = Connections::new();
+    for options in [&normal, &high_risk, &renamed, &normal] {
+        let report =
+            delivery::deliver_reusing(&plan, &message(false), options, &mut connections).await;
+        assert_eq!(report.recipients[0].status, RecipientStatus::Delivered);
+    }
+    connections.close().await;
+    assert_eq!(connections.opened(), 3);
+    assert_eq!(connections.reused(), 1);
+    let seen: Vec<(String, Option<String>)> = w.receivers[0]
+        .sessions()
+        .iter()
+        .map(|s| (s.peer.ip().to_string(), s.ehlo.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "127.0.0.141".to_owned(),
+                Some("normal.sender.test".to_owned())
+            ),
+            (
+                "127.0.0.142".to_owned(),
+                Some("risk.sender.test".to_owned())
+            ),
+            (
+                "127.0.0.141".to_owned(),
+                Some("other.sender.test".to_owned())
+            ),
+        ]
+    );
+    assert_eq!(w.receivers[0].messages().len(), 4);
+}

@@ -36,8 +36,13 @@ pub struct MessageMeta {
     pub size: u64,
     /// The `Message-ID:` header field's value, angle brackets included.
     pub message_id: Option<String>,
-    /// The outbound pool chosen for the message (DESIGN §3).
+    /// The outbound pool chosen for the message (DESIGN §3), named
+    /// `outbound_pool` in the trace.
+    #[serde(rename = "outbound_pool", alias = "pool")]
     pub pool: String,
+    /// Why that pool was chosen, e.g. `sender domain has no A/AAAA or MX`.
+    #[serde(rename = "outbound_pool_reason", default)]
+    pub pool_reason: String,
     /// The message is a TLS report (RFC 8460 §5.3) that we queued: the
     /// sessions delivering it are not counted for TLS reporting, so no
     /// report is ever about the delivery of a report.
@@ -58,6 +63,7 @@ impl MessageMeta {
             size: 0,
             message_id: None,
             pool: "normal".to_owned(),
+            pool_reason: String::new(),
             tls_report: false,
         }
     }

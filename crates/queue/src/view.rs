@@ -40,6 +40,9 @@ pub struct MessageSummary {
     pub size: u64,
     /// Its `Message-ID:`.
     pub message_id: Option<String>,
+    /// The outbound pool it leaves from (DESIGN §3).
+    #[serde(rename = "outbound_pool")]
+    pub pool: String,
     /// Its recipients.
     pub recipients: Vec<RecipientView>,
 }

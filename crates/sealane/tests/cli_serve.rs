@@ -130,6 +130,7 @@ fn serve_takes_sendmail_and_the_queue_and_trace_read_it_until_sigterm() {
     let m = &listing["messages"][0];
     assert_eq!(m["sender"], "me@client.test");
     assert_eq!(m["message_id"], "cli-serve-1@client.test");
+    assert_eq!(m["outbound_pool"], "normal");
     let mut rcpts: Vec<&str> = m["recipients"]
         .as_array()
         .unwrap()
@@ -150,6 +151,10 @@ fn serve_takes_sendmail_and_the_queue_and_trace_read_it_until_sigterm() {
     let traced = text(&traced.stdout);
     assert!(traced.contains(&format!("message {id}")), "{traced}");
     assert!(traced.contains("received from 127.0.0.1:"), "{traced}");
+    assert!(
+        traced.contains("outbound_pool normal (no rule applied)"),
+        "{traced}"
+    );
 
     let shown = run(
         &["queue", "show", &id, "--json", "--data-dir", data_arg],
@@ -164,6 +169,7 @@ fn serve_takes_sendmail_and_the_queue_and_trace_read_it_until_sigterm() {
     let text_list = text(&text_list.stdout);
     assert!(text_list.contains("By destination:"), "{text_list}");
     assert!(text_list.contains(&id), "{text_list}");
+    assert!(text_list.contains(" normal "), "{text_list}");
 
     let held = run(&["queue", "hold", "--all", "--data-dir", data_arg], b"");
     assert!(held.status.success(), "{}", text(&held.stderr));

@@ -19,6 +19,9 @@ pub(crate) enum Arrival {
         header: String,
         /// The message with header fields claiming our authserv-id removed.
         data: Vec<u8>,
+        /// SPF passed for MAIL FROM, or a DKIM signature of the sender's
+        /// domain verified: the sender may be vouched for when forwarding.
+        sender_validated: bool,
     },
     /// Refuse it with this reply.
     Refuse(smtp::Reply),
@@ -62,9 +65,16 @@ pub(crate) async fn check(shared: &Shared, message: &ReceivedMessage) -> Arrival
         dkim: &dkim,
         dmarc: dmarc.as_ref(),
     };
+    let sender_domain = sender.rsplit_once('@').map(|(_, d)| d);
+    let sender_validated = spf.result == auth::SpfResult::Pass
+        || dkim.iter().any(|d| {
+            d.result == auth::DkimResult::Pass
+                && sender_domain.is_some_and(|s| s.eq_ignore_ascii_case(&d.domain))
+        });
     Arrival::Accept {
         header: auth::authentication_results(&settings.authserv_id, &checked),
         data,
+        sender_validated,
     }
 }
 

@@ -105,7 +105,7 @@ impl Daemon {
             config.outbound.failure_memory,
         ));
         delivery.smtp_port = config.outbound.smtp_port;
-        delivery.source = config.outbound.source;
+        delivery.source = delivery::Source::of(config.outbound.source);
         // Issue 20: each step's limit, and what one attempt may cost in
         // all, so a destination that drips or never greets holds a worker
         // for a bounded time.

@@ -15,6 +15,7 @@ use tracing::{info, warn};
 
 use crate::config::Role;
 use crate::shared::Shared;
+use crate::{forward, pool};
 
 /// One SMTP session's handler.
 pub struct Inbound {
@@ -69,6 +70,15 @@ impl Handler for Inbound {
     }
 
     async fn rcpt(&mut self, rcpt: &RcptTo, _mail: &MailFrom, session: &SessionFacts) -> Decision {
+        let now = self.shared.now();
+        match forward::reverse_srs(&self.shared.config, &rcpt.recipient.address, now) {
+            Some(Ok(_)) => return Decision::Accept,
+            Some(Err(e)) => {
+                info!(client = %session.client, to = %rcpt.recipient.address, error = %e, "SRS address refused");
+                return Decision::Reply(replies::SRS_REFUSED.reply_with(&e.to_string()));
+            }
+            None => {}
+        }
         let domain = domain_of(&rcpt.recipient.address);
         if self.shared.config.accepts(&domain) || self.may_relay(session) {
             Decision::Accept
@@ -79,37 +89,170 @@ impl Handler for Inbound {
     }
 
     async fn message(&mut self, message: ReceivedMessage) -> Decision {
-        let (auth_header, data) = if self.role == Role::Mx {
+        let (auth_header, data, spf_or_dkim) = if self.role == Role::Mx {
             match crate::arrival::check(&self.shared, &message).await {
-                crate::arrival::Arrival::Accept { header, data } => (header, data),
+                crate::arrival::Arrival::Accept {
+                    header,
+                    data,
+                    sender_validated,
+                } => (header, data, sender_validated),
                 crate::arrival::Arrival::Refuse(reply) => {
                     info!(client = %message.session.client, from = %message.envelope.sender, "refused by DMARC policy");
                     return Decision::Reply(reply);
                 }
             }
         } else {
-            (String::new(), message.data.clone())
+            (String::new(), message.data.clone(), false)
         };
         let now = self.shared.now();
-        let id = QueueId::generate(now);
+        let config = &self.shared.config;
+        let split = match forward::split(config, &message.envelope.recipients, now) {
+            Ok(split) => split,
+            Err(e) => return Decision::Reply(replies::SRS_REFUSED.reply_with(&e.to_string())),
+        };
+        for f in &split.forwards {
+            if let Some(cause) = forward::loop_in(&data, &f.alias) {
+                info!(client = %message.session.client, alias = %f.alias, cause, "forwarding loop refused");
+                return Decision::Reply(replies::FORWARD_LOOP.reply_with(&cause));
+            }
+        }
+        let sender = message.envelope.sender.as_str();
+        // DESIGN §3: a sender is validated when it is in one of our
+        // domains, or SPF or its domain's DKIM passed on arrival.
+        let validated = sender.is_empty() || config.accepts(&domain_of(sender)) || spf_or_dkim;
+        let sender_domain = pool::sender_domain(&self.shared, sender).await;
+        let facts = |origin| pool::Facts {
+            sender,
+            origin,
+            spam: false,
+            sender_domain,
+        };
+        let arrival = Arrival {
+            message: &message,
+            auth_header: &auth_header,
+            data: &data,
+            now,
+        };
+        let mut queued = Vec::new();
+        if !split.addressed.is_empty() {
+            let relayed = split
+                .addressed
+                .iter()
+                .any(|r| !config.accepts(&domain_of(&r.address)));
+            let origin = if relayed {
+                pool::Origin::Relayed { validated }
+            } else {
+                pool::Origin::Received
+            };
+            let route = pool::route(&config.pools, &facts(origin));
+            queued.push(arrival.queued(config, sender, split.addressed, None, route));
+        }
+        if !split.returned.is_empty() {
+            // A bounce to an SRS address whose hash verified: sent back as
+            // it came.
+            let route = pool::route(&config.pools, &facts(pool::Origin::Received));
+            queued.push(arrival.queued(config, sender, split.returned, None, route));
+        }
+        for f in split.forwards {
+            // The null sender has nothing to rewrite; an unvalidated one is
+            // never vouched for with our domain.
+            let (forwarded_sender, rewritten) = match &config.forwarding.srs {
+                _ if sender.is_empty() => (String::new(), true),
+                Some(settings) if validated => {
+                    match settings.srs.forward(sender, &settings.domain, now) {
+                        Ok(rewritten) => (rewritten, true),
+                        Err(e) => {
+                            warn!(from = %sender, error = %e, "sender cannot be rewritten with SRS");
+                            (sender.to_owned(), false)
+                        }
+                    }
+                }
+                _ => (sender.to_owned(), false),
+            };
+            let origin = pool::Origin::Forwarded {
+                validated,
+                rewritten,
+            };
+            let route = pool::route(&config.pools, &facts(origin));
+            let recipients = f
+                .targets
+                .iter()
+                .cloned()
+                .map(smtp::Recipient::new)
+                .collect();
+            queued.push(arrival.queued(
+                config,
+                &forwarded_sender,
+                recipients,
+                Some(&f.alias),
+                route,
+            ));
+        }
+        let mut ids = Vec::new();
+        for new in queued {
+            let id = new.id;
+            let recipients = new.recipients.len();
+            let pool = new.meta.pool.clone();
+            let from = new.envelope.sender.clone();
+            if let Err(e) = self.shared.store.insert(new).await {
+                warn!(client = %message.session.client, error = %e, "message not stored; the client was told to retry");
+                return Decision::Reply(replies::NOT_STORED.reply());
+            }
+            info!(queue_id = %id, client = %message.session.client, from = %from,
+                recipients, pool, "queued");
+            ids.push(id.to_string());
+        }
+        self.shared.wake.notify_one();
+        Decision::Reply(replies::QUEUED.reply_with(&ids.join(" ")))
+    }
+}
+
+/// What every message queued from one arrival shares.
+struct Arrival<'a> {
+    message: &'a ReceivedMessage,
+    auth_header: &'a str,
+    data: &'a [u8],
+    now: std::time::SystemTime,
+}
+
+impl Arrival<'_> {
+    /// One message to queue: to `recipients` from `sender`, with our
+    /// `Received:` (and, for an alias's copy, `Delivered-To:`) on top.
+    fn queued(
+        &self,
+        config: &crate::config::Config,
+        sender: &str,
+        recipients: Vec<smtp::Recipient>,
+        alias: Option<&str>,
+        route: pool::Route,
+    ) -> NewMessage {
+        let message = self.message;
+        let id = QueueId::generate(self.now);
         let id_text = id.to_string();
-        let single = match message.envelope.recipients.as_slice() {
+        let single = match recipients.as_slice() {
             [only] => Some(only.address.as_str()),
             _ => None,
         };
         let stamp = smtp::Stamp {
-            by: &self.shared.config.hostname,
+            by: &config.hostname,
             id: Some(&id_text),
             recipient: single,
-            at: now,
+            at: self.now,
         };
         let received = smtp::received_header(&message.session, &stamp);
-        let mut body = Vec::with_capacity(received.len() + auth_header.len() + data.len());
+        // RFC 9228 §4: the address this copy was delivered to, so a copy
+        // that comes back is recognised.
+        let delivered_to = alias.map(|a| format!("Delivered-To: {a}\r\n"));
+        let delivered_to = delivered_to.as_deref().unwrap_or("");
+        let mut body = Vec::with_capacity(
+            delivered_to.len() + received.len() + self.auth_header.len() + self.data.len(),
+        );
+        body.extend_from_slice(delivered_to.as_bytes());
         body.extend_from_slice(received.as_bytes());
-        body.extend_from_slice(auth_header.as_bytes());
-        body.extend_from_slice(&data);
+        body.extend_from_slice(self.auth_header.as_bytes());
+        body.extend_from_slice(self.data);
 
-        let mut envelope = Envelope::new(message.envelope.sender.clone());
+        let mut envelope = Envelope::new(sender.to_owned());
         envelope.ret = message.envelope.options.dsn_return;
         envelope.envid = message.envelope.options.envelope_id.clone();
         envelope.smtputf8 = message.envelope.options.smtputf8;
@@ -118,7 +261,7 @@ impl Handler for Inbound {
             Body::EightBitMime => BodyType::EightBitMime,
             Body::SevenBit => BodyType::SevenBit,
         };
-        let mut meta = MessageMeta::new(now);
+        let mut meta = MessageMeta::new(self.now);
         meta.client = Some(message.session.client);
         meta.ehlo = message.session.helo.clone();
         meta.tls = message.session.tls.as_ref().map(|t| TlsSummary {
@@ -127,26 +270,14 @@ impl Handler for Inbound {
         });
         meta.authenticated = message.session.user.clone();
         meta.size = body.len() as u64;
-        meta.message_id = message_id(&data);
-        let recipients = message.envelope.recipients.len();
-        let new = NewMessage {
+        meta.message_id = message_id(self.data);
+        route.record(&mut meta);
+        NewMessage {
             id,
             envelope,
-            recipients: message.envelope.recipients,
+            recipients,
             meta,
             body,
-        };
-        match self.shared.store.insert(new).await {
-            Ok(()) => {
-                self.shared.wake.notify_one();
-                info!(queue_id = %id, client = %message.session.client, from = %message.envelope.sender,
-                    recipients, "queued");
-                Decision::Reply(replies::QUEUED.reply_with(&id_text))
-            }
-            Err(e) => {
-                warn!(client = %message.session.client, error = %e, "message not stored; the client was told to retry");
-                Decision::Reply(replies::NOT_STORED.reply())
-            }
         }
     }
 }

@@ -8,7 +8,8 @@
 //! settle each recipient by the retry schedule and queue the notices owed
 //! and count each session for TLS reporting), the daily TLS reports
 //! (`tls_reports.rs`),
-//! and the wiring of the shared resolver, policy cache and store. It does
+//! the outbound pool each message leaves from (`pool.rs`, the one routing
+//! module), and the wiring of the shared resolver, policy cache and store. It does
 //! not own the queue's storage (`queue`), the SMTP wire protocol (`smtp`),
 //! the security decisions (`policy`), how one delivery is carried out
 //! (`delivery`) or how a notice is written (`report`).
@@ -16,8 +17,10 @@
 mod arrival;
 pub mod config;
 mod daemon;
+mod forward;
 mod inbound;
 mod listener;
+mod pool;
 mod scheduler;
 mod shared;
 pub mod store;

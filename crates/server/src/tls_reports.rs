@@ -17,14 +17,13 @@ use report::tlsrpt::{self, Report, ReportMail, Reporter};
 use report::uri::{ReportUri, Scheme};
 use tracing::{info, warn};
 
+use crate::pool;
 use crate::shared::Shared;
 
 /// The first wait after a failed upload; it doubles with each failure.
 const FIRST_RETRY: Duration = Duration::from_secs(15 * 60);
 /// The longest wait between tries.
 const MAX_RETRY: Duration = Duration::from_secs(4 * 3600);
-/// The pool report mail leaves from.
-const REPORT_POOL: &str = "normal";
 
 /// Sends every report that is due: days before today (UTC) not yet sent,
 /// given up, or waiting for a retry. Returns how many were sent.
@@ -162,7 +161,13 @@ async fn queue_mail(
     );
     let mut meta = MessageMeta::new(now);
     meta.size = data.len() as u64;
-    meta.pool = REPORT_POOL.to_owned();
+    let facts = pool::Facts {
+        sender: &settings.sender,
+        origin: pool::Origin::Report,
+        spam: false,
+        sender_domain: pool::SenderDomain::Unknown,
+    };
+    pool::route(&shared.config.pools, &facts).record(&mut meta);
     meta.message_id = Some(format!("<{}>", report.report_id));
     meta.tls_report = true;
     let id = QueueId::generate(now);

@@ -274,6 +274,20 @@ pub const NOT_STORED: Canned = Canned::new(
     Some(EnhancedCode::SYSTEM_TEMPORARY),
     "Message not stored, try again later",
 );
+/// 550 to RCPT: a bounce to an SRS address whose hash does not match
+/// (forged) or whose timestamp is too old; the reason follows the text.
+pub const SRS_REFUSED: Canned = Canned::new(
+    550,
+    Some(EnhancedCode::new(Class::Permanent, 1, 1)),
+    "Invalid SRS return address:",
+);
+/// 554 to the end of data: forwarding the message would loop (RFC 3463
+/// X.4.6, routing loop detected); what showed it follows the text.
+pub const FORWARD_LOOP: Canned = Canned::new(
+    554,
+    Some(EnhancedCode::new(Class::Permanent, 4, 6)),
+    "Routing loop detected:",
+);
 
 #[cfg(test)]
 mod tests {
@@ -324,6 +338,8 @@ mod tests {
             AUTH_CANCELLED,
             AUTH_MALFORMED,
             AUTH_LINE_TOO_LONG,
+            SRS_REFUSED,
+            FORWARD_LOOP,
         ] {
             if let Some(code) = canned.enhanced {
                 assert_eq!(

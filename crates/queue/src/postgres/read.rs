@@ -141,8 +141,9 @@ pub async fn summary(conn: &mut Conn<'_>) -> Result<QueueSummary, StoreError> {
 pub async fn list(conn: &mut Conn<'_>, limit: usize) -> Result<Vec<MessageSummary>, StoreError> {
     let rows = conn
         .query(
-            "SELECT id, received_at, sender, size, message_id FROM messages
-             WHERE finished_at IS NULL ORDER BY id LIMIT $1",
+            "SELECT id, received_at, sender, size, message_id,
+                    COALESCE(meta::jsonb ->> 'outbound_pool', meta::jsonb ->> 'pool', 'normal')
+             FROM messages WHERE finished_at IS NULL ORDER BY id LIMIT $1",
             &[&i64::try_from(limit).unwrap_or(i64::MAX)],
         )
         .await?;
@@ -156,6 +157,7 @@ pub async fn list(conn: &mut Conn<'_>, limit: usize) -> Result<Vec<MessageSummar
             sender: row.try_get(2)?,
             size: count(&row, 3)?,
             message_id: row.try_get(4)?,
+            pool: row.try_get(5)?,
         });
     }
     Ok(out)

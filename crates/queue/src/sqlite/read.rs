@@ -80,10 +80,12 @@ pub fn summary(conn: &Connection) -> Result<QueueSummary, StoreError> {
 }
 
 pub fn list(conn: &Connection, limit: usize) -> Result<Vec<MessageSummary>, StoreError> {
-    let rows: Vec<(String, i64, String, u64, Option<String>)> = conn
+    type Row = (String, i64, String, u64, Option<String>, String);
+    let rows: Vec<Row> = conn
         .prepare_cached(
-            "SELECT id, received_at, sender, size, message_id FROM messages
-             WHERE finished_at IS NULL ORDER BY id LIMIT ?1",
+            "SELECT id, received_at, sender, size, message_id,
+                    COALESCE(json_extract(meta, '$.outbound_pool'), json_extract(meta, '$.pool'), 'normal')
+             FROM messages WHERE finished_at IS NULL ORDER BY id LIMIT ?1",
         )?
         .query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
             Ok((
@@ -92,11 +94,12 @@ pub fn list(conn: &Connection, limit: usize) -> Result<Vec<MessageSummary>, Stor
                 row.get(2)?,
                 row.get(3)?,
                 row.get(4)?,
+                row.get(5)?,
             ))
         })?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(rows.len());
-    for (id, received_at, sender, size, message_id) in rows {
+    for (id, received_at, sender, size, message_id, pool) in rows {
         out.push(MessageSummary {
             recipients: recipients(conn, &id)?,
             id: parse_id(&id)?,
@@ -104,6 +107,7 @@ pub fn list(conn: &Connection, limit: usize) -> Result<Vec<MessageSummary>, Stor
             sender,
             size,
             message_id,
+            pool,
         });
     }
     Ok(out)

@@ -57,10 +57,11 @@ pub fn listing(summary: &QueueSummary, messages: &[MessageSummary], now: SystemT
     for m in messages {
         let _ = writeln!(
             out,
-            "{}  {:>6}  {:>9}  <{}>",
+            "{}  {:>6}  {:>9}  {:<10}  <{}>",
             m.id,
             age(now, m.received_at),
             m.size,
+            shown(&m.pool).to_string(),
             shown(&m.sender)
         );
         for r in &m.recipients {
@@ -81,12 +82,12 @@ pub fn detail(d: &MessageDetail) -> String {
     if let Some(id) = &meta.message_id {
         let _ = writeln!(out, "  message-id {}", shown(id));
     }
-    let _ = writeln!(
-        out,
-        "  size       {} octets, pool {}",
-        meta.size,
-        shown(&meta.pool)
-    );
+    let _ = writeln!(out, "  size       {} octets", meta.size);
+    let _ = write!(out, "  outbound_pool {}", shown(&meta.pool));
+    if !meta.pool_reason.is_empty() {
+        let _ = write!(out, " ({})", shown(&meta.pool_reason));
+    }
+    out.push('\n');
     let mut via = Vec::new();
     if let Some(client) = meta.client {
         via.push(format!("client {client}"));

@@ -6,8 +6,10 @@
 
 mod auth;
 mod error;
+mod forward;
 mod outbound;
 mod period;
+mod pools;
 mod raw;
 mod store;
 mod tls_report;
@@ -22,8 +24,10 @@ use policy::PlanOptions;
 
 pub use auth::{AuthSettings, DmarcAction};
 pub use error::ConfigError;
+pub use forward::{Forwarding, SrsSettings};
 pub use outbound::Outbound;
 pub use period::{Period, PeriodError};
+pub use pools::{HIGH_RISK, NORMAL, Pool, Pools, RELAY};
 use raw::{RawConfig, RawDelayNotice, RawRelayTls, RawRole};
 pub use store::{PasswordSource, StoreSettings};
 pub use tls_report::{DEFAULT_MAX_DESTINATIONS, TlsReportSettings};
@@ -69,6 +73,10 @@ pub struct Config {
     pub tls_report: TlsReportSettings,
     /// Sender authentication on the MX listener (`[auth]`).
     pub auth: AuthSettings,
+    /// The outbound pools and the senders given one (`[pools]`).
+    pub pools: Pools,
+    /// Forwarding rules and SRS (`[forward]`, `[srs]`).
+    pub forwarding: Forwarding,
 }
 
 /// What a listener is for.
@@ -492,6 +500,15 @@ impl Config {
             .map_err(|reason| invalid("tls_report", None, reason))?;
 
         let auth = auth::AuthSettings::from_raw(raw.auth, &hostname);
+        let pools = pools::parse(raw.pools, &outbound, text, path)?;
+        let forwarding = forward::parse(
+            raw.srs,
+            raw.forward,
+            &hostname,
+            |d| domains.contains_key(d.trim_end_matches('.')),
+            text,
+            path,
+        )?;
         Ok(Config {
             hostname,
             data_dir: raw
@@ -516,6 +533,8 @@ impl Config {
             outbound,
             tls_report,
             auth,
+            pools,
+            forwarding,
         })
     }
 

@@ -46,6 +46,11 @@ pub(crate) struct RawConfig {
     pub tls_report: RawTlsReport,
     #[serde(default)]
     pub auth: super::auth::RawAuth,
+    #[serde(default)]
+    pub pools: BTreeMap<String, Spanned<super::pools::RawPool>>,
+    pub srs: Option<Spanned<super::forward::RawSrs>>,
+    #[serde(default)]
+    pub forward: BTreeMap<String, Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -14,10 +14,10 @@ mod tls_report;
 
 use std::sync::Arc;
 
-use delivery::{Connections, DeliveryReport, Message};
+use delivery::{Connections, DeliveryOptions, DeliveryReport, Message};
 use dns::Resolver;
 use policy::{Cause, Trouble};
-use queue::Batch;
+use queue::{Batch, ClaimedMessage};
 use tracing::warn;
 
 use crate::shared::Shared;
@@ -80,8 +80,8 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
             data: body.clone(),
             require_tls: message.envelope.require_tls,
         };
-        let mut report =
-            delivery::deliver_reusing(&plan, &wire, &shared.delivery, &mut connections).await;
+        let outbound = outbound(&shared, message);
+        let mut report = delivery::deliver_reusing(&plan, &wire, &outbound, &mut connections).await;
         remember_failures(&shared, &report);
         recorder.sessions(message, &report).await;
         let mut settled = settle::report(&shared, message, &report);
@@ -98,7 +98,7 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
                 ..wire
             };
             let second =
-                delivery::deliver_reusing(&plan, &again, &shared.delivery, &mut connections).await;
+                delivery::deliver_reusing(&plan, &again, &outbound, &mut connections).await;
             remember_failures(&shared, &second);
             recorder.sessions(message, &second).await;
             report = merge(report, second);
@@ -110,6 +110,27 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
     }
     connections.close().await;
     recorder.finish().await;
+}
+
+/// How `message` connects out: from its pool's address and with its
+/// pool's EHLO name. A pool no longer configured falls back to `normal`.
+fn outbound(shared: &Shared, message: &ClaimedMessage) -> DeliveryOptions {
+    let pools = &shared.config.pools;
+    let pool = pools.get(&message.meta.pool).unwrap_or_else(|| {
+        warn!(queue_id = %message.id, pool = %message.meta.pool, "pool no longer configured; sending from the normal pool");
+        pools.normal()
+    });
+    let key = message
+        .id
+        .to_string()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    let mut options = shared.delivery.clone();
+    options.source = pool.source(key);
+    options.ehlo_name.clone_from(&pool.ehlo);
+    options
 }
 
 /// Feeds the shared memory of unreachable addresses.

@@ -7,10 +7,8 @@ use queue::{ClaimedMessage, Envelope, MessageMeta, NewMessage, QueueId, QueuedNo
 use report::dsn::{self, Notice, NoticeKind, RecipientNotice};
 
 use super::settle::OwedNotice;
+use crate::pool;
 use crate::shared::Shared;
-
-/// The pool every notice leaves from.
-const NOTICE_POOL: &str = "high-risk";
 
 /// Builds one notice per kind for `owed`, to be queued by the same
 /// transaction that records the outcomes owing them.
@@ -47,7 +45,13 @@ pub(crate) fn build(
         let data = dsn::build(&notice);
         let mut meta = MessageMeta::new(now);
         meta.size = data.len() as u64;
-        meta.pool = NOTICE_POOL.to_owned();
+        let facts = pool::Facts {
+            sender: "",
+            origin: pool::Origin::Notice,
+            spam: false,
+            sender_domain: pool::SenderDomain::Unknown,
+        };
+        pool::route(&shared.config.pools, &facts).record(&mut meta);
         meta.message_id = Some(format!("{}.notice@{}", queue_id, shared.config.hostname));
         notices.push(QueuedNotice {
             message: NewMessage {

@@ -97,6 +97,15 @@ pub async fn internet() -> Internet {
 /// [`internet`] with `extra` domains; their receivers follow the two of
 /// [`internet`] in [`Internet::receivers`], in the order given.
 pub async fn internet_with(extra: Vec<ExtraDomain>) -> Internet {
+    internet_edited(extra, |_| {}).await
+}
+
+/// [`internet_with`], with `edit` changing the zones before they are
+/// signed and served (e.g. an SPF record for an extra domain).
+pub async fn internet_edited(
+    extra: Vec<ExtraDomain>,
+    edit: impl FnOnce(&mut DnsWorld),
+) -> Internet {
     let ca = TestCa::new("server test ca");
     let good = ca.issue(&["mx.dane.test"]);
     let other = ca.issue(&["mx.mismatch.test"]);
@@ -144,6 +153,7 @@ pub async fn internet_with(extra: Vec<ExtraDomain>) -> Internet {
             z.a(&host, &loopback(*last).to_string());
         }
     }
+    edit(&mut dns_world);
     let dns = dns_world.serve().await.expect("DNS world starts");
     let mut addresses = vec![loopback(21), loopback(22)];
     addresses.extend(
@@ -261,6 +271,21 @@ pub async fn world_with_domains(extra: &str, outbound: &str, domains: Vec<ExtraD
         internet_with(domains).await,
         extra,
         outbound,
+        Scheduling::Manual,
+    )
+    .await
+}
+
+/// [`world_with_domains`] with `edit` changing the zones.
+pub async fn world_with_zones(
+    extra: &str,
+    domains: Vec<ExtraDomain>,
+    edit: impl FnOnce(&mut DnsWorld),
+) -> World {
+    world_of(
+        internet_edited(domains, edit).await,
+        extra,
+        "",
         Scheduling::Manual,
     )
     .await
