@@ -106,7 +106,7 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
                 }
                 print_json(&Listing { summary, messages })?;
             } else {
-                print!("{}", queue_text::listing(&summary, &messages, now()));
+                crate::output::human(&queue_text::listing(&summary, &messages, now()));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -119,7 +119,7 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
             if common.json {
                 print_json(&detail)?;
             } else {
-                print!("{}", queue_text::detail(&detail));
+                crate::output::human(&queue_text::detail(&detail));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -166,7 +166,7 @@ pub async fn trace(args: TraceArgs) -> Result<ExitCode, Failure> {
             if index > 0 {
                 println!();
             }
-            print!("{}", queue_text::detail(detail));
+            crate::output::human(&queue_text::detail(detail));
         }
     }
     Ok(ExitCode::SUCCESS)
