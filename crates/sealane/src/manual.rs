@@ -172,7 +172,7 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "sealane queue show",
         &[(
-            "sealane queue show 01J8Z3QK5V7C2T",
+            "sealane queue show 01KBF3M2QZ7N4XA8",
             "One message and every event of its trace.",
         )],
     ),
@@ -186,7 +186,7 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "sealane queue drop",
         &[(
-            "sealane queue drop 01J8Z3QK5V7C2T",
+            "sealane queue drop 01KBF3M2QZ7N4XA8",
             "Delete one message with its body and trace.",
         )],
     ),
@@ -328,21 +328,25 @@ pub fn write_pages(command: clap::Command, dir: &Path) -> anyhow::Result<Vec<Pat
     let mut command = command.disable_help_subcommand(true);
     command.build();
     let mut written = Vec::new();
-    write_tree(&command, dir, &mut written)?;
+    let name = command.get_name().to_owned();
+    write_tree(&command, &name, dir, &mut written)?;
     Ok(written)
 }
 
+/// Writes the page of `command`, whose full name is `name`, and the pages
+/// below it.
 fn write_tree(
     command: &clap::Command,
+    name: &str,
     dir: &Path,
     written: &mut Vec<PathBuf>,
 ) -> anyhow::Result<()> {
     let path = dir.join(format!("{}.1", page_name(command)));
-    std::fs::write(&path, page(command)?)
+    std::fs::write(&path, page(command, name)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     written.push(path);
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
-        write_tree(sub, dir, written)?;
+        write_tree(sub, &format!("{name} {}", sub.get_name()), dir, written)?;
     }
     Ok(())
 }
@@ -355,9 +359,9 @@ fn page_name(command: &clap::Command) -> String {
         .to_owned()
 }
 
-/// The roff text of one page: clap's sections, then EXIT STATUS and
-/// EXAMPLES.
-pub fn page(command: &clap::Command) -> anyhow::Result<Vec<u8>> {
+/// The roff text of the page of `command`, whose full name is `name`
+/// (`sealane queue list`): clap's sections, then EXIT STATUS and EXAMPLES.
+pub fn page(command: &clap::Command, name: &str) -> anyhow::Result<Vec<u8>> {
     let statuses = command.get_after_help().map(|s| s.to_string());
     let mut out = Vec::new();
     // Our statuses get a section of their own, not clap's "EXTRA".
@@ -374,10 +378,7 @@ pub fn page(command: &clap::Command) -> anyhow::Result<Vec<u8>> {
                 .text([roman(meaning.trim())]);
         }
     }
-    let full_name = page_name(command)
-        .replace('-', " ")
-        .replace("mta sts", "mta-sts");
-    if let Some((_, examples)) = EXAMPLES.iter().find(|(name, _)| *name == full_name) {
+    if let Some((_, examples)) = EXAMPLES.iter().find(|(known, _)| *known == name) {
         roff.control("SH", ["EXAMPLES"]);
         for (line, what) in *examples {
             roff.control("TP", [])
