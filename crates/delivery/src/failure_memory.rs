@@ -42,6 +42,17 @@ pub enum ConnectionFailure {
     Tls,
 }
 
+impl std::fmt::Display for ConnectionFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Connect => f.write_str("could not connect"),
+            Self::Timeout { stage } => write!(f, "no answer in time at {stage}"),
+            Self::Lost { stage } => write!(f, "connection lost at {stage}"),
+            Self::Tls => f.write_str("TLS handshake failed"),
+        }
+    }
+}
+
 impl ConnectionFailure {
     /// The connection-level failure behind an SMTP error, if it is one.
     pub fn of(error: &smtp::Error) -> Option<Self> {
@@ -217,5 +228,14 @@ mod tests {
         assert!(shared.recent(ip(1)).is_some());
         shared.record_attempt(&attempt(1, None));
         assert_eq!(memory.recent(ip(1)), None);
+    }
+
+    #[test]
+    fn a_failure_is_said_in_words_not_as_a_type() {
+        let failure = ConnectionFailure::Timeout {
+            stage: Stage::Greeting,
+        };
+        assert_eq!(failure.to_string(), "no answer in time at greeting");
+        assert_eq!(ConnectionFailure::Connect.to_string(), "could not connect");
     }
 }

@@ -44,11 +44,15 @@ pub enum TrustAnchorError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The text is not zone-file syntax.
-    #[error("trust anchors are not valid zone-file syntax: {reason}")]
+    /// A record that names DS or DNSKEY is not one in zone-file syntax.
+    #[error(
+        "not a DS or DNSKEY record in zone-file syntax \
+         (OWNER [TTL] [IN] DS KEY-TAG ALGORITHM DIGEST-TYPE DIGEST, \
+         or OWNER [TTL] [IN] DNSKEY FLAGS 3 ALGORITHM KEY): {record}"
+    )]
     Syntax {
-        /// What the parser said.
-        reason: String,
+        /// The record refused, as read from the file.
+        record: String,
     },
     /// No DS or DNSKEY record was found.
     #[error("no DS or DNSKEY record found in the trust anchors")]
@@ -70,8 +74,8 @@ impl TrustAnchor {
     /// are ignored. Owner names must be absolute. Comments (`;`) and records
     /// spread over lines with parentheses are understood.
     pub fn parse(text: &str) -> Result<Vec<Self>, TrustAnchorError> {
-        let syntax = |e: &dyn std::fmt::Display| TrustAnchorError::Syntax {
-            reason: e.to_string(),
+        let syntax = |record: &str| TrustAnchorError::Syntax {
+            record: record.trim().to_owned(),
         };
         let mut anchors = Vec::new();
         for record in logical_records(text) {
@@ -81,7 +85,7 @@ impl TrustAnchor {
                 // makes them); its trust anchor parser is the one for them.
                 for entry in AnchorParser::new(record.as_str())
                     .parse()
-                    .map_err(|e| syntax(&e))?
+                    .map_err(|_| syntax(&record))?
                 {
                     let Entry::DNSKEY(key) = entry else { continue };
                     anchors.push(Self::Dnskey {
@@ -92,10 +96,10 @@ impl TrustAnchor {
             } else if words.contains(&"DS") {
                 // A TTL means nothing for an anchor, and the DS lines that
                 // ldns-signzone and dnssec-dsfromkey print have none.
-                let record = format!("$TTL 0\n{record}");
-                let (_, rrsets) = Parser::new(record.as_str(), None, Some(Name::root()))
+                let with_ttl = format!("$TTL 0\n{record}");
+                let (_, rrsets) = Parser::new(with_ttl.as_str(), None, Some(Name::root()))
                     .parse()
-                    .map_err(|e| syntax(&e))?;
+                    .map_err(|_| syntax(&record))?;
                 for record in rrsets.values().flat_map(|set| set.records_without_rrsigs()) {
                     if let RData::DNSSEC(DNSSECRData::DS(ds)) = &record.data {
                         anchors.push(Self::Ds {
@@ -187,11 +191,12 @@ mod tests {
     }
 
     #[test]
-    fn garbage_is_a_syntax_error() {
-        assert!(matches!(
-            TrustAnchor::parse(". IN DS not-a-number"),
-            Err(TrustAnchorError::Syntax { .. })
-        ));
+    fn garbage_is_a_syntax_error_that_names_the_record() {
+        let error = TrustAnchor::parse(". IN DS not-a-number").expect_err("refused");
+        assert!(matches!(error, TrustAnchorError::Syntax { .. }));
+        let text = error.to_string();
+        assert!(text.ends_with(": . IN DS not-a-number"), "{text}");
+        assert!(!text.contains("invalid digit"), "{text}");
     }
 
     #[test]

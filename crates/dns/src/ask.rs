@@ -12,6 +12,7 @@ use crate::error::DnsError;
 use crate::lookup::Absence;
 use crate::resolver::{Resolver, request_options};
 use crate::status::DnssecStatus;
+use crate::texts::exchange_failure;
 use crate::wildcard::expansion_proven;
 
 /// The longest an unvalidated (bogus or indeterminate) answer is kept, so
@@ -158,7 +159,7 @@ fn read(
         Err(other) => Err(DnsError::Transport {
             name: name.to_string(),
             rtype,
-            reason: other.to_string(),
+            reason: exchange_failure(&other),
         }),
     }
 }

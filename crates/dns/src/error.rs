@@ -5,6 +5,8 @@
 
 use hickory_proto::rr::RecordType;
 
+use crate::texts::NameFault;
+
 /// Why a lookup produced no answer.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -52,12 +54,12 @@ pub enum DnsError {
         limit: usize,
     },
     /// The name is not a valid domain name.
-    #[error("{input:?} is not a valid domain name: {reason}")]
+    #[error("\"{input}\" is not a valid domain name: {reason}")]
     BadName {
         /// What was given.
         input: String,
         /// Why it was refused.
-        reason: String,
+        reason: NameFault,
     },
     /// The server gave a referral instead of an answer: it does not serve
     /// the zone the name is in (asked straight at an authoritative server

@@ -26,6 +26,7 @@ mod raw;
 mod records;
 mod resolver;
 mod status;
+mod texts;
 mod transport;
 mod trusted;
 mod validators;
@@ -40,6 +41,7 @@ pub use raw::{RawRecord, RawRrset, RawSignature};
 pub use records::{Mx, RecordKind, Tlsa, Txt};
 pub use resolver::Resolver;
 pub use status::DnssecStatus;
+pub use texts::NameFault;
 
 /// Re-exported so callers can name DNS names and record types without
 /// depending on hickory themselves.

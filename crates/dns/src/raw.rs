@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::error::DnsError;
 use crate::records::serialize_name;
 use crate::resolver::{Resolver, request_options};
+use crate::texts::exchange_failure;
 
 /// One record as served, unvalidated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -80,7 +81,7 @@ impl Resolver {
             .next()
             .await
             .ok_or_else(|| failed("no answer".into()))?
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| failed(exchange_failure(&e)))?;
         let mut raw = RawRrset::default();
         for record in response.answers.iter() {
             match signature(record) {

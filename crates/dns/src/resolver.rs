@@ -15,6 +15,7 @@ use crate::error::DnsError;
 use crate::lookup::{Absence, Alias, Lookup};
 use crate::records::{RecordKind, Tlsa, Txt};
 use crate::status::DnssecStatus;
+use crate::texts::NameFault;
 use crate::transport::{CheckingDisabled, Pool, pool};
 use crate::validators::Validators;
 
@@ -56,14 +57,17 @@ impl Resolver {
     /// Parses a domain name as given by a user or a message; the result is
     /// absolute.
     pub fn parse_name(text: &str) -> Result<Name, DnsError> {
-        let bad = |reason: String| DnsError::BadName {
+        let bad = |reason: NameFault| DnsError::BadName {
             input: text.to_owned(),
             reason,
         };
-        if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad("empty or contains spaces or control characters".into()));
+        if let Some(fault) = NameFault::find(text) {
+            return Err(bad(fault));
         }
-        let mut name = Name::from_utf8(text).map_err(|e| bad(e.to_string()))?;
+        // Every fault hickory finds is one of ours; the whole text is named
+        // should a new one appear.
+        let mut name =
+            Name::from_utf8(text).map_err(|_| bad(NameFault::BadCharacter(text.to_owned())))?;
         name.set_fqdn(true);
         Ok(name)
     }
@@ -154,9 +158,9 @@ impl Resolver {
         let owner = host
             .prepend_label("_tcp")
             .and_then(|n| n.prepend_label(format!("_{port}")))
-            .map_err(|e| DnsError::BadName {
+            .map_err(|_| DnsError::BadName {
                 input: host.to_string(),
-                reason: e.to_string(),
+                reason: NameFault::TooLong,
             })?;
         Ok(self
             .lookup(&owner, RecordType::TLSA)

@@ -28,6 +28,7 @@ use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use crate::anchor::TrustAnchor;
 use crate::error::LocalFault;
 use crate::resolver::request_options;
+use crate::texts::{exchange_failure, rcode};
 use crate::transport::{CheckingDisabled, Pool};
 
 /// The longest an authenticated key set is used before it is fetched again,
@@ -115,13 +116,13 @@ impl AnchorZone {
             Some(Err(error)) if error.is_no_records_found() => return Err(LocalFault::NoKeys),
             Some(Err(error)) => {
                 return Err(LocalFault::NoAnswer {
-                    reason: error.to_string(),
+                    reason: exchange_failure(&error),
                 });
             }
         };
         if response.response_code != ResponseCode::NoError {
             return Err(LocalFault::ResponseCode {
-                code: response.response_code.to_string(),
+                code: rcode(response.response_code),
             });
         }
         let at_apex = |t: RecordType| {

@@ -18,9 +18,25 @@ pub fn fail(failure: Failure) -> ExitCode {
         Failure::Input(e) => (e, 2),
         Failure::Runtime(e) | Failure::Setup(e) => (e, 1),
     };
-    // `{:#}` joins the context chain on one line.
-    eprintln!("sealane: {error:#}");
+    eprintln!("sealane: {}", one_line(&error));
     ExitCode::from(code)
+}
+
+/// The error and its causes on one line, each cause said once: an error
+/// whose text already includes its cause's is not followed by it again.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 /// Exit status of `dns` when the answer's DNSSEC status is bogus or could
@@ -84,4 +100,18 @@ Exit status:
   1  the server refused it for good
   2  unusable input
   75 it could not be queued now (EX_TEMPFAIL); the caller keeps it and tries again";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let error = anyhow::Error::new(io).context("cannot read FILE: No such file");
+        assert_eq!(one_line(&error), "cannot read FILE: No such file");
+        let error = anyhow::anyhow!("timed out").context("asked 127.0.0.1:53");
+        assert_eq!(one_line(&error), "asked 127.0.0.1:53: timed out");
+    }
 }

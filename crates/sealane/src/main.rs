@@ -4,6 +4,8 @@
 
 mod cmd;
 mod exit;
+mod manual;
+mod output;
 
 use clap::{CommandFactory, FromArgMatches, Subcommand};
 
@@ -11,6 +13,8 @@ use clap::{CommandFactory, FromArgMatches, Subcommand};
 #[derive(clap::Parser)]
 #[command(name = "sealane", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    output: output::Options,
     #[command(subcommand)]
     command: Command,
 }
@@ -70,11 +74,15 @@ enum Command {
     /// sendmail(8).
     #[command(after_help = exit::statuses::SENDMAIL)]
     Sendmail(cmd::sendmail::Args),
+    /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
+    Completions(manual::CompletionsArgs),
+    /// Write a manual page per command into a directory.
+    Man(manual::ManArgs),
 }
 
 /// The command line, every command's help ending with its exit statuses.
 fn cli() -> clap::Command {
-    with_exit_statuses(Cli::command())
+    with_exit_statuses(Cli::command().after_help(exit::statuses::GENERAL))
 }
 
 /// Gives every subcommand without exit statuses of its own the general
@@ -90,14 +98,36 @@ fn with_exit_statuses(command: clap::Command) -> clap::Command {
     })
 }
 
+/// With `-v`, what the libraries log (connections, TLS, DNSSEC anchors)
+/// goes to standard error; `-vv` adds every SMTP command and reply.
+/// `serve` and `mta-sts serve` keep their own logs.
+fn log_when_verbose(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .with_max_level(level)
+        .init();
+}
+
 fn main() -> std::process::ExitCode {
     let parsed = match Cli::from_arg_matches(&cli().get_matches()) {
         Ok(parsed) => parsed,
         Err(e) => e.exit(),
     };
+    output::init(&parsed.output);
     let command = match parsed.command {
         Command::Serve(args) => return cmd::serve::main(args),
-        other => other,
+        Command::MtaSts(command) => Command::MtaSts(command),
+        other => {
+            log_when_verbose(parsed.output.verbose);
+            other
+        }
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -123,6 +153,8 @@ fn main() -> std::process::ExitCode {
             Command::Config(command) => cmd::config::run(command),
             Command::User(command) => cmd::user::run(command),
             Command::Sendmail(args) => cmd::sendmail::run(args).await,
+            Command::Completions(args) => manual::completions(args, cli()),
+            Command::Man(args) => manual::man(args, cli()),
         }
     });
     match result {
@@ -158,6 +190,65 @@ mod tests {
             }
         }
         walk(&mut super::cli(), "sealane");
+    }
+
+    #[test]
+    fn every_command_has_a_manual_page_with_options_statuses_and_examples() {
+        fn walk(command: &clap::Command, path: &str, dir: &std::path::Path) {
+            let page = dir.join(format!("{}.1", path.replace(' ', "-")));
+            let text = std::fs::read_to_string(&page)
+                .unwrap_or_else(|e| panic!("{path}: no page {}: {e}", page.display()));
+            for section in [".SH OPTIONS", ".SH \"EXIT STATUS\"", ".SH EXAMPLES"] {
+                assert!(
+                    text.contains(section),
+                    "{path}: no {section} (examples are in manual::EXAMPLES)"
+                );
+            }
+            for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(sub, &format!("{path} {}", sub.get_name()), dir);
+            }
+        }
+        let dir = tempfile::tempdir().expect("temporary directory");
+        crate::manual::write_pages(super::cli(), dir.path()).expect("pages written");
+        walk(&super::cli(), "sealane", dir.path());
+    }
+
+    #[test]
+    fn every_example_names_a_command() {
+        fn names(command: &clap::Command, path: &str, into: &mut Vec<String>) {
+            into.push(path.to_owned());
+            for sub in command.get_subcommands() {
+                names(sub, &format!("{path} {}", sub.get_name()), into);
+            }
+        }
+        let mut known = Vec::new();
+        names(&super::cli(), "sealane", &mut known);
+        for (name, _) in crate::manual::EXAMPLES {
+            assert!(known.iter().any(|k| k == name), "no command {name}");
+        }
+    }
+
+    #[test]
+    fn the_readme_lists_every_command_and_the_docs_stay_in_the_repository() {
+        let readme = include_str!("../../../README.md");
+        for sub in super::cli().get_subcommands() {
+            let name = sub.get_name();
+            if name != "help" {
+                assert!(
+                    readme.contains(&format!("`sealane {name}")),
+                    "README: no {name}"
+                );
+            }
+        }
+        for newcomer in ["cargo run -p sealane -- demo", "bash .ci/run"] {
+            assert!(readme.contains(newcomer), "README: no {newcomer}");
+        }
+        let architecture = include_str!("../../../ARCHITECTURE.md");
+        assert!(
+            !architecture.contains("../"),
+            "ARCHITECTURE.md points outside"
+        );
+        assert!(architecture.contains("docs/design.md"));
     }
 
     #[test]

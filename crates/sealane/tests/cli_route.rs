@@ -149,7 +149,7 @@ async fn human_report_names_dns_dane_connections_and_verdict() {
         "TLSA at _25._tcp.mx.example.test. (DNSSEC secure): 3 1 1 ",
         "requires: DANE",
         "verified: dane authenticated, TLSA 3 1 1",
-        "Verdict: a message would be delivered now to mx.example.test.",
+        "Verdict: a message would be delivered now to mx.example.test[127.0.0.51]:",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

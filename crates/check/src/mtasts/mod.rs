@@ -53,7 +53,7 @@ pub async fn check_mta_sts(
         Discovery::LookupFailed { error } => {
             texts::LOOKUP_FAILED.finding(&shown, format!("{record}: {error}"))
         }
-        other => texts::LOOKUP_FAILED.finding(&shown, format!("{record}: {other:?}")),
+        _ => texts::LOOKUP_FAILED.finding(&shown, format!("{record}: not understood")),
     }];
     if !matches!(discovery, Discovery::Found { .. }) {
         return findings;

@@ -70,9 +70,9 @@ impl Discovery {
 pub fn record_name(domain: &Name) -> Result<Name, DnsError> {
     domain
         .prepend_label("_mta-sts")
-        .map_err(|e| DnsError::BadName {
+        .map_err(|_| DnsError::BadName {
             input: domain.to_string(),
-            reason: e.to_string(),
+            reason: dns::NameFault::TooLong,
         })
 }
 

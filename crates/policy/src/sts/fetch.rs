@@ -90,9 +90,9 @@ pub struct Fetched {
 pub fn policy_host(domain: &Name) -> Result<Name, DnsError> {
     domain
         .prepend_label("mta-sts")
-        .map_err(|e| DnsError::BadName {
+        .map_err(|_| DnsError::BadName {
             input: domain.to_string(),
-            reason: e.to_string(),
+            reason: dns::NameFault::TooLong,
         })
 }
 

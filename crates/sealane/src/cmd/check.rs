@@ -127,7 +127,7 @@ async fn batch(
 ) -> Severity {
     let total = domains.len();
     let progress = total > 1 && std::io::stderr().is_terminal();
-    let colour = !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let colour = !json && crate::output::colour();
     let started = Instant::now();
     let mut pending: BTreeMap<usize, DomainReport> = BTreeMap::new();
     let mut next = 0;
@@ -151,7 +151,12 @@ async fn batch(
                 super::check_text::render(&report, colour)
             };
             // A closed pipe (`| head`) ends the output, not the checks.
-            let _ = stdout.write_all(text.as_bytes());
+            if json {
+                let _ = stdout.write_all(text.as_bytes());
+                let _ = stdout.flush();
+            } else {
+                crate::output::human(&text);
+            }
         }
         if progress {
             let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);

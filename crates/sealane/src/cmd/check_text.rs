@@ -6,18 +6,20 @@ use std::fmt::Write;
 
 use check::{DomainReport, Severity};
 
-/// ANSI colours per severity.
+use crate::output::Tone;
+
+/// The colour of each severity.
 fn paint(severity: Severity, text: &str, colour: bool) -> String {
     if !colour {
         return text.to_owned();
     }
-    let code = match severity {
-        Severity::Pass => "32",
-        Severity::Info => "36",
-        Severity::Warning => "33",
-        _ => "31;1",
+    let tone = match severity {
+        Severity::Pass => Tone::Good,
+        Severity::Info => Tone::Note,
+        Severity::Warning => Tone::Warning,
+        _ => Tone::Bad,
     };
-    format!("\x1b[{code}m{text}\x1b[0m")
+    crate::output::paint(tone, text)
 }
 
 /// Renders one domain's report.

@@ -23,7 +23,7 @@ pub fn run(command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Check { file } => {
             Config::load(&file).map_err(|e| Failure::Input(e.into()))?;
-            println!("{}: ok", file.display());
+            crate::output::human(&format!("{}: ok\n", file.display()));
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -184,19 +184,19 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     if args.json {
         let text =
             serde_json::to_string_pretty(&reports).map_err(|e| Failure::Runtime(e.into()))?;
-        println!("{text}");
+        crate::output::json(&text);
     } else {
         for report in &reports {
-            print!("{}", human(report));
+            crate::output::human(&human(report));
         }
         let deferred = reports
             .iter()
             .flat_map(|r| &r.recipients)
             .any(|o| o.status == RecipientStatus::Deferred);
         if deferred {
-            println!(
+            crate::output::human(
                 "Not delivered this time. Nothing was kept: `sealane deliver` does not queue, \
-                 so nothing will be retried; submit through `sealane serve` for retries."
+                 so nothing will be retried; submit through `sealane serve` for retries.\n",
             );
         }
     }

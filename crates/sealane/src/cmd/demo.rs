@@ -103,9 +103,9 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     if args.json {
         let text = serde_json::to_string_pretty(&report)
             .expect("the report is plain data and always serialises");
-        println!("{text}");
+        crate::output::json(&text);
     } else {
-        print!("{}", demo_text::render(&report, started.elapsed()));
+        crate::output::human(&demo_text::render(&report, started.elapsed()));
     }
     Ok(ExitCode::SUCCESS)
 }

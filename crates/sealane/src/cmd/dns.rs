@@ -47,9 +47,9 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
         })?;
     if args.json {
         let text = serde_json::to_string_pretty(&answer).map_err(|e| Failure::Runtime(e.into()))?;
-        println!("{text}");
+        crate::output::json(&text);
     } else {
-        print!("{}", human(&answer));
+        crate::output::human(&human(&answer));
     }
     Ok(match answer.status {
         DnssecStatus::Secure | DnssecStatus::Insecure => ExitCode::SUCCESS,

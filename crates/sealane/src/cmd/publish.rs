@@ -70,9 +70,9 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     if args.json {
         let text =
             serde_json::to_string_pretty(&publication).map_err(|e| Failure::Runtime(e.into()))?;
-        println!("{text}");
+        crate::output::json(&text);
     } else {
-        print!("{}", publication.to_zone_text());
+        crate::output::verbatim(&publication.to_zone_text());
     }
     Ok(ExitCode::SUCCESS)
 }

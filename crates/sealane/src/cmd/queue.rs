@@ -106,7 +106,7 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
                 }
                 print_json(&Listing { summary, messages })?;
             } else {
-                print!("{}", queue_text::listing(&summary, &messages, now()));
+                crate::output::human(&queue_text::listing(&summary, &messages, now()));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -119,7 +119,7 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
             if common.json {
                 print_json(&detail)?;
             } else {
-                print!("{}", queue_text::detail(&detail));
+                crate::output::human(&queue_text::detail(&detail));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -164,9 +164,9 @@ pub async fn trace(args: TraceArgs) -> Result<ExitCode, Failure> {
     } else {
         for (index, detail) in found.iter().enumerate() {
             if index > 0 {
-                println!();
+                crate::output::human("\n");
             }
-            print!("{}", queue_text::detail(detail));
+            crate::output::human(&queue_text::detail(detail));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -190,7 +190,7 @@ async fn operate(selected: Selected, what: &str, op: Operation) -> Result<ExitCo
     if selected.common.json {
         print_json(&serde_json::json!({ "count": count }))?;
     } else {
-        println!("{count} {what}");
+        crate::output::human(&format!("{count} {what}\n"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -233,7 +233,7 @@ fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .context("cannot write JSON")
         .map_err(Failure::Runtime)?;
-    println!("{text}");
+    crate::output::json(&text);
     Ok(())
 }
 

@@ -70,12 +70,14 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             verdict: &verdict,
         };
         let text = serde_json::to_string_pretty(&report).map_err(|e| Failure::Runtime(e.into()))?;
-        println!("{text}");
+        crate::output::json(&text);
     } else {
-        print!(
-            "{}",
-            super::route_text::render(&args.destination, &plan, &probes, &verdict)
-        );
+        crate::output::human(&super::route_text::render(
+            &args.destination,
+            &plan,
+            &probes,
+            &verdict,
+        ));
     }
     Ok(match verdict {
         Verdict::Deliver { .. } => ExitCode::SUCCESS,

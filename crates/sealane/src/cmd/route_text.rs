@@ -124,7 +124,8 @@ fn write_report(
             security,
         } => writeln!(
             out,
-            "Verdict: a message would be delivered now to {host} [{address}] ({security})."
+            "Verdict: a message would be delivered now to {} ({security}).",
+            endpoint(host, address)
         )?,
         Verdict::Defer { trouble } => writeln!(
             out,

@@ -95,7 +95,7 @@ fn generate(args: GenerateArgs) -> Result<ExitCode, Failure> {
     let record = tls::tlsa_from_pem(&pem, usage, selector, matching)
         .with_context(|| format!("{}", args.cert.display()))
         .map_err(Failure::Input)?;
-    println!("{record}");
+    crate::output::verbatim(&format!("{record}\n"));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -164,11 +164,11 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
     if args.json {
         let text =
             serde_json::to_string_pretty(&verdict).map_err(|e| Failure::Runtime(e.into()))?;
-        println!("{text}");
+        crate::output::json(&text);
     } else {
         match &result {
-            Ok(found) => println!(
-                "match: TLSA {} at depth {}{}",
+            Ok(found) => crate::output::human(&format!(
+                "match: TLSA {} at depth {}{}\n",
                 found.record,
                 found.depth,
                 found
@@ -176,11 +176,11 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
                     .as_deref()
                     .map(|n| format!(", valid for {n}"))
                     .unwrap_or_default()
-            ),
-            Err(error) => println!(
-                "no match: {error} (TLS-RPT result type {})",
+            )),
+            Err(error) => crate::output::human(&format!(
+                "no match: {error} (TLS-RPT result type {})\n",
                 error.result_type().as_str()
-            ),
+            )),
         }
     }
     Ok(if result.is_ok() {
