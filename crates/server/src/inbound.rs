@@ -79,16 +79,21 @@ impl Handler for Inbound {
     }
 
     async fn message(&mut self, message: ReceivedMessage) -> Decision {
-        let (auth_header, data) = if self.role == Role::Mx {
+        let (auth_header, data, auth_record, quarantine) = if self.role == Role::Mx {
             match crate::arrival::check(&self.shared, &message).await {
-                crate::arrival::Arrival::Accept { header, data } => (header, data),
+                crate::arrival::Arrival::Accept {
+                    header,
+                    data,
+                    record,
+                    quarantine,
+                } => (header, data, Some(record), quarantine),
                 crate::arrival::Arrival::Refuse(reply) => {
-                    info!(client = %message.session.client, from = %message.envelope.sender, "refused by DMARC policy");
+                    info!(client = %message.session.client, from = %message.envelope.sender, "refused by sender authentication policy");
                     return Decision::Reply(reply);
                 }
             }
         } else {
-            (String::new(), message.data.clone())
+            (String::new(), message.data.clone(), None, None)
         };
         let now = self.shared.now();
         let id = QueueId::generate(now);
@@ -128,7 +133,10 @@ impl Handler for Inbound {
         meta.authenticated = message.session.user.clone();
         meta.size = body.len() as u64;
         meta.message_id = message_id(&data);
+        meta.auth = auth_record;
+        meta.quarantine = quarantine;
         let recipients = message.envelope.recipients.len();
+        let quarantined = meta.quarantine.is_some();
         let new = NewMessage {
             id,
             envelope,
@@ -140,7 +148,7 @@ impl Handler for Inbound {
             Ok(()) => {
                 self.shared.wake.notify_one();
                 info!(queue_id = %id, client = %message.session.client, from = %message.envelope.sender,
-                    recipients, "queued");
+                    recipients, quarantined = quarantined, "queued");
                 Decision::Reply(replies::QUEUED.reply_with(&id_text))
             }
             Err(e) => {

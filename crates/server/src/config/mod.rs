@@ -20,7 +20,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use policy::PlanOptions;
 
-pub use auth::{AuthSettings, DmarcAction};
+pub use auth::{AuthSettings, DmarcAction, QuarantineAction};
 pub use error::ConfigError;
 pub use outbound::Outbound;
 pub use period::{Period, PeriodError};
