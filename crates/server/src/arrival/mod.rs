@@ -151,3 +151,117 @@ fn roll(data: &[u8]) -> u8 {
     });
     (hash % 100) as u8
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auth::{ArcHop, ArcResult, Identity};
+
+    fn settings() -> AuthSettings {
+        AuthSettings {
+            authserv_id: "mx.test".into(),
+            dmarc_reject: DmarcAction::Reject,
+            dmarc_quarantine: QuarantineAction::Quarantine,
+            spf_fail_reject: true,
+            trusted_gateways: Vec::new(),
+            trusted_arc_sealers: vec!["lists.test".into()],
+        }
+    }
+
+    fn spf(result: SpfResult) -> SpfVerdict {
+        SpfVerdict {
+            result,
+            identity: Identity::MailFrom,
+            sender: "a@a.test".into(),
+            domain: "a.test".into(),
+            explanation: None,
+            problem: None,
+            lookups: Vec::new(),
+        }
+    }
+
+    fn dmarc(result: DmarcResult, policy: Policy, disposition: Policy) -> DmarcVerdict {
+        DmarcVerdict {
+            result,
+            from_domain: "a.test".into(),
+            policy_domain: Some("a.test".into()),
+            policy: Some(policy),
+            disposition,
+            spf_aligned: false,
+            dkim_aligned: false,
+            problem: None,
+        }
+    }
+
+    fn no_arc() -> ArcVerdict {
+        ArcVerdict {
+            result: ArcResult::None,
+            hops: Vec::new(),
+            problem: None,
+        }
+    }
+
+    #[test]
+    fn a_temporary_dmarc_error_never_refuses_even_with_spf_fail() {
+        let d = dmarc(DmarcResult::TempError, Policy::Reject, Policy::None);
+        assert_eq!(
+            decide(&settings(), &spf(SpfResult::Fail), Some(&d), &no_arc()),
+            Decision::Accept
+        );
+    }
+
+    #[test]
+    fn pct_softened_reject_is_quarantined_and_p_none_only_marked() {
+        let softened = dmarc(DmarcResult::Fail, Policy::Reject, Policy::Quarantine);
+        assert!(matches!(
+            decide(
+                &settings(),
+                &spf(SpfResult::Fail),
+                Some(&softened),
+                &no_arc()
+            ),
+            Decision::Quarantine(_)
+        ));
+        let monitor = dmarc(DmarcResult::Fail, Policy::None, Policy::None);
+        assert!(matches!(
+            decide(
+                &settings(),
+                &spf(SpfResult::Fail),
+                Some(&monitor),
+                &no_arc()
+            ),
+            Decision::Mark(_)
+        ));
+    }
+
+    #[test]
+    fn a_trusted_sealer_overrides_only_a_passing_chain() {
+        let d = dmarc(DmarcResult::Fail, Policy::Reject, Policy::Reject);
+        let mut arc = ArcVerdict {
+            result: ArcResult::Pass,
+            hops: vec![ArcHop {
+                instance: 1,
+                sealer: "lists.test".into(),
+                dmarc: Some("pass".into()),
+            }],
+            problem: None,
+        };
+        assert!(matches!(
+            decide(&settings(), &spf(SpfResult::Fail), Some(&d), &arc),
+            Decision::Override(_)
+        ));
+        arc.result = ArcResult::Fail;
+        assert!(matches!(
+            decide(&settings(), &spf(SpfResult::Fail), Some(&d), &arc),
+            Decision::Refuse(_)
+        ));
+    }
+
+    #[test]
+    fn spf_softfail_without_dmarc_is_accepted() {
+        assert_eq!(
+            decide(&settings(), &spf(SpfResult::SoftFail), None, &no_arc()),
+            Decision::Accept
+        );
+    }
+}
