@@ -1,6 +1,7 @@
 //! The `Authentication-Results` header field (RFC 8601): the one we add,
 //! and the forged ones we remove.
 
+use crate::arc::{ArcResult, ArcVerdict};
 use crate::dkim::DkimVerdict;
 use crate::dmarc::DmarcVerdict;
 use crate::spf::SpfVerdict;
@@ -16,6 +17,8 @@ pub struct Checked<'a> {
     pub dkim: &'a [DkimVerdict],
     /// DMARC.
     pub dmarc: Option<&'a DmarcVerdict>,
+    /// ARC.
+    pub arc: Option<&'a ArcVerdict>,
 }
 
 /// Our `Authentication-Results` header field, folded, with its CRLF
@@ -66,6 +69,20 @@ pub fn header(authserv_id: &str, checked: &Checked<'_>) -> String {
             ));
         }
         part.push_str(&format!(" header.from={}", value(&dmarc.from_domain)));
+        parts.push(part);
+    }
+    if let Some(arc) = checked.arc.filter(|a| a.result != ArcResult::None) {
+        let mut part = format!("arc={}", arc.result.as_str());
+        if let Some(problem) = &arc.problem {
+            part.push_str(&format!(" ({})", comment(problem)));
+        }
+        if let Some(newest) = arc.hops.last() {
+            part.push_str(&format!(
+                " (i={} sealed by {})",
+                newest.instance,
+                comment(&newest.sealer)
+            ));
+        }
         parts.push(part);
     }
     let mut out = format!("Authentication-Results: {authserv_id}");

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::StoreError;
 use crate::id::QueueId;
+use crate::meta::MessageMeta;
 use crate::state::{RecipientState, TroubleRecord};
 use crate::time::from_millis;
 
@@ -71,4 +72,13 @@ pub fn state_from(
         "quarantined" => RecipientState::Quarantined,
         _ => return Err(unknown()),
     })
+}
+/// The state and due time a new message's recipients start in: queued
+/// and due now, or quarantined (never due) when the arrival policy said so.
+pub(crate) fn first_state(meta: &MessageMeta, now: i64) -> (&'static str, Option<i64>) {
+    if meta.quarantine.is_some() {
+        ("quarantined", None)
+    } else {
+        ("queued", Some(now))
+    }
 }

@@ -40,6 +40,7 @@
 //! records the outcome ([`AttemptReport::notices`]), so a crash neither
 //! loses it nor sends it twice.
 
+mod auth_record;
 mod columns;
 mod envelope;
 mod error;
@@ -57,6 +58,7 @@ mod tls_from_delivery;
 mod tls_session;
 mod view;
 
+pub use auth_record::{ArcRecord, AuthRecord, DkimRecord, DmarcRecord, SpfRecord};
 pub use envelope::{BodyType, Envelope, domain_of};
 pub use error::StoreError;
 pub use event::{AttemptRecord, DnssecNote, Event, EventKind, NoticeKind};

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth_record::AuthRecord;
 use crate::envelope::Envelope;
 use crate::id::QueueId;
 
@@ -48,6 +49,13 @@ pub struct MessageMeta {
     /// report is ever about the delivery of a report.
     #[serde(default)]
     pub tls_report: bool,
+    /// What sender authentication found (the MX listener), if it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Box<AuthRecord>>,
+    /// Why the message went to quarantine on arrival: its recipients start
+    /// quarantined instead of queued, until an administrator releases them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantine: Option<String>,
 }
 
 impl MessageMeta {
@@ -65,6 +73,8 @@ impl MessageMeta {
             pool: "normal".to_owned(),
             pool_reason: String::new(),
             tls_report: false,
+            auth: None,
+            quarantine: None,
         }
     }
 }

@@ -173,6 +173,17 @@ fn serve_takes_sendmail_and_the_queue_and_trace_read_it_until_sigterm() {
 
     let held = run(&["queue", "hold", "--all", "--data-dir", data_arg], b"");
     assert!(held.status.success(), "{}", text(&held.stderr));
+    let quarantined = run(&["queue", "quarantine", &id, "--data-dir", data_arg], b"");
+    assert_eq!(
+        text(&quarantined.stdout).trim(),
+        "2 recipients quarantined",
+        "{}",
+        text(&quarantined.stderr)
+    );
+    let listed = text(&run(&["queue", "list", "--data-dir", data_arg], b"").stdout);
+    assert!(listed.contains("  quarantined  "), "{listed}");
+    let released = run(&["queue", "release", &id, "--data-dir", data_arg], b"");
+    assert_eq!(text(&released.stdout).trim(), "2 recipients released");
     let dropped = run(&["queue", "drop", &id, "--data-dir", data_arg], b"");
     assert_eq!(text(&dropped.stdout).trim(), "1 messages deleted");
 

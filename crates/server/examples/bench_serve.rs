@@ -4,7 +4,12 @@
 //! Prints messages per second from the first submission to the last
 //! delivery, and the process's peak RSS.
 //!
-//!     cargo run --release -p sealane-server --example bench_serve -- [N] [C]
+//!     cargo run --release -p sealane-server --example bench_serve -- [N] [C] [mx]
+//!
+//! With `mx` the messages go to an MX listener instead (loopback may
+//! relay), which authenticates each on arrival (SPF, DKIM, DMARC, ARC;
+//! the author domain's DMARC failure only marked): the same messages
+//! and delivery, so the difference is the cost of sender authentication.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -32,8 +37,23 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let c: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
-    let w = Arc::new(world_with("", Scheduling::Automatic).await);
-    let submission = w.submission();
+    let mx = args.next().as_deref() == Some("mx");
+    let extra = if mx {
+        "[auth]\ndmarc_reject = \"mark\"\n\n[[listener]]\nrole = \"mx\"\naddress = \"127.0.0.3:0\"\n"
+    } else {
+        ""
+    };
+    let w = Arc::new(world_with(extra, Scheduling::Automatic).await);
+    let submission = if mx {
+        w.daemon
+            .listening()
+            .iter()
+            .find(|(role, _)| *role == server::config::Role::Mx)
+            .expect("an MX listener")
+            .1
+    } else {
+        w.submission()
+    };
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut clients = Vec::new();
@@ -48,11 +68,11 @@ async fn main() {
                     break;
                 }
                 let body = format!(
-                    "Subject: bench {i}\r\nMessage-ID: <b{i}@sender.test>\r\n\r\n{}",
+                    "From: <bench@forged.test>\r\nSubject: bench {i}\r\nMessage-ID: <b{i}@sender.test>\r\n\r\n{}",
                     format!("{}\r\n", "x".repeat(76)).repeat(26)
                 );
                 let reply = talk
-                    .mail("bench@sender.test", &["sink@dane.test"], &body)
+                    .mail("bench@forged.test", &["sink@dane.test"], &body)
                     .await;
                 assert!(reply.starts_with("250"), "{reply}");
             }
@@ -70,7 +90,8 @@ async fn main() {
     let sessions = w.receivers[0].sessions();
     let verified = sessions.iter().filter(|s| s.tls.is_some()).count();
     println!(
-        "sealane-serve-dane: {n} messages in {:.3} s = {:.1} msg/s (injection {:.2} s; {} TLS sessions at the receiver of {}; peak RSS {} MiB)",
+        "sealane-serve-dane{}: {n} messages in {:.3} s = {:.1} msg/s (injection {:.2} s; {} TLS sessions at the receiver of {}; peak RSS {} MiB)",
+        if mx { " (mx, authenticated)" } else { "" },
         total.as_secs_f64(),
         n as f64 / total.as_secs_f64(),
         injected.as_secs_f64(),

@@ -89,20 +89,22 @@ impl Handler for Inbound {
     }
 
     async fn message(&mut self, message: ReceivedMessage) -> Decision {
-        let (auth_header, data, spf_or_dkim) = if self.role == Role::Mx {
+        let (auth_header, data, spf_or_dkim, auth_record, quarantine) = if self.role == Role::Mx {
             match crate::arrival::check(&self.shared, &message).await {
                 crate::arrival::Arrival::Accept {
                     header,
                     data,
+                    record,
+                    quarantine,
                     sender_validated,
-                } => (header, data, sender_validated),
+                } => (header, data, sender_validated, Some(record), quarantine),
                 crate::arrival::Arrival::Refuse(reply) => {
-                    info!(client = %message.session.client, from = %message.envelope.sender, "refused by DMARC policy");
+                    info!(client = %message.session.client, from = %message.envelope.sender, "refused by sender authentication policy");
                     return Decision::Reply(reply);
                 }
             }
         } else {
-            (String::new(), message.data.clone(), false)
+            (String::new(), message.data.clone(), false, None, None)
         };
         let now = self.shared.now();
         let config = &self.shared.config;
@@ -131,6 +133,8 @@ impl Handler for Inbound {
             message: &message,
             auth_header: &auth_header,
             data: &data,
+            auth_record,
+            quarantine,
             now,
         };
         let mut queued = Vec::new();
@@ -194,12 +198,13 @@ impl Handler for Inbound {
             let recipients = new.recipients.len();
             let pool = new.meta.pool.clone();
             let from = new.envelope.sender.clone();
+            let quarantined = new.meta.quarantine.is_some();
             if let Err(e) = self.shared.store.insert(new).await {
                 warn!(client = %message.session.client, error = %e, "message not stored; the client was told to retry");
                 return Decision::Reply(replies::NOT_STORED.reply());
             }
             info!(queue_id = %id, client = %message.session.client, from = %from,
-                recipients, pool, "queued");
+                recipients, pool, quarantined, "queued");
             ids.push(id.to_string());
         }
         self.shared.wake.notify_one();
@@ -212,6 +217,10 @@ struct Arrival<'a> {
     message: &'a ReceivedMessage,
     auth_header: &'a str,
     data: &'a [u8],
+    /// Every sender authentication result, for the trace.
+    auth_record: Option<Box<queue::AuthRecord>>,
+    /// Why the arrival policy holds the message in quarantine, if it does.
+    quarantine: Option<String>,
     now: std::time::SystemTime,
 }
 
@@ -271,6 +280,8 @@ impl Arrival<'_> {
         meta.authenticated = message.session.user.clone();
         meta.size = body.len() as u64;
         meta.message_id = message_id(self.data);
+        meta.auth = self.auth_record.clone();
+        meta.quarantine = self.quarantine.clone();
         route.record(&mut meta);
         NewMessage {
             id,

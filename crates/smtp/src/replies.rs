@@ -254,6 +254,15 @@ pub const DMARC_REJECTED: Canned = Canned::new(
     Some(EnhancedCode::new(Class::Permanent, 7, 1)),
     "Message rejected: DMARC policy of",
 );
+/// 550 after DATA: the MAIL FROM domain's SPF policy says the client may
+/// not send for it (`-all`, RFC 7208 §8.4), the domain publishes no DMARC
+/// policy, and we are configured to refuse (RFC 7372 §3.2: 5.7.23); the
+/// domain follows the text.
+pub const SPF_REJECTED: Canned = Canned::new(
+    550,
+    Some(EnhancedCode::new(Class::Permanent, 7, 23)),
+    "Message rejected: SPF does not authorize this client for",
+);
 /// 554 to RCPT: the recipient's domain is not ours and the client may not
 /// relay (not in a relay network, not authenticated).
 pub const RELAY_DENIED: Canned = Canned::new(

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::pool::Conn;
-use crate::columns::to_json;
+use crate::columns::{first_state, to_json};
 use crate::envelope::domain_of;
 use crate::error::StoreError;
 use crate::event::{Event, EventKind};
@@ -77,6 +77,7 @@ pub async fn insert(conn: &mut Conn<'_>, message: NewMessage, now: i64) -> Resul
         &[&id, &message.body],
     )
     .await?;
+    let (state, due_at) = first_state(&meta, now);
     if !message.recipients.is_empty() {
         let indexes: Vec<i32> = (0..message.recipients.len())
             .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
@@ -94,10 +95,10 @@ pub async fn insert(conn: &mut Conn<'_>, message: NewMessage, now: i64) -> Resul
         let specs: Vec<String> = message.recipients.iter().map(to_json).collect();
         conn.execute(
             "INSERT INTO recipients (message, idx, address, domain, spec, state, due_at)
-             SELECT $1, u.idx, u.address, u.domain, u.spec, 'queued', $6
+             SELECT $1, u.idx, u.address, u.domain, u.spec, $7, $6
              FROM unnest($2::int4[], $3::text[], $4::text[], $5::text[])
                  AS u(idx, address, domain, spec)",
-            &[&id, &indexes, &addresses, &domains, &specs, &now],
+            &[&id, &indexes, &addresses, &domains, &specs, &due_at, &state],
         )
         .await?;
     }

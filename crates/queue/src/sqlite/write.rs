@@ -8,6 +8,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use super::by_message;
 use super::due;
 use super::rows::{add_event, from_json, to_json};
+use crate::columns::first_state;
 use crate::envelope::domain_of;
 use crate::error::StoreError;
 use crate::event::EventKind;
@@ -48,9 +49,10 @@ pub fn insert(conn: &Connection, message: NewMessage, now: i64) -> Result<(), St
     };
     conn.prepare_cached("INSERT INTO bodies (id, data) VALUES (?1, ?2)")?
         .execute(params![id, message.body])?;
+    let (state, due_at) = first_state(&meta, now);
     let mut stmt = conn.prepare_cached(
         "INSERT INTO recipients (message, idx, address, domain, spec, state, due_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (idx, recipient) in message.recipients.iter().enumerate() {
         stmt.execute(params![
@@ -59,7 +61,8 @@ pub fn insert(conn: &Connection, message: NewMessage, now: i64) -> Result<(), St
             recipient.address,
             domain_of(&recipient.address),
             to_json(recipient),
-            now,
+            state,
+            due_at,
         ])?;
     }
     add_event(conn, &id, now, None, &EventKind::Received(meta))?;

@@ -30,6 +30,7 @@ macro_rules! contract_tests {
             late_result_from_lapsed_lease_is_refused,
             notice_is_queued_with_its_outcome_or_not_at_all,
             hold_release_retry_delete,
+            quarantined_on_arrival_until_released,
             retry_schedule_to_expiry,
             trace_lookup_and_purge,
             claim_limits,
@@ -318,6 +319,56 @@ pub async fn late_result_from_lapsed_lease_is_refused(store: &dyn Store, clock: 
         state(store, id, "b@example.net").await,
         RecipientState::Delivered
     );
+}
+
+/// A message the arrival policy quarantines is stored with its
+/// authentication results, never claimed, and delivered once released.
+pub async fn quarantined_on_arrival_until_released(store: &dyn Store, clock: &ManualClock) {
+    let mut msg = message(clock, &["b@example.net"]);
+    let id = msg.id;
+    msg.meta.quarantine = Some("DMARC p=quarantine of example.org".into());
+    msg.meta.auth = Some(Box::new(queue::AuthRecord {
+        evaluated_ip: Some("192.0.2.7".parse().expect("address")),
+        verdict: "quarantine".into(),
+        dmarc: Some(queue::DmarcRecord {
+            result: "fail".into(),
+            from_domain: "example.org".into(),
+            policy: Some("quarantine".into()),
+            disposition: "quarantine".into(),
+            spf_aligned: false,
+            dkim_aligned: false,
+            problem: None,
+        }),
+        ..Default::default()
+    }));
+    let auth = msg.meta.auth.clone();
+    store.insert(msg).await.expect("insert");
+    assert_eq!(
+        state(store, id, "b@example.net").await,
+        RecipientState::Quarantined
+    );
+    assert!(
+        store.claim(&request("w")).await.expect("claim").is_empty(),
+        "quarantined is not due"
+    );
+    assert_eq!(store.next_due().await.expect("due"), None);
+    let detail = store.show(id).await.expect("show").expect("exists");
+    let EventKind::Received(meta) = &detail.events[0].kind else {
+        panic!("the trace starts with the arrival: {:?}", detail.events);
+    };
+    assert_eq!(meta.auth, auth, "the results are in the trace");
+    assert_eq!(
+        store
+            .release(&Selector::Message(id))
+            .await
+            .expect("release"),
+        1
+    );
+    assert_eq!(
+        state(store, id, "b@example.net").await,
+        RecipientState::Queued
+    );
+    assert_eq!(store.claim(&request("w")).await.expect("claim").len(), 1);
 }
 
 /// A deferral waits for its retry time; hold keeps it back, release puts

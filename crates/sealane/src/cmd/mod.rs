@@ -1,5 +1,6 @@
 //! One module per subcommand, plus the options they share.
 
+mod auth_text;
 pub mod check;
 mod check_text;
 pub mod config;

@@ -68,6 +68,10 @@ pub enum Command {
     Drop(Selected),
     /// Hold queued and deferred recipients.
     Hold(Selected),
+    /// Quarantine queued, deferred and held recipients (messages the
+    /// arrival policy quarantines start there): nothing is delivered until
+    /// released.
+    Quarantine(Selected),
     /// Release held and quarantined recipients, due now.
     Release(Selected),
 }
@@ -138,6 +142,12 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Hold(s) => {
             operate(s, "recipients held", |st, sel| {
                 Box::pin(async move { st.hold(&sel).await })
+            })
+            .await
+        }
+        Command::Quarantine(s) => {
+            operate(s, "recipients quarantined", |st, sel| {
+                Box::pin(async move { st.quarantine(&sel).await })
             })
             .await
         }

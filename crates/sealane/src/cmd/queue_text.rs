@@ -150,11 +150,21 @@ fn event(out: &mut String, e: &Event) {
         .map_or_else(String::new, |r| format!(" {}", shown(r)));
     let at = timestamp(e.at);
     let what = match &e.kind {
-        EventKind::Received(meta) => format!(
-            "received{}",
-            meta.client
-                .map_or_else(String::new, |c| format!(" from {c}"))
-        ),
+        EventKind::Received(meta) => {
+            let _ = writeln!(
+                out,
+                "    {at}{who} received{}",
+                meta.client
+                    .map_or_else(String::new, |c| format!(" from {c}"))
+            );
+            if let Some(record) = &meta.auth {
+                super::auth_text::lines(out, record);
+            }
+            if let Some(why) = &meta.quarantine {
+                let _ = writeln!(out, "      quarantined on arrival: {}", shown(why));
+            }
+            return;
+        }
         EventKind::Attempt(a) => {
             let _ = writeln!(out, "    {at}{who} attempt");
             attempt(out, a);

@@ -22,7 +22,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use policy::PlanOptions;
 
-pub use auth::{AuthSettings, DmarcAction};
+pub use auth::{AuthSettings, DmarcAction, QuarantineAction};
 pub use error::ConfigError;
 pub use forward::{Forwarding, SrsSettings};
 pub use outbound::Outbound;

@@ -1,7 +1,9 @@
 //! A small internet for the daemon: a signed `dane.test` whose MX matches
 //! its TLSA record, a signed `dead.test` whose MX nobody listens on, a
 //! signed `mismatch.test` whose TLSA record matches
-//! nothing, `forged.test` (SPF `-all`, DMARC `p=reject`), and
+//! nothing, `forged.test` (SPF `-all`, DMARC `p=reject`), `quarantined.test`
+//! (DMARC `p=quarantine`), `nodmarc.test` (SPF `-all` alone), `behind.test`
+//! (mail from 192.0.2.25 only), `example.org` (the ARC test suite's sealer), and
 //! `sender.test`, an accepted domain delivered into a Maildir
 //! (where notices to our senders land). `dane.test` asks for TLS reports
 //! by mail and at `https://reports.dane.test/tlsrpt` (an HTTPS host on
@@ -30,6 +32,10 @@ use testworld::net::{free_port, loopback};
 use testworld::smtp::{Behaviour, Receiver};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+/// The `dummy._domainkey.example.org` key of ValiMail's ARC test suite
+/// (MIT licence, see `crates/auth/tests/data/arc/LICENSE.txt`).
+pub const ARC_SUITE_KEY: &str = "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
 
 pub struct World {
     pub dns: DnsServer,
@@ -143,6 +149,25 @@ pub async fn internet_edited(
         let z = dns_world.signed_zone("forged.test.", Denial::Nsec);
         z.txt("forged.test.", "v=spf1 -all");
         z.txt("_dmarc.forged.test.", "v=DMARC1; p=reject");
+    }
+    {
+        // Sender authentication: a domain asking for quarantine, one with
+        // SPF but no DMARC, and one whose mail comes from 192.0.2.25 only.
+        let z = dns_world.signed_zone("quarantined.test.", Denial::Nsec);
+        z.txt("quarantined.test.", "v=spf1 -all");
+        z.txt("_dmarc.quarantined.test.", "v=DMARC1; p=quarantine");
+        let z = dns_world.signed_zone("nodmarc.test.", Denial::Nsec);
+        z.txt("nodmarc.test.", "v=spf1 -all");
+        let z = dns_world.signed_zone("behind.test.", Denial::Nsec);
+        z.txt("behind.test.", "v=spf1 ip4:192.0.2.25 -all");
+        z.txt("_dmarc.behind.test.", "v=DMARC1; p=reject");
+    }
+    {
+        // The sealer of ValiMail's ARC test messages, with their key, and
+        // a DMARC policy its authors' mail fails here.
+        let z = dns_world.signed_zone("example.org.", Denial::Nsec);
+        z.txt("dummy._domainkey.example.org.", ARC_SUITE_KEY);
+        z.txt("_dmarc.example.org.", "v=DMARC1; p=reject");
     }
     for domain in &extra {
         let zone = format!("{}.", domain.name);
