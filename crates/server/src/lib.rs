@@ -21,6 +21,7 @@ mod listener;
 mod scheduler;
 mod shared;
 pub mod store;
+mod sts_import;
 mod tls_files;
 pub mod tls_reports;
 pub mod users;

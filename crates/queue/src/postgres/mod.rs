@@ -18,6 +18,7 @@ mod claim;
 mod pool;
 mod read;
 mod schema;
+mod sts;
 mod tls;
 mod write;
 
@@ -26,6 +27,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use dns::clock::Clock;
+use policy::sts::{CacheEntry, CacheError, Policy, PolicyStore, domain_key, mx_column};
 
 pub use pool::MAX_CONNECTIONS;
 pub use schema::SCHEMA_VERSION;
@@ -35,6 +37,7 @@ use crate::event::Event;
 use crate::id::QueueId;
 use crate::meta::NewMessage;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
+use crate::sts_cache::cache_error;
 use crate::time::{from_millis, to_millis};
 use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
@@ -263,5 +266,76 @@ impl Store for PgStore {
         state: TlsReportState,
     ) -> Result<(), StoreError> {
         tls::set_report(&mut self.conn().await?, policy_domain, day, &state).await
+    }
+}
+
+#[async_trait]
+impl PolicyStore for PgStore {
+    async fn sts_entry(&self, domain: &str) -> Result<CacheEntry, CacheError> {
+        let domain = domain_key(domain);
+        let row = async { sts::entry(&mut self.conn().await?, &domain).await }
+            .await
+            .map_err(cache_error)?;
+        row.map_or(Ok(CacheEntry::default()), |row| row.entry(&domain))
+    }
+
+    async fn store_sts_policy(
+        &self,
+        domain: &str,
+        id: &str,
+        policy: &Policy,
+        now: SystemTime,
+    ) -> Result<(), CacheError> {
+        let domain = domain_key(domain);
+        let mx = mx_column(policy);
+        let fetched = (
+            domain.as_str(),
+            id,
+            policy.mode.as_str(),
+            mx.as_str(),
+            i64::from(policy.max_age),
+        );
+        async { sts::store(&mut self.conn().await?, fetched, to_millis(now)).await }
+            .await
+            .map_err(cache_error)
+    }
+
+    async fn touch_sts_policy(&self, domain: &str, now: SystemTime) -> Result<(), CacheError> {
+        let domain = domain_key(domain);
+        async { sts::touch(&mut self.conn().await?, &domain, to_millis(now)).await }
+            .await
+            .map_err(cache_error)
+    }
+
+    async fn record_sts_failure(
+        &self,
+        domain: &str,
+        id: &str,
+        now: SystemTime,
+        reason: &str,
+    ) -> Result<(), CacheError> {
+        let domain = domain_key(domain);
+        async {
+            sts::record_failure(&mut self.conn().await?, &domain, id, to_millis(now), reason).await
+        }
+        .await
+        .map_err(cache_error)
+    }
+
+    async fn remove_sts_policy(&self, domain: &str) -> Result<(), CacheError> {
+        let domain = domain_key(domain);
+        async { sts::remove(&mut self.conn().await?, &domain).await }
+            .await
+            .map_err(cache_error)
+    }
+
+    async fn expiring_sts_policies(
+        &self,
+        now: SystemTime,
+        deadline: SystemTime,
+    ) -> Result<Vec<String>, CacheError> {
+        async { sts::expiring(&mut self.conn().await?, to_millis(now), to_millis(deadline)).await }
+            .await
+            .map_err(cache_error)
     }
 }

@@ -10,7 +10,7 @@ use super::pool::Conn;
 use crate::error::StoreError;
 
 /// The newest schema version this binary knows: the last migration's.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The advisory lock key that serialises migrations (any constant no
 /// other application of the database uses: "sealane" in ASCII).
@@ -72,7 +72,6 @@ CREATE TABLE events (
 CREATE INDEX events_message ON events(message, seq);
 ";
 
-/// Every migration, in order: (version, SQL).
 /// Version 2: TLS reporting (RFC 8460), as the SQLite backend's version
 /// 2. Alike sessions of a policy domain and UTC day share one row and
 /// count (`policy` and `failure` are JSON, `failure` empty for success);
@@ -101,7 +100,31 @@ CREATE TABLE tls_reports (
 );
 ";
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
+/// Version 3: the MTA-STS policy cache (RFC 8461 §5.1), one row per
+/// domain, shared by every node that shares the queue: the policy last
+/// fetched (`record_id`, `mode`, `mx` patterns one per line, `max_age` in
+/// seconds, `fetched_at` and `expires_at`) and the last failed fetch
+/// (`failed_at`, `failed_id`, `failure`). A row may hold only a failure.
+const V3: &str = "
+CREATE TABLE sts_policies (
+    domain       TEXT PRIMARY KEY,
+    record_id    TEXT,
+    mode         TEXT,
+    mx           TEXT,
+    max_age      BIGINT,
+    fetched_at   BIGINT,
+    expires_at   BIGINT,
+    last_checked BIGINT,
+    failed_at    BIGINT,
+    failed_id    TEXT,
+    failure      TEXT
+);
+CREATE INDEX sts_policies_expiry ON sts_policies(expires_at)
+    WHERE mode IN ('enforce', 'testing');
+";
+
+/// Every migration, in order: (version, SQL).
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses it if a newer
 /// Sealane has migrated it further.

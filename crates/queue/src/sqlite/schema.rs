@@ -6,7 +6,7 @@ use crate::error::StoreError;
 
 /// The schema version this binary writes. Bump it with a migration step
 /// in [`prepare`] whenever the layout changes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Version 1. Times are milliseconds since the Unix epoch. A recipient's
 /// `due_at` is set exactly while it is schedulable: its first attempt or
@@ -88,6 +88,29 @@ CREATE TABLE tls_reports (
 );
 ";
 
+/// Version 3: the MTA-STS policy cache (RFC 8461 §5.1), one row per
+/// domain, shared by every node that shares the queue: the policy last
+/// fetched (`record_id`, `mode`, `mx` patterns one per line, `max_age` in
+/// seconds, `fetched_at` and `expires_at`) and the last failed fetch
+/// (`failed_at`, `failed_id`, `failure`). A row may hold only a failure.
+const V3: &str = "
+CREATE TABLE sts_policies (
+    domain       TEXT PRIMARY KEY,
+    record_id    TEXT,
+    mode         TEXT,
+    mx           TEXT,
+    max_age      INTEGER,
+    fetched_at   INTEGER,
+    expires_at   INTEGER,
+    last_checked INTEGER,
+    failed_at    INTEGER,
+    failed_id    TEXT,
+    failure      TEXT
+);
+CREATE INDEX sts_policies_expiry ON sts_policies(expires_at)
+    WHERE mode IN ('enforce', 'testing');
+";
+
 /// Settings every connection gets. `synchronous=FULL` in WAL mode syncs
 /// the log at every commit, so a committed insert survives a crash or a
 /// power cut: that commit is what the 250 waits for. (`NORMAL` would
@@ -119,6 +142,9 @@ pub fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
     }
     if found < 2 {
         tx.execute_batch(V2)?;
+    }
+    if found < 3 {
+        tx.execute_batch(V3)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
