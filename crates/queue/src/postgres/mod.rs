@@ -121,6 +121,25 @@ impl PgStore {
         Ok(PgStore { pool, clock })
     }
 
+    /// Connects to a database a daemon of this version has migrated,
+    /// changing nothing in its layout: for commands that use the queue
+    /// (`sealane queue`, `sealane trace`). Fails with
+    /// [`StoreError::SchemaTooOld`] or [`StoreError::SchemaTooNew`] when
+    /// the database is at another version.
+    pub async fn connect_existing(
+        options: PgOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<PgStore, StoreError> {
+        let pool = Pool::new(options.config);
+        // The check runs in its own scope so its connection is back in
+        // the pool before the pool moves into the store.
+        {
+            let mut conn = pool.get().await?;
+            schema::check(&mut conn).await?;
+        }
+        Ok(PgStore { pool, clock })
+    }
+
     fn now(&self) -> i64 {
         to_millis(self.clock.now())
     }

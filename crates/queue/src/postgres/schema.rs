@@ -134,6 +134,42 @@ pub async fn prepare(conn: &mut Conn<'_>) -> Result<(), StoreError> {
     conn.finish(result).await
 }
 
+/// Checks, without changing anything, that the database is at exactly
+/// [`SCHEMA_VERSION`]: for commands that use a queue a daemon runs
+/// ([`StoreError::SchemaTooOld`] if no daemon of this version migrated it
+/// yet, [`StoreError::SchemaTooNew`] if a newer one did).
+pub async fn check(conn: &mut Conn<'_>) -> Result<(), StoreError> {
+    let migrated: bool = conn
+        .query_one("SELECT to_regclass('sealane_migrations') IS NOT NULL", &[])
+        .await?
+        .try_get(0)?;
+    if !migrated {
+        return compare(0);
+    }
+    let found: i64 = conn
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM sealane_migrations",
+            &[],
+        )
+        .await?
+        .try_get(0)?;
+    compare(found)
+}
+
+fn compare(found: i64) -> Result<(), StoreError> {
+    match found.cmp(&SCHEMA_VERSION) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Greater => Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+        std::cmp::Ordering::Less => Err(StoreError::SchemaTooOld {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+    }
+}
+
 async fn migrate(conn: &mut Conn<'_>) -> Result<(), StoreError> {
     conn.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;

@@ -104,6 +104,32 @@ impl SqliteStore {
         })
     }
 
+    /// Opens an existing queue database that a daemon of this version has
+    /// brought to [`SCHEMA_VERSION`], changing nothing in its layout: for
+    /// commands that use the queue (`sealane queue`, `sealane trace`).
+    /// Fails with [`StoreError::SchemaTooOld`] or
+    /// [`StoreError::SchemaTooNew`] when the file is at another version.
+    pub fn open_existing(
+        path: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        schema::configure(&conn)?;
+        schema::check(&conn)?;
+        Ok(SqliteStore {
+            writer: Writer::start(conn)?,
+            readers: Arc::new(Readers {
+                path,
+                idle: Mutex::new(Vec::new()),
+            }),
+            clock,
+        })
+    }
+
     /// How many write requests the store has committed, in how many
     /// transactions: the ratio is the group commit's effect.
     pub fn write_stats(&self) -> WriteStats {

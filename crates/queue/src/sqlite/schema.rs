@@ -122,6 +122,23 @@ pub fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Checks, without changing anything, that the file is at exactly
+/// [`SCHEMA_VERSION`] (see [`crate::SqliteStore::open_existing`]).
+pub fn check(conn: &Connection) -> Result<(), StoreError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    match found.cmp(&SCHEMA_VERSION) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Greater => Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+        std::cmp::Ordering::Less => Err(StoreError::SchemaTooOld {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+    }
+}
+
 /// Switches the file to WAL and brings its schema to [`SCHEMA_VERSION`];
 /// refuses a file written by a newer binary.
 pub fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
