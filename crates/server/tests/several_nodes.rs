@@ -1,7 +1,8 @@
 //! Several daemons on one PostgreSQL queue (issue 13): they share the work
 //! without delivering a recipient twice, a node that stops mid-run leaves
 //! its recipients to the others once its leases lapse, and the
-//! per-destination limit holds for all nodes together.
+//! per-destination limit holds for all nodes together, and a node started
+//! later joins with nothing but the database URL.
 
 mod common;
 
@@ -169,6 +170,62 @@ async fn two_nodes_drain_a_thousand_messages_and_deliver_each_once() {
     );
     a.stop().await;
     b.stop().await;
+}
+
+/// The issue's figure: 10,000 messages through three nodes, the third
+/// started once the others are at work, configured with nothing but the
+/// database URL (and its own name): it takes its share of the queue.
+const MANY: usize = 10_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_nodes_one_joining_late_drain_ten_thousand_messages_each_once() {
+    let net = internet().await;
+    let db = TestDatabase::create().await;
+    let clock = Arc::new(ManualClock::new(SystemTime::now()));
+    let limits = "[limits]\nper_destination = 5\n";
+    let a = node(&net, &db, "node-a", limits, &clock).await;
+    let b = node(&net, &db, "node-b", limits, &clock).await;
+    let started = Instant::now();
+    submit_all(&[&a, &b], MANY).await;
+    let queued = started.elapsed();
+    let started = Instant::now();
+    let joining = async {
+        net.receivers[0]
+            .wait_for_messages(MANY / 10, Duration::from_secs(300))
+            .await
+            .expect("nodes a and b deliver");
+        let c = node(&net, &db, "node-c", limits, &clock).await;
+        work_until_empty(&c).await;
+        c
+    };
+    let ((), (), c) = tokio::join!(work_until_empty(&a), work_until_empty(&b), joining);
+    let drained = started.elapsed();
+    let seen = deliveries(&net);
+    let duplicates = check_all_delivered(&seen, MANY);
+    let mut by_node = BTreeMap::<String, usize>::new();
+    for m in net.receivers[0].messages() {
+        *by_node
+            .entry(m.session.helo.clone().unwrap_or_default())
+            .or_default() += 1;
+    }
+    println!(
+        "{MANY} messages: queued through two nodes in {queued:?}, delivered by three nodes \
+         (one joining late) in {drained:?} ({:.0} msg/s), {duplicates} duplicates; \
+         deliveries by node: {by_node:?}",
+        MANY as f64 / drained.as_secs_f64()
+    );
+    assert_eq!(
+        duplicates, 0,
+        "no node crashed, so nothing is delivered twice"
+    );
+    assert_eq!(by_node.len(), 3, "every node delivered: {by_node:?}");
+    assert!(
+        c.shared().store.list(10).await.unwrap().is_empty(),
+        "nothing pending"
+    );
+    for node in [a, b, c] {
+        node.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
