@@ -167,7 +167,11 @@ macro_rules! in_transaction {
 impl Store for PgStore {
     async fn insert(&self, message: NewMessage) -> Result<(), StoreError> {
         let now = self.now();
-        in_transaction!(self, |conn| write::insert(conn, message, now))
+        if write::insert_needs_transaction(&message) {
+            return in_transaction!(self, |conn| write::insert(conn, message, now));
+        }
+        // One statement, committed on its own: durable before this returns.
+        write::insert(&mut self.conn().await?, message, now).await
     }
 
     async fn body(&self, id: QueueId) -> Result<Vec<u8>, StoreError> {
