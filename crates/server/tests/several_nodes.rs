@@ -269,12 +269,21 @@ async fn a_node_stopped_mid_run_leaves_its_recipients_to_the_other() {
     // Nothing moves until node a's leases lapse (default 15 minutes).
     net.receivers[0].set_behaviour(Behaviour::starttls(&net.dane_identity));
     b.drain().await.unwrap();
+    // Node a's last outcomes may still commit (a worker commits them while
+    // it delivers the next message), so its leases can only shrink; node
+    // b delivers none of them.
     let summary = b.shared().store.summary().await.unwrap();
-    assert_eq!(
-        summary.by_domain.iter().map(|d| d.in_flight).sum::<u64>(),
-        in_flight,
-        "node b leaves node a's leases alone while they last"
+    let still = summary.by_domain.iter().map(|d| d.in_flight).sum::<u64>();
+    assert!(
+        still > 0 && still <= in_flight,
+        "node b leaves node a's leases alone while they last ({still} of {in_flight})"
     );
+    let by_b = net.receivers[0]
+        .messages()
+        .iter()
+        .filter(|m| m.session.helo.as_deref() == Some("node-b.sender.test"))
+        .count();
+    assert_eq!(by_b, 0, "node b took none of node a's leased recipients");
     clock.advance(Duration::from_secs(16 * 60));
     b.drain().await.unwrap();
 
@@ -306,9 +315,9 @@ async fn a_node_stopped_mid_run_leaves_its_recipients_to_the_other() {
             .filter(|e| matches!(&e.kind, EventKind::LeaseLapsed { owner } if owner.starts_with("node-a")))
             .count();
     }
-    assert_eq!(
-        taken_over as u64, in_flight,
-        "each lapsed lease is in the trace"
+    assert!(
+        taken_over > 0 && taken_over as u64 <= in_flight,
+        "the lapsed leases are in the trace: {taken_over} of at most {in_flight}"
     );
     b.stop().await;
 }
