@@ -282,14 +282,14 @@ async fn mode_none_replaces_the_cached_policy_and_is_not_refetched() {
 async fn refresh_due_lists_policies_near_expiry_and_refresh_extends_them() {
     let s = Setup::new(Record::Id("1"), Some(ENFORCE));
     let _ = s.deliver().await;
-    assert!(s.policies.refresh_due().unwrap().is_empty());
+    assert!(s.policies.refresh_due().await.unwrap().is_empty());
     s.clock.advance(WEEK - Duration::from_secs(3600));
-    assert_eq!(s.policies.refresh_due().unwrap(), ["example.com"]);
+    assert_eq!(s.policies.refresh_due().await.unwrap(), ["example.com"]);
 
     let refreshed = s.policies.refresh(&s.domain).await.unwrap();
     assert_eq!(refreshed.active().unwrap().origin, Origin::Fetch);
     assert_eq!(s.fetches(), 2, "refreshed although the id is unchanged");
-    assert!(s.policies.refresh_due().unwrap().is_empty());
+    assert!(s.policies.refresh_due().await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -29,6 +29,18 @@ pub enum StoreError {
         /// The newest this binary knows.
         supported: i64,
     },
+    /// The database has not been brought to this Sealane's layout (a
+    /// command that only uses the queue never migrates it).
+    #[error(
+        "the queue database has schema version {found}, this sealane needs {supported}: \
+         start `sealane serve` of this version once (it migrates the database), then try again"
+    )]
+    SchemaTooOld {
+        /// The version found (0: no Sealane queue there).
+        found: i64,
+        /// The version this binary needs.
+        supported: i64,
+    },
     /// A stored value could not be read back.
     #[error("queue database holds an unreadable {what}: {source}")]
     Corrupt {
@@ -63,6 +75,7 @@ impl StoreError {
             | StoreError::Io(_)
             | StoreError::Closed => true,
             StoreError::SchemaTooNew { .. }
+            | StoreError::SchemaTooOld { .. }
             | StoreError::Corrupt { .. }
             | StoreError::LeaseLost(_)
             | StoreError::NotFound(_)

@@ -36,6 +36,10 @@
 //! [`Store::record_tls_sessions`]) and keeps where each day's report
 //! stands; the `report` crate writes the reports.
 //!
+//! The MTA-STS policy cache lives in the store too (`sts_cache.rs`): every
+//! [`Store`] is a [`policy::sts::PolicyStore`], so nodes sharing a queue
+//! database share their policies.
+//!
 //! A notice owed by an outcome is queued by the same transaction that
 //! records the outcome ([`AttemptReport::notices`]), so a crash neither
 //! loses it nor sends it twice.
@@ -53,6 +57,7 @@ mod schedule;
 pub mod sqlite;
 mod state;
 mod store;
+mod sts_cache;
 mod time;
 mod tls_from_delivery;
 mod tls_session;

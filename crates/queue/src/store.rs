@@ -5,6 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use policy::sts::PolicyStore;
 use serde::{Deserialize, Serialize};
 use smtp::Reply;
 
@@ -156,9 +157,10 @@ pub enum Selector {
 
 /// The durable queue. Every state change goes through here (DESIGN §7:
 /// only the queue manager changes queue state); every time is read from
-/// the store's clock.
+/// the store's clock. It also keeps the MTA-STS policy cache
+/// ([`PolicyStore`]), so nodes sharing a store share policies.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: PolicyStore + Send + Sync {
     /// Stores a message, its envelope and recipients durably (synced to
     /// disk) and returns when it is safe to answer 250. Concurrent inserts
     /// share one sync.

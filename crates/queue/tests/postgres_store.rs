@@ -170,3 +170,54 @@ async fn unreachable_server_is_temporary() {
     assert!(matches!(err, StoreError::Postgres(_)), "{err}");
     assert!(err.is_temporary());
 }
+
+/// A command that only uses the queue connects without migrating: an
+/// empty or older database is refused with an error saying what to do and
+/// is left as it was; a database at this version is used as it is.
+#[tokio::test]
+async fn connecting_to_an_existing_queue_never_migrates() {
+    let db = TestDatabase::create().await;
+    let clock = Arc::new(ManualClock::new(start()));
+    let options = PgOptions::from_url(&db.url).expect("test URL");
+    let err = PgStore::connect_existing(options.clone(), clock.clone())
+        .await
+        .err()
+        .expect("an empty database is refused");
+    assert!(
+        matches!(err, StoreError::SchemaTooOld { found: 0, supported } if supported == SCHEMA_VERSION),
+        "{err}"
+    );
+    assert!(err.to_string().contains("sealane serve"), "{err}");
+    let untouched: bool = admin(&db)
+        .await
+        .query_one("SELECT to_regclass('sealane_migrations') IS NULL", &[])
+        .await
+        .expect("query")
+        .get(0);
+    assert!(untouched, "nothing was created");
+
+    let daemon = connect(&db, &clock).await;
+    let m = message(&clock, &["b@example.net"]);
+    daemon.insert(m.clone()).await.expect("insert");
+    let cli = PgStore::connect_existing(options.clone(), clock.clone())
+        .await
+        .expect("a migrated database is used");
+    assert_eq!(cli.list(10).await.expect("list")[0].id, m.id);
+
+    admin(&db)
+        .await
+        .execute(
+            "DELETE FROM sealane_migrations WHERE version = $1",
+            &[&SCHEMA_VERSION],
+        )
+        .await
+        .expect("pretend an older layout");
+    let err = PgStore::connect_existing(options, clock.clone())
+        .await
+        .err()
+        .expect("an older layout is refused");
+    assert!(
+        matches!(err, StoreError::SchemaTooOld { found, .. } if found == SCHEMA_VERSION - 1),
+        "{err}"
+    );
+}

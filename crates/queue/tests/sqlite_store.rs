@@ -160,3 +160,37 @@ async fn schema_version_too_new_is_refused() {
     assert!(!err.is_temporary());
     assert!(err.to_string().contains("newer sealane"), "{err}");
 }
+
+/// A command that only uses the queue opens it without migrating: a file
+/// at another version is refused and left at that version.
+#[tokio::test]
+async fn opening_an_existing_queue_never_migrates() {
+    let (dir, clock, store) = fresh();
+    let m = message(&clock, &["b@example.net"]);
+    store.insert(m.clone()).await.expect("insert");
+    drop(store);
+    let path = dir.path().join("queue.db");
+    let existing = SqliteStore::open_existing(&path, clock.clone()).expect("same version");
+    assert_eq!(existing.list(10).await.expect("list")[0].id, m.id);
+    drop(existing);
+
+    for (version, older) in [(SCHEMA_VERSION - 1, true), (SCHEMA_VERSION + 1, false)] {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.pragma_update(None, "user_version", version)
+            .expect("set version");
+        drop(conn);
+        let err = SqliteStore::open_existing(&path, clock.clone())
+            .err()
+            .expect("refused");
+        match err {
+            StoreError::SchemaTooOld { found, .. } => assert!(older && found == version),
+            StoreError::SchemaTooNew { found, .. } => assert!(!older && found == version),
+            other => panic!("{other}"),
+        }
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let kept: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("version");
+        assert_eq!(kept, version, "left as it was");
+    }
+}

@@ -1,6 +1,6 @@
-//! Starting and stopping the daemon: open the store and the MTA-STS cache,
-//! build the resolver and delivery options from the configuration, bind
-//! the listeners, start the scheduler; on stop, stop accepting, let running
+//! Starting and stopping the daemon: open the store (which also keeps the
+//! MTA-STS policy cache), build the resolver and delivery options from the
+//! configuration, bind the listeners, start the scheduler; on stop, stop accepting, let running
 //! deliveries finish or lapse, and close the store.
 
 use std::net::SocketAddr;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use delivery::{DeliveryOptions, HostFailureMemory};
 use dns::clock::Clock;
 use dns::{Resolver, ResolverConfig, TrustAnchor, system_nameservers};
-use policy::sts::{FetchOptions, NetworkSource, PolicyCache, StsConfig, StsPolicies};
+use policy::sts::{FetchOptions, NetworkSource, PolicyStore, StsConfig, StsPolicies};
 use queue::RetrySchedule;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
@@ -29,10 +29,11 @@ pub enum StartError {
     /// The queue could not be opened.
     #[error(transparent)]
     Store(#[from] crate::store::OpenError),
-    /// The MTA-STS cache could not be opened.
-    #[error("cannot open the MTA-STS policy cache {path}: {source}")]
+    /// The MTA-STS policies of an older data directory's `mta-sts.db`
+    /// could not be moved into the queue's store.
+    #[error("cannot move the MTA-STS policies of {path} into the queue's store: {source}")]
     StsCache {
-        /// Its file.
+        /// The old file.
         path: String,
         /// Why.
         source: policy::sts::CacheError,
@@ -120,11 +121,22 @@ impl Daemon {
                 .map_err(|e| StartError::Setup(format!("{}: {e}", path.display())))?;
         }
 
-        let sts_path = config.data_dir.join("mta-sts.db");
-        let cache = PolicyCache::open(&sts_path).map_err(|source| StartError::StsCache {
-            path: sts_path.display().to_string(),
-            source,
-        })?;
+        // The policy cache lives in the queue's store, shared by every
+        // node of the same database.
+        let cache: Arc<dyn PolicyStore> = store.clone();
+        let copied = crate::sts_import::import_legacy_cache(&config.data_dir, cache.as_ref())
+            .await
+            .map_err(|source| StartError::StsCache {
+                path: config
+                    .data_dir
+                    .join(crate::sts_import::LEGACY_FILE)
+                    .display()
+                    .to_string(),
+                source,
+            })?;
+        if copied > 0 {
+            info!(copied, "MTA-STS policies moved into the queue's store");
+        }
         let sts = StsPolicies::new(
             NetworkSource {
                 resolver: resolver.clone(),

@@ -24,6 +24,7 @@ mod pool;
 mod scheduler;
 mod shared;
 pub mod store;
+mod sts_import;
 mod tls_files;
 pub mod tls_reports;
 pub mod users;

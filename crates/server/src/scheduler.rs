@@ -168,7 +168,7 @@ impl Scheduler {
     }
 
     async fn refresh_sts_policies(&self) {
-        let due = match self.shared.sts.refresh_due() {
+        let due = match self.shared.sts.refresh_due().await {
             Ok(due) => due,
             Err(e) => {
                 warn!(error = %e, "cannot read the MTA-STS policy cache");

@@ -1,6 +1,6 @@
-//! The one place that turns `[store]` into a queue store: the daemon and
-//! the `sealane queue` and `trace` commands open it here, and everything
-//! after sees only `dyn Store`.
+//! The one place that turns `[store]` into a queue store: the daemon opens
+//! (and migrates) it here, the `sealane queue` and `trace` commands open it
+//! as it is, and everything after sees only `dyn Store`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,6 +80,36 @@ pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<dyn Stor
                 options = options.with_password(read_password(source)?);
             }
             let store = PgStore::connect(options, clock).await.map_err(failed)?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Opens the queue `config` names as a daemon of this version left it,
+/// without creating or migrating anything: for the commands that use the
+/// queue beside the daemons (`sealane queue`, `sealane trace`). A queue at
+/// another schema version is refused with an error saying which.
+pub async fn open_existing(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn Store>, OpenError> {
+    let failed = |source| OpenError::Store {
+        location: location(config),
+        source,
+    };
+    match &config.store {
+        StoreSettings::Sqlite => {
+            let store = SqliteStore::open_existing(sqlite_path(config), clock).map_err(failed)?;
+            Ok(Arc::new(store))
+        }
+        StoreSettings::Postgres { url, password } => {
+            let mut options = PgOptions::from_url(url)?;
+            if let Some(source) = password {
+                options = options.with_password(read_password(source)?);
+            }
+            let store = PgStore::connect_existing(options, clock)
+                .await
+                .map_err(failed)?;
             Ok(Arc::new(store))
         }
     }

@@ -3,7 +3,8 @@
 //! configuration), is killed with SIGKILL at random moments while clients
 //! submit, and is started again on the same queue. Every message that got
 //! a 250 must reach the receiver at least once; duplicates are allowed
-//! (delivery is at-least-once) and counted.
+//! (delivery is at-least-once) and counted. On PostgreSQL, a node killed
+//! so leaves its recipients to another node of the same database.
 
 mod common;
 
@@ -433,4 +434,83 @@ async fn restart_resumes_in_flight_leases() {
         "the delivery is recorded: {events:?}"
     );
     assert_eq!(net.receivers[0].messages().len(), 1, "delivered once");
+}
+
+/// Issue 13 on PostgreSQL: a node in its own process, killed with SIGKILL
+/// while it delivers, leaves its leased recipients to another node of the
+/// same database, which delivers them once their leases lapse; only those
+/// in flight at the kill may arrive twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_killed_with_9_leaves_its_recipients_to_another_node() {
+    const COUNT: u64 = 200;
+    let net = internet().await;
+    let db = testworld::postgres::TestDatabase::create().await;
+    let extra = format!(
+        "{SHORT}\n[limits]\nper_destination = 2\n\n[store]\nkind = \"postgres\"\nurl = \"{}\"\n",
+        db.url
+    );
+    // Slow deliveries, two sessions at once: the node dies with batches
+    // in flight and most of the queue still to do.
+    net.receivers[0].set_behaviour(
+        Behaviour::starttls(&net.dane_identity).delay_at(Step::Data, Duration::from_millis(100)),
+    );
+    let mut a = ChildDaemon::new(&net, &extra);
+    a.start().await;
+    let mut session = Session::open(a.submission).await.unwrap();
+    for id in 0..COUNT {
+        let reply = session.submit(id).await.unwrap();
+        assert!(reply.starts_with("250"), "{reply}");
+    }
+    drop(session);
+    net.receivers[0]
+        .wait_for_messages(20, Duration::from_secs(60))
+        .await
+        .expect("node a delivers");
+    a.kill();
+    let delivered_by_a = net.receivers[0].messages().len();
+
+    let text = net
+        .config_text(&extra, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .replace("\"mail.sender.test\"", "\"node-b.sender.test\"");
+    let config = Config::parse(&text, Path::new("node-b.toml")).expect("valid");
+    let b = Daemon::start(config, Arc::new(SystemClock), Scheduling::Manual)
+        .await
+        .expect("node b starts");
+    let in_flight: u64 = b
+        .shared()
+        .store
+        .summary()
+        .await
+        .unwrap()
+        .by_domain
+        .iter()
+        .map(|d| d.in_flight)
+        .sum();
+    assert!(in_flight > 0, "node a died holding leases");
+    net.receivers[0].set_behaviour(Behaviour::starttls(&net.dane_identity));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let seen = loop {
+        b.drain().await.expect("the store answers");
+        let seen = arrivals(&net);
+        if (0..COUNT).all(|id| seen.contains_key(&id)) || Instant::now() > deadline {
+            break seen;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let missing: Vec<u64> = (0..COUNT).filter(|id| !seen.contains_key(id)).collect();
+    let duplicates: usize = seen.values().map(|n| n - 1).sum();
+    println!(
+        "kill -9 on PostgreSQL: node a delivered {delivered_by_a} of {COUNT} and died with \
+         {in_flight} recipients in flight; node b finished; {duplicates} delivered twice"
+    );
+    assert!(missing.is_empty(), "never delivered: {missing:?}");
+    assert!(
+        duplicates as u64 <= in_flight,
+        "only recipients in flight when node a died may be delivered twice"
+    );
+    assert!(
+        b.shared().store.list(10).await.unwrap().is_empty(),
+        "nothing pending"
+    );
+    b.stop().await;
 }

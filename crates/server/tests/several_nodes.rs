@@ -1,7 +1,8 @@
 //! Several daemons on one PostgreSQL queue (issue 13): they share the work
 //! without delivering a recipient twice, a node that stops mid-run leaves
 //! its recipients to the others once its leases lapse, and the
-//! per-destination limit holds for all nodes together.
+//! per-destination limit holds for all nodes together, and a node started
+//! later joins with nothing but the database URL.
 
 mod common;
 
@@ -171,6 +172,62 @@ async fn two_nodes_drain_a_thousand_messages_and_deliver_each_once() {
     b.stop().await;
 }
 
+/// The issue's figure: 10,000 messages through three nodes, the third
+/// started once the others are at work, configured with nothing but the
+/// database URL (and its own name): it takes its share of the queue.
+const MANY: usize = 10_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_nodes_one_joining_late_drain_ten_thousand_messages_each_once() {
+    let net = internet().await;
+    let db = TestDatabase::create().await;
+    let clock = Arc::new(ManualClock::new(SystemTime::now()));
+    let limits = "[limits]\nper_destination = 5\n";
+    let a = node(&net, &db, "node-a", limits, &clock).await;
+    let b = node(&net, &db, "node-b", limits, &clock).await;
+    let started = Instant::now();
+    submit_all(&[&a, &b], MANY).await;
+    let queued = started.elapsed();
+    let started = Instant::now();
+    let joining = async {
+        net.receivers[0]
+            .wait_for_messages(MANY / 10, Duration::from_secs(300))
+            .await
+            .expect("nodes a and b deliver");
+        let c = node(&net, &db, "node-c", limits, &clock).await;
+        work_until_empty(&c).await;
+        c
+    };
+    let ((), (), c) = tokio::join!(work_until_empty(&a), work_until_empty(&b), joining);
+    let drained = started.elapsed();
+    let seen = deliveries(&net);
+    let duplicates = check_all_delivered(&seen, MANY);
+    let mut by_node = BTreeMap::<String, usize>::new();
+    for m in net.receivers[0].messages() {
+        *by_node
+            .entry(m.session.helo.clone().unwrap_or_default())
+            .or_default() += 1;
+    }
+    println!(
+        "{MANY} messages: queued through two nodes in {queued:?}, delivered by three nodes \
+         (one joining late) in {drained:?} ({:.0} msg/s), {duplicates} duplicates; \
+         deliveries by node: {by_node:?}",
+        MANY as f64 / drained.as_secs_f64()
+    );
+    assert_eq!(
+        duplicates, 0,
+        "no node crashed, so nothing is delivered twice"
+    );
+    assert_eq!(by_node.len(), 3, "every node delivered: {by_node:?}");
+    assert!(
+        c.shared().store.list(10).await.unwrap().is_empty(),
+        "nothing pending"
+    );
+    for node in [a, b, c] {
+        node.stop().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_node_stopped_mid_run_leaves_its_recipients_to_the_other() {
     const COUNT: usize = 300;
@@ -212,12 +269,21 @@ async fn a_node_stopped_mid_run_leaves_its_recipients_to_the_other() {
     // Nothing moves until node a's leases lapse (default 15 minutes).
     net.receivers[0].set_behaviour(Behaviour::starttls(&net.dane_identity));
     b.drain().await.unwrap();
+    // Node a's last outcomes may still commit (a worker commits them while
+    // it delivers the next message), so its leases can only shrink; node
+    // b delivers none of them.
     let summary = b.shared().store.summary().await.unwrap();
-    assert_eq!(
-        summary.by_domain.iter().map(|d| d.in_flight).sum::<u64>(),
-        in_flight,
-        "node b leaves node a's leases alone while they last"
+    let still = summary.by_domain.iter().map(|d| d.in_flight).sum::<u64>();
+    assert!(
+        still > 0 && still <= in_flight,
+        "node b leaves node a's leases alone while they last ({still} of {in_flight})"
     );
+    let by_b = net.receivers[0]
+        .messages()
+        .iter()
+        .filter(|m| m.session.helo.as_deref() == Some("node-b.sender.test"))
+        .count();
+    assert_eq!(by_b, 0, "node b took none of node a's leased recipients");
     clock.advance(Duration::from_secs(16 * 60));
     b.drain().await.unwrap();
 
@@ -249,9 +315,9 @@ async fn a_node_stopped_mid_run_leaves_its_recipients_to_the_other() {
             .filter(|e| matches!(&e.kind, EventKind::LeaseLapsed { owner } if owner.starts_with("node-a")))
             .count();
     }
-    assert_eq!(
-        taken_over as u64, in_flight,
-        "each lapsed lease is in the trace"
+    assert!(
+        taken_over > 0 && taken_over as u64 <= in_flight,
+        "the lapsed leases are in the trace: {taken_over} of at most {in_flight}"
     );
     b.stop().await;
 }

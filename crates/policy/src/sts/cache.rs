@@ -3,18 +3,23 @@
 //! last fetched (with its record id, fetch time and `max_age`) and the last
 //! failed fetch, which rate-limits refetching.
 //!
-//! The SQL is plain so the table can later move into the queue's store; the
-//! schema is versioned with `PRAGMA user_version`. Every operation touches
-//! one row and runs under a mutex on one connection.
+//! The daemon keeps its policies in the queue's store instead (shared by
+//! every node); this file serves `sealane deliver`, `sealane check` and
+//! tests. The schema is versioned with `PRAGMA user_version`. Every
+//! operation touches one row and runs under a mutex on one connection.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::pattern::MxPattern;
-use super::policy::{Mode, Policy};
+use super::policy::Policy;
+use super::store::{
+    CacheEntry, CacheError, CachedPolicy, FailedFetch, PolicyStore, domain_key as key, mx_column,
+    policy_from_columns,
+};
 
 /// The schema this code reads and writes.
 const SCHEMA_VERSION: i64 = 1;
@@ -35,89 +40,6 @@ CREATE TABLE IF NOT EXISTS sts_policy (
     failure       TEXT
 );
 ";
-
-/// Why the cache could not be used.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CacheError {
-    /// SQLite failed.
-    #[error("policy cache: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// The file was written by a newer Sealane.
-    #[error(
-        "policy cache schema version {found} is newer than this Sealane understands ({SCHEMA_VERSION})"
-    )]
-    NewerSchema {
-        /// The version found.
-        found: i64,
-    },
-    /// A stored row cannot be read back.
-    #[error("policy cache row for {domain} is damaged: {reason}")]
-    Damaged {
-        /// The domain.
-        domain: String,
-        /// What is wrong.
-        reason: String,
-    },
-}
-
-impl CacheError {
-    /// Whether trying again may succeed (a busy or locked database).
-    #[must_use]
-    pub fn is_temporary(&self) -> bool {
-        matches!(
-            self,
-            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _))
-                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        )
-    }
-}
-
-/// A policy as cached.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CachedPolicy {
-    /// The record id it was fetched for.
-    pub id: String,
-    /// The policy.
-    pub policy: Policy,
-    /// When it was fetched; `max_age` counts from here (RFC 8461 §3.2).
-    pub fetched_at: SystemTime,
-    /// When the TXT record was last seen with the same id.
-    pub last_checked: SystemTime,
-}
-
-impl CachedPolicy {
-    /// When the policy expires: `fetched_at + max_age`.
-    pub fn expires_at(&self) -> SystemTime {
-        self.fetched_at + Duration::from_secs(self.policy.max_age.into())
-    }
-
-    /// Whether it has expired at `now`.
-    #[must_use]
-    pub fn is_expired(&self, now: SystemTime) -> bool {
-        now >= self.expires_at()
-    }
-}
-
-/// The last failed fetch for a domain.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FailedFetch {
-    /// When.
-    pub at: SystemTime,
-    /// The record id the fetch was for.
-    pub id: String,
-    /// What went wrong, as text.
-    pub reason: String,
-}
-
-/// What the cache holds for one domain.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CacheEntry {
-    /// The policy last fetched, expired or not.
-    pub policy: Option<CachedPolicy>,
-    /// The last failed fetch, if it came after the last success.
-    pub failure: Option<FailedFetch>,
-}
 
 /// The policy cache. Clones share the connection.
 #[derive(Clone, Debug)]
@@ -200,12 +122,11 @@ impl PolicyCache {
         policy: &Policy,
         now: SystemTime,
     ) -> Result<(), CacheError> {
-        let mx: Vec<String> = policy.mx.iter().map(ToString::to_string).collect();
         self.connection().execute(
             "INSERT OR REPLACE INTO sts_policy
                  (domain, id, mode, mx, max_age, fetched_at, last_checked, failed_at, failed_id, failure)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, NULL, NULL, NULL)",
-            params![key(domain), id, policy.mode.as_str(), mx.join("\n"), policy.max_age, secs(now)],
+            params![key(domain), id, policy.mode.as_str(), mx_column(policy), policy.max_age, secs(now)],
         )?;
         Ok(())
     }
@@ -244,6 +165,16 @@ impl PolicyCache {
         Ok(())
     }
 
+    /// Every domain with a row, in order (to move the cache elsewhere).
+    pub fn domains(&self) -> Result<Vec<String>, CacheError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare("SELECT domain FROM sts_policy ORDER BY domain")?;
+        let domains = statement
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(domains)
+    }
+
     /// Domains whose `enforce` or `testing` policy is unexpired at `now`
     /// but expires before `deadline`, soonest first.
     pub fn expiring(
@@ -263,14 +194,6 @@ impl PolicyCache {
             .collect::<Result<Vec<String>, _>>()?;
         Ok(domains)
     }
-}
-
-/// Domains are keyed in lower case without the trailing dot.
-fn key(domain: &str) -> String {
-    domain
-        .strip_suffix('.')
-        .unwrap_or(domain)
-        .to_ascii_lowercase()
 }
 
 /// Seconds since the epoch; times before it count as the epoch.
@@ -297,28 +220,23 @@ struct Row {
 
 impl Row {
     fn entry(self, domain: &str) -> Result<CacheEntry, CacheError> {
-        let damaged = |reason: String| CacheError::Damaged {
-            domain: domain.to_owned(),
-            reason,
-        };
         let policy = match (self.id, self.mode, self.max_age, self.fetched_at) {
             (Some(id), Some(mode), Some(max_age), Some(fetched_at)) => {
-                let mode = Mode::parse(&mode).ok_or_else(|| damaged(format!("mode {mode:?}")))?;
-                let mx = self
-                    .mx
-                    .unwrap_or_default()
-                    .lines()
-                    .map(|p| MxPattern::parse(p).map_err(|e| damaged(format!("mx {p:?}: {e}"))))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mx = self.mx.unwrap_or_default();
                 Some(CachedPolicy {
                     id,
-                    policy: Policy { mode, max_age, mx },
+                    policy: policy_from_columns(domain, &mode, &mx, max_age.into())?,
                     fetched_at: time(fetched_at),
                     last_checked: time(self.last_checked.unwrap_or(fetched_at)),
                 })
             }
             (None, None, None, None) => None,
-            _ => return Err(damaged("policy columns partly empty".into())),
+            _ => {
+                return Err(CacheError::Damaged {
+                    domain: domain.to_owned(),
+                    reason: "policy columns partly empty".into(),
+                });
+            }
         };
         let failure = match (self.failed_at, self.failed_id) {
             (Some(at), Some(id)) => Some(FailedFetch {
@@ -332,9 +250,53 @@ impl Row {
     }
 }
 
+#[async_trait]
+impl PolicyStore for PolicyCache {
+    async fn sts_entry(&self, domain: &str) -> Result<CacheEntry, CacheError> {
+        self.get(domain)
+    }
+
+    async fn store_sts_policy(
+        &self,
+        domain: &str,
+        id: &str,
+        policy: &Policy,
+        now: SystemTime,
+    ) -> Result<(), CacheError> {
+        self.store(domain, id, policy, now)
+    }
+
+    async fn touch_sts_policy(&self, domain: &str, now: SystemTime) -> Result<(), CacheError> {
+        self.touch(domain, now)
+    }
+
+    async fn record_sts_failure(
+        &self,
+        domain: &str,
+        id: &str,
+        now: SystemTime,
+        reason: &str,
+    ) -> Result<(), CacheError> {
+        self.record_failure(domain, id, now, reason)
+    }
+
+    async fn remove_sts_policy(&self, domain: &str) -> Result<(), CacheError> {
+        self.remove(domain)
+    }
+
+    async fn expiring_sts_policies(
+        &self,
+        now: SystemTime,
+        deadline: SystemTime,
+    ) -> Result<Vec<String>, CacheError> {
+        self.expiring(now, deadline)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sts::{Mode, MxPattern};
 
     fn policy(mode: Mode, max_age: u32, mx: &[&str]) -> Policy {
         Policy {

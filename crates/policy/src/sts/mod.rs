@@ -2,7 +2,7 @@
 //! `_mta-sts` TXT record ([`discover`]), fetching it over HTTPS with WebPKI
 //! validation ([`fetch()`]), parsing it ([`Policy`]), matching MX hosts
 //! against its patterns ([`MxPattern`]), and keeping it in a persistent
-//! cache ([`PolicyCache`]) that [`StsPolicies`] consults and refreshes as
+//! cache ([`PolicyStore`], kept by the queue's store or a [`PolicyCache`]) that [`StsPolicies`] consults and refreshes as
 //! RFC 8461 §5.1 describes.
 //!
 //! What an `enforce` or `testing` policy means for a connection (which TLS
@@ -18,8 +18,9 @@ mod policy;
 mod record;
 mod resolve;
 mod response;
+mod store;
 
-pub use cache::{CacheEntry, CacheError, CachedPolicy, FailedFetch, PolicyCache};
+pub use cache::PolicyCache;
 pub use discover::{Discovery, discover, judge, record_name};
 pub use error::{FetchError, StsResultType};
 pub use fetch::{
@@ -35,4 +36,8 @@ pub use resolve::{
 };
 pub use response::{
     BodyLimit, MAX_POLICY_SIZE, check_content_length, check_content_type, check_status,
+};
+pub use store::{
+    CacheEntry, CacheError, CachedPolicy, FailedFetch, PolicyStore, domain_key, mx_column,
+    policy_from_columns,
 };

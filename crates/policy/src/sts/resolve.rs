@@ -21,11 +21,12 @@ use dns::clock::Clock;
 use dns::{Name, Resolver};
 use serde::Serialize;
 
-use super::cache::{CacheError, CachedPolicy, PolicyCache};
+use super::cache::PolicyCache;
 use super::discover::{Discovery, discover};
 use super::error::FetchError;
 use super::fetch::{FetchOptions, Fetched, fetch};
 use super::policy::{Mode, Policy};
+use super::store::{CacheError, CachedPolicy, PolicyStore, domain_key};
 
 /// Where discovery and fetching happen. [`NetworkSource`] is the real one;
 /// tests give their own.
@@ -187,17 +188,23 @@ impl StsAnswer {
 /// MTA-STS policies per domain, cached and refreshed (RFC 8461 §5.1).
 pub struct StsPolicies<S = NetworkSource> {
     source: S,
-    cache: PolicyCache,
+    cache: Arc<dyn PolicyStore>,
     clock: Arc<dyn Clock>,
     config: StsConfig,
 }
 
 impl<S: StsSource> StsPolicies<S> {
-    /// Policies from `source`, cached in `cache`, timed by `clock`.
-    pub fn new(source: S, cache: PolicyCache, clock: Arc<dyn Clock>, config: StsConfig) -> Self {
+    /// Policies from `source`, kept in `cache` (the queue's store, or a
+    /// [`PolicyCache`]), timed by `clock`.
+    pub fn new(
+        source: S,
+        cache: impl Into<Arc<dyn PolicyStore>>,
+        clock: Arc<dyn Clock>,
+        config: StsConfig,
+    ) -> Self {
         Self {
             source,
-            cache,
+            cache: cache.into(),
             clock,
             config,
         }
@@ -220,16 +227,18 @@ impl<S: StsSource> StsPolicies<S> {
 
     /// Domains whose `enforce` or `testing` policy expires within
     /// [`StsConfig::refresh_window`], soonest first.
-    pub fn refresh_due(&self) -> Result<Vec<String>, CacheError> {
+    pub async fn refresh_due(&self) -> Result<Vec<String>, CacheError> {
         let now = self.clock.now();
-        self.cache.expiring(now, now + self.config.refresh_window)
+        self.cache
+            .expiring_sts_policies(now, now + self.config.refresh_window)
+            .await
     }
 
     async fn resolve(&self, domain: &Name, refresh: bool) -> Result<StsAnswer, CacheError> {
-        let key = domain.to_ascii();
+        let key = domain_key(&domain.to_ascii());
         let now = self.clock.now();
         let discovery = self.source.discover(domain).await;
-        let entry = self.cache.get(&key)?;
+        let entry = self.cache.sts_entry(&key).await?;
         let unexpired = entry.policy.filter(|cached| !cached.is_expired(now));
         let kept = || unexpired.clone().map(AppliedPolicy::cached);
         let Some(id) = discovery.id().map(str::to_owned) else {
@@ -240,7 +249,7 @@ impl<S: StsSource> StsPolicies<S> {
             });
         };
         if !refresh && unexpired.as_ref().is_some_and(|cached| cached.id == id) {
-            self.cache.touch(&key, now)?;
+            self.cache.touch_sts_policy(&key, now).await?;
             return Ok(StsAnswer {
                 discovery,
                 applied: kept(),
@@ -262,7 +271,9 @@ impl<S: StsSource> StsPolicies<S> {
         }
         match self.source.fetch(domain).await {
             Ok(fetched) => {
-                self.cache.store(&key, &id, &fetched.policy, now)?;
+                self.cache
+                    .store_sts_policy(&key, &id, &fetched.policy, now)
+                    .await?;
                 let expires_at = now + Duration::from_secs(fetched.policy.max_age.into());
                 Ok(StsAnswer {
                     discovery,
@@ -280,7 +291,8 @@ impl<S: StsSource> StsPolicies<S> {
             }
             Err(error) => {
                 self.cache
-                    .record_failure(&key, &id, now, &error.to_string())?;
+                    .record_sts_failure(&key, &id, now, &error.to_string())
+                    .await?;
                 Ok(StsAnswer {
                     discovery,
                     applied: kept(),
@@ -288,5 +300,11 @@ impl<S: StsSource> StsPolicies<S> {
                 })
             }
         }
+    }
+}
+
+impl From<PolicyCache> for Arc<dyn PolicyStore> {
+    fn from(cache: PolicyCache) -> Self {
+        Arc::new(cache)
     }
 }

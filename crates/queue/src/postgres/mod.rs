@@ -18,6 +18,7 @@ mod claim;
 mod pool;
 mod read;
 mod schema;
+mod sts;
 mod tls;
 mod write;
 
@@ -26,6 +27,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use dns::clock::Clock;
+use policy::sts::{CacheEntry, CacheError, Policy, PolicyStore, domain_key, mx_column};
 
 pub use pool::MAX_CONNECTIONS;
 pub use schema::SCHEMA_VERSION;
@@ -35,6 +37,7 @@ use crate::event::Event;
 use crate::id::QueueId;
 use crate::meta::NewMessage;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
+use crate::sts_cache::cache_error;
 use crate::time::{from_millis, to_millis};
 use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
@@ -118,6 +121,25 @@ impl PgStore {
         Ok(PgStore { pool, clock })
     }
 
+    /// Connects to a database a daemon of this version has migrated,
+    /// changing nothing in its layout: for commands that use the queue
+    /// (`sealane queue`, `sealane trace`). Fails with
+    /// [`StoreError::SchemaTooOld`] or [`StoreError::SchemaTooNew`] when
+    /// the database is at another version.
+    pub async fn connect_existing(
+        options: PgOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<PgStore, StoreError> {
+        let pool = Pool::new(options.config);
+        // The check runs in its own scope so its connection is back in
+        // the pool before the pool moves into the store.
+        {
+            let mut conn = pool.get().await?;
+            schema::check(&mut conn).await?;
+        }
+        Ok(PgStore { pool, clock })
+    }
+
     fn now(&self) -> i64 {
         to_millis(self.clock.now())
     }
@@ -145,7 +167,11 @@ macro_rules! in_transaction {
 impl Store for PgStore {
     async fn insert(&self, message: NewMessage) -> Result<(), StoreError> {
         let now = self.now();
-        in_transaction!(self, |conn| write::insert(conn, message, now))
+        if write::insert_needs_transaction(&message) {
+            return in_transaction!(self, |conn| write::insert(conn, message, now));
+        }
+        // One statement, committed on its own: durable before this returns.
+        write::insert(&mut self.conn().await?, message, now).await
     }
 
     async fn body(&self, id: QueueId) -> Result<Vec<u8>, StoreError> {
@@ -263,5 +289,76 @@ impl Store for PgStore {
         state: TlsReportState,
     ) -> Result<(), StoreError> {
         tls::set_report(&mut self.conn().await?, policy_domain, day, &state).await
+    }
+}
+
+#[async_trait]
+impl PolicyStore for PgStore {
+    async fn sts_entry(&self, domain: &str) -> Result<CacheEntry, CacheError> {
+        let domain = domain_key(domain);
+        let row = async { sts::entry(&mut self.conn().await?, &domain).await }
+            .await
+            .map_err(cache_error)?;
+        row.map_or(Ok(CacheEntry::default()), |row| row.entry(&domain))
+    }
+
+    async fn store_sts_policy(
+        &self,
+        domain: &str,
+        id: &str,
+        policy: &Policy,
+        now: SystemTime,
+    ) -> Result<(), CacheError> {
+        let domain = domain_key(domain);
+        let mx = mx_column(policy);
+        let fetched = (
+            domain.as_str(),
+            id,
+            policy.mode.as_str(),
+            mx.as_str(),
+            i64::from(policy.max_age),
+        );
+        async { sts::store(&mut self.conn().await?, fetched, to_millis(now)).await }
+            .await
+            .map_err(cache_error)
+    }
+
+    async fn touch_sts_policy(&self, domain: &str, now: SystemTime) -> Result<(), CacheError> {
+        let domain = domain_key(domain);
+        async { sts::touch(&mut self.conn().await?, &domain, to_millis(now)).await }
+            .await
+            .map_err(cache_error)
+    }
+
+    async fn record_sts_failure(
+        &self,
+        domain: &str,
+        id: &str,
+        now: SystemTime,
+        reason: &str,
+    ) -> Result<(), CacheError> {
+        let domain = domain_key(domain);
+        async {
+            sts::record_failure(&mut self.conn().await?, &domain, id, to_millis(now), reason).await
+        }
+        .await
+        .map_err(cache_error)
+    }
+
+    async fn remove_sts_policy(&self, domain: &str) -> Result<(), CacheError> {
+        let domain = domain_key(domain);
+        async { sts::remove(&mut self.conn().await?, &domain).await }
+            .await
+            .map_err(cache_error)
+    }
+
+    async fn expiring_sts_policies(
+        &self,
+        now: SystemTime,
+        deadline: SystemTime,
+    ) -> Result<Vec<String>, CacheError> {
+        async { sts::expiring(&mut self.conn().await?, to_millis(now), to_millis(deadline)).await }
+            .await
+            .map_err(cache_error)
     }
 }

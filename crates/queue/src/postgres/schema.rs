@@ -10,7 +10,7 @@ use super::pool::Conn;
 use crate::error::StoreError;
 
 /// The newest schema version this binary knows: the last migration's.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The advisory lock key that serialises migrations (any constant no
 /// other application of the database uses: "sealane" in ASCII).
@@ -72,7 +72,6 @@ CREATE TABLE events (
 CREATE INDEX events_message ON events(message, seq);
 ";
 
-/// Every migration, in order: (version, SQL).
 /// Version 2: TLS reporting (RFC 8460), as the SQLite backend's version
 /// 2. Alike sessions of a policy domain and UTC day share one row and
 /// count (`policy` and `failure` are JSON, `failure` empty for success);
@@ -101,7 +100,31 @@ CREATE TABLE tls_reports (
 );
 ";
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
+/// Version 3: the MTA-STS policy cache (RFC 8461 §5.1), one row per
+/// domain, shared by every node that shares the queue: the policy last
+/// fetched (`record_id`, `mode`, `mx` patterns one per line, `max_age` in
+/// seconds, `fetched_at` and `expires_at`) and the last failed fetch
+/// (`failed_at`, `failed_id`, `failure`). A row may hold only a failure.
+const V3: &str = "
+CREATE TABLE sts_policies (
+    domain       TEXT PRIMARY KEY,
+    record_id    TEXT,
+    mode         TEXT,
+    mx           TEXT,
+    max_age      BIGINT,
+    fetched_at   BIGINT,
+    expires_at   BIGINT,
+    last_checked BIGINT,
+    failed_at    BIGINT,
+    failed_id    TEXT,
+    failure      TEXT
+);
+CREATE INDEX sts_policies_expiry ON sts_policies(expires_at)
+    WHERE mode IN ('enforce', 'testing');
+";
+
+/// Every migration, in order: (version, SQL).
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses it if a newer
 /// Sealane has migrated it further.
@@ -109,6 +132,42 @@ pub async fn prepare(conn: &mut Conn<'_>) -> Result<(), StoreError> {
     conn.begin().await?;
     let result = migrate(conn).await;
     conn.finish(result).await
+}
+
+/// Checks, without changing anything, that the database is at exactly
+/// [`SCHEMA_VERSION`]: for commands that use a queue a daemon runs
+/// ([`StoreError::SchemaTooOld`] if no daemon of this version migrated it
+/// yet, [`StoreError::SchemaTooNew`] if a newer one did).
+pub async fn check(conn: &mut Conn<'_>) -> Result<(), StoreError> {
+    let migrated: bool = conn
+        .query_one("SELECT to_regclass('sealane_migrations') IS NOT NULL", &[])
+        .await?
+        .try_get(0)?;
+    if !migrated {
+        return compare(0);
+    }
+    let found: i64 = conn
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM sealane_migrations",
+            &[],
+        )
+        .await?
+        .try_get(0)?;
+    compare(found)
+}
+
+fn compare(found: i64) -> Result<(), StoreError> {
+    match found.cmp(&SCHEMA_VERSION) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Greater => Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+        std::cmp::Ordering::Less => Err(StoreError::SchemaTooOld {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+    }
 }
 
 async fn migrate(conn: &mut Conn<'_>) -> Result<(), StoreError> {

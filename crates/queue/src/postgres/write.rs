@@ -1,5 +1,6 @@
 //! The writing operations, each inside one transaction begun by the
-//! caller (`mod.rs`), which commits it before answering. `now` is the
+//! caller (`mod.rs`), which commits it before answering — except an
+//! insert that is one statement, committed on its own. `now` is the
 //! store clock's reading.
 
 use std::collections::BTreeSet;
@@ -50,14 +51,47 @@ pub async fn add_events(conn: &mut Conn<'_>, rows: EventRows) -> Result<(), Stor
     Ok(())
 }
 
+/// Stores a message, its body, recipients and `Received` event with one
+/// statement: one round trip, and on its own (outside a transaction) one
+/// commit. A message without recipients is finished at once, which takes
+/// a second statement: [`insert_needs_transaction`] says when.
 pub async fn insert(conn: &mut Conn<'_>, message: NewMessage, now: i64) -> Result<(), StoreError> {
     let id = message.id.to_string();
     let mut meta = message.meta;
     meta.size = message.body.len() as u64;
-    let inserted = conn
-        .execute(
-            "INSERT INTO messages (id, received_at, sender, message_id, size, envelope, meta)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+    let indexes: Vec<i32> = (0..message.recipients.len())
+        .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
+        .collect();
+    let addresses: Vec<&str> = message
+        .recipients
+        .iter()
+        .map(|r| r.address.as_str())
+        .collect();
+    let domains: Vec<String> = message
+        .recipients
+        .iter()
+        .map(|r| domain_of(&r.address))
+        .collect();
+    let specs: Vec<String> = message.recipients.iter().map(to_json).collect();
+    let received = to_json(&EventKind::Received(meta.clone()));
+    let (state, due_at) = first_state(&meta, now);
+    // The rows of the other tables hang off the `RETURNING` of the
+    // message's: a duplicate id inserts nothing at all. Foreign keys are
+    // checked at the end of the statement, when the message row exists.
+    let inserted: i64 = conn
+        .query_one(
+            "WITH m AS (
+                 INSERT INTO messages (id, received_at, sender, message_id, size, envelope, meta)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING
+                 RETURNING id),
+             b AS (INSERT INTO bodies (id, data) SELECT id, $8 FROM m),
+             r AS (INSERT INTO recipients (message, idx, address, domain, spec, state, due_at)
+                 SELECT m.id, u.idx, u.address, u.domain, u.spec, $15::text, $16::int8
+                 FROM m, unnest($9::int4[], $10::text[], $11::text[], $12::text[])
+                     AS u(idx, address, domain, spec)),
+             e AS (INSERT INTO events (message, at, recipient, event)
+                 SELECT id, $13, NULL, $14 FROM m)
+             SELECT COUNT(*) FROM m",
             &[
                 &id,
                 &to_millis(meta.received_at),
@@ -66,49 +100,32 @@ pub async fn insert(conn: &mut Conn<'_>, message: NewMessage, now: i64) -> Resul
                 &i64::try_from(meta.size).unwrap_or(i64::MAX),
                 &to_json(&message.envelope),
                 &to_json(&meta),
+                &message.body,
+                &indexes,
+                &addresses,
+                &domains,
+                &specs,
+                &now,
+                &received,
+                &state,
+                &due_at,
             ],
         )
-        .await?;
+        .await?
+        .try_get(0)?;
     if inserted == 0 {
         return Err(StoreError::Duplicate(message.id));
     }
-    conn.execute(
-        "INSERT INTO bodies (id, data) VALUES ($1, $2)",
-        &[&id, &message.body],
-    )
-    .await?;
-    let (state, due_at) = first_state(&meta, now);
-    if !message.recipients.is_empty() {
-        let indexes: Vec<i32> = (0..message.recipients.len())
-            .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
-            .collect();
-        let addresses: Vec<&str> = message
-            .recipients
-            .iter()
-            .map(|r| r.address.as_str())
-            .collect();
-        let domains: Vec<String> = message
-            .recipients
-            .iter()
-            .map(|r| domain_of(&r.address))
-            .collect();
-        let specs: Vec<String> = message.recipients.iter().map(to_json).collect();
-        conn.execute(
-            "INSERT INTO recipients (message, idx, address, domain, spec, state, due_at)
-             SELECT $1, u.idx, u.address, u.domain, u.spec, $7, $6
-             FROM unnest($2::int4[], $3::text[], $4::text[], $5::text[])
-                 AS u(idx, address, domain, spec)",
-            &[&id, &indexes, &addresses, &domains, &specs, &due_at, &state],
-        )
-        .await?;
-    }
-    let mut events = EventRows::default();
-    events.push(&id, now, None, &EventKind::Received(meta));
-    add_events(conn, events).await?;
     if message.recipients.is_empty() {
         refresh_finished(conn, &id, now).await?;
     }
     Ok(())
+}
+
+/// Whether [`insert`] of `message` runs more than one statement, and so
+/// must run inside a transaction.
+pub fn insert_needs_transaction(message: &NewMessage) -> bool {
+    message.recipients.is_empty()
 }
 
 /// The outcome as stored: state, due time, trouble and trace event.

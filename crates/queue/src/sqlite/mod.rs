@@ -16,6 +16,7 @@ mod due;
 mod read;
 mod rows;
 mod schema;
+mod sts;
 mod tls;
 mod write;
 mod writer;
@@ -26,6 +27,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use dns::clock::Clock;
+use policy::sts::{CacheEntry, CacheError, Policy, PolicyStore, domain_key, mx_column};
 use rusqlite::{Connection, OpenFlags};
 
 pub use schema::SCHEMA_VERSION;
@@ -36,6 +38,7 @@ use crate::event::Event;
 use crate::id::QueueId;
 use crate::meta::NewMessage;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
+use crate::sts_cache::cache_error;
 use crate::time::{from_millis, to_millis};
 use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
@@ -92,6 +95,32 @@ impl SqliteStore {
         let mut conn = Connection::open(&path)?;
         schema::configure(&conn)?;
         schema::prepare(&mut conn)?;
+        Ok(SqliteStore {
+            writer: Writer::start(conn)?,
+            readers: Arc::new(Readers {
+                path,
+                idle: Mutex::new(Vec::new()),
+            }),
+            clock,
+        })
+    }
+
+    /// Opens an existing queue database that a daemon of this version has
+    /// brought to [`SCHEMA_VERSION`], changing nothing in its layout: for
+    /// commands that use the queue (`sealane queue`, `sealane trace`).
+    /// Fails with [`StoreError::SchemaTooOld`] or
+    /// [`StoreError::SchemaTooNew`] when the file is at another version.
+    pub fn open_existing(
+        path: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        schema::configure(&conn)?;
+        schema::check(&conn)?;
         Ok(SqliteStore {
             writer: Writer::start(conn)?,
             readers: Arc::new(Readers {
@@ -293,5 +322,82 @@ impl Store for SqliteStore {
         self.writer
             .write(move |conn| tls::set_report(conn, &policy_domain, day, &state))
             .await
+    }
+}
+
+#[async_trait]
+impl PolicyStore for SqliteStore {
+    async fn sts_entry(&self, domain: &str) -> Result<CacheEntry, CacheError> {
+        let domain = domain_key(domain);
+        let key = domain.clone();
+        let row = self
+            .read(move |conn| sts::entry(conn, &key))
+            .await
+            .map_err(cache_error)?;
+        row.map_or(Ok(CacheEntry::default()), |row| row.entry(&domain))
+    }
+
+    async fn store_sts_policy(
+        &self,
+        domain: &str,
+        id: &str,
+        policy: &Policy,
+        now: SystemTime,
+    ) -> Result<(), CacheError> {
+        let fetched = (
+            domain_key(domain),
+            id.to_owned(),
+            policy.mode.as_str(),
+            mx_column(policy),
+            i64::from(policy.max_age),
+        );
+        let now = to_millis(now);
+        self.writer
+            .write(move |conn| sts::store(conn, &fetched, now))
+            .await
+            .map_err(cache_error)
+    }
+
+    async fn touch_sts_policy(&self, domain: &str, now: SystemTime) -> Result<(), CacheError> {
+        let domain = domain_key(domain);
+        let now = to_millis(now);
+        self.writer
+            .write(move |conn| sts::touch(conn, &domain, now))
+            .await
+            .map_err(cache_error)
+    }
+
+    async fn record_sts_failure(
+        &self,
+        domain: &str,
+        id: &str,
+        now: SystemTime,
+        reason: &str,
+    ) -> Result<(), CacheError> {
+        let (domain, id, reason) = (domain_key(domain), id.to_owned(), reason.to_owned());
+        let now = to_millis(now);
+        self.writer
+            .write(move |conn| sts::record_failure(conn, &domain, &id, now, &reason))
+            .await
+            .map_err(cache_error)
+    }
+
+    async fn remove_sts_policy(&self, domain: &str) -> Result<(), CacheError> {
+        let domain = domain_key(domain);
+        self.writer
+            .write(move |conn| sts::remove(conn, &domain))
+            .await
+            .map_err(cache_error)
+    }
+
+    async fn expiring_sts_policies(
+        &self,
+        now: SystemTime,
+        deadline: SystemTime,
+    ) -> Result<Vec<String>, CacheError> {
+        let (now, deadline) = (to_millis(now), to_millis(deadline));
+        self.read(move |conn| sts::expiring(conn, now, deadline))
+            .await
+            .map_err(cache_error)
     }
 }

@@ -88,11 +88,27 @@ CREATE TABLE tls_reports (
 );
 ";
 
-/// Version 3: the leases of a domain, counted by every claim for the
-/// per-destination limit, without walking the domain's deferred rows
-/// (every recipient with a lease is in flight).
+/// Version 3: the MTA-STS policy cache (RFC 8461 §5.1), one row per
+/// domain, shared by every node that shares the queue: the policy last
+/// fetched (`record_id`, `mode`, `mx` patterns one per line, `max_age` in
+/// seconds, `fetched_at` and `expires_at`) and the last failed fetch
+/// (`failed_at`, `failed_id`, `failure`). A row may hold only a failure.
 const V3: &str = "
-CREATE INDEX recipients_leases ON recipients(domain, lease_id) WHERE lease_id IS NOT NULL;
+CREATE TABLE sts_policies (
+    domain       TEXT PRIMARY KEY,
+    record_id    TEXT,
+    mode         TEXT,
+    mx           TEXT,
+    max_age      INTEGER,
+    fetched_at   INTEGER,
+    expires_at   INTEGER,
+    last_checked INTEGER,
+    failed_at    INTEGER,
+    failed_id    TEXT,
+    failure      TEXT
+);
+CREATE INDEX sts_policies_expiry ON sts_policies(expires_at)
+    WHERE mode IN ('enforce', 'testing');
 ";
 
 /// Settings every connection gets. `synchronous=FULL` in WAL mode syncs
@@ -104,6 +120,23 @@ pub fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     Ok(())
+}
+
+/// Checks, without changing anything, that the file is at exactly
+/// [`SCHEMA_VERSION`] (see [`crate::SqliteStore::open_existing`]).
+pub fn check(conn: &Connection) -> Result<(), StoreError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    match found.cmp(&SCHEMA_VERSION) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Greater => Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+        std::cmp::Ordering::Less => Err(StoreError::SchemaTooOld {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+    }
 }
 
 /// Switches the file to WAL and brings its schema to [`SCHEMA_VERSION`];

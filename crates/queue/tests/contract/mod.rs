@@ -5,8 +5,10 @@
 
 #![allow(dead_code)]
 
+pub mod sts_cache;
 pub mod tls_report;
 
+pub use sts_cache::{sts_failures_and_expiring_policies, sts_policy_round_trip};
 pub use tls_report::{tls_reports_due_until_sent, tls_sessions_are_counted};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -38,6 +40,8 @@ macro_rules! contract_tests {
             concurrent_claims_never_share_a_recipient,
             tls_sessions_are_counted,
             tls_reports_due_until_sent,
+            sts_policy_round_trip,
+            sts_failures_and_expiring_policies,
         );
     };
     (@each $fresh:path, $($name:ident),* $(,)?) => {

@@ -211,8 +211,9 @@ fn queue_id(text: &str) -> Result<QueueId, Failure> {
         .map_err(Failure::Input)
 }
 
-/// Opens the queue the configuration names. An SQLite queue must exist
-/// already (a wrong directory would otherwise show an empty queue).
+/// Opens the queue the configuration names, as the daemons left it: it
+/// must exist already (a wrong directory would otherwise show an empty
+/// queue) and is never created or migrated here.
 async fn open(common: &Common) -> Result<Arc<dyn Store>, Failure> {
     let mut config = match &common.config {
         Some(file) => Config::load(file).map_err(|e| Failure::Input(e.into()))?,
@@ -230,7 +231,7 @@ async fn open(common: &Common) -> Result<Arc<dyn Store>, Failure> {
             )));
         }
     }
-    server::store::open(&config, Arc::new(dns::clock::SystemClock))
+    server::store::open_existing(&config, Arc::new(dns::clock::SystemClock))
         .await
         .map_err(|e| Failure::Runtime(e.into()))
 }
