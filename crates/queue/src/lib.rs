@@ -34,7 +34,8 @@
 //! TLS reporting (RFC 8460) counts every delivery session by policy
 //! domain, UTC day, policy and result ([`tls_sessions`],
 //! [`Store::record_tls_sessions`]) and keeps where each day's report
-//! stands; the `report` crate writes the reports.
+//! stands; the `report` crate writes the reports. It also keeps the reports
+//! others send about our domains ([`ReceivedTlsReport`]).
 //!
 //! A notice owed by an outcome is queued by the same transaction that
 //! records the outcome ([`AttemptReport::notices`]), so a crash neither
@@ -54,6 +55,7 @@ mod state;
 mod store;
 mod time;
 mod tls_from_delivery;
+mod tls_received;
 mod tls_session;
 mod view;
 
@@ -71,9 +73,10 @@ pub use store::{
     QueuedNotice, Selector, Store,
 };
 pub use tls_from_delivery::tls_sessions;
+pub use tls_received::ReceivedTlsReport;
 pub use tls_session::{
-    TlsFailure, TlsPolicy, TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay,
-    day_start, utc_day,
+    TlsFailure, TlsPolicy, TlsReportDue, TlsReportState, TlsReportStatus, TlsSession,
+    TlsSessionCount, UtcDay, day_start, utc_day,
 };
 pub use view::{
     CauseCount, DomainCount, MessageDetail, MessageSummary, QueueSummary, RecipientView,

@@ -19,6 +19,7 @@ mod pool;
 mod read;
 mod schema;
 mod tls;
+mod tls_received;
 mod write;
 
 use std::sync::Arc;
@@ -36,7 +37,10 @@ use crate::id::QueueId;
 use crate::meta::NewMessage;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
 use crate::time::{from_millis, to_millis};
-use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
+use crate::tls_received::ReceivedTlsReport;
+use crate::tls_session::{
+    TlsReportDue, TlsReportState, TlsReportStatus, TlsSession, TlsSessionCount, UtcDay,
+};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 use pool::{Conn, Pool};
 
@@ -263,5 +267,29 @@ impl Store for PgStore {
         state: TlsReportState,
     ) -> Result<(), StoreError> {
         tls::set_report(&mut self.conn().await?, policy_domain, day, &state).await
+    }
+
+    async fn tls_report_status(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Option<TlsReportStatus>, StoreError> {
+        tls_received::report_status(&mut self.conn().await?, policy_domain, day).await
+    }
+
+    async fn store_received_tls_report(
+        &self,
+        report: ReceivedTlsReport,
+    ) -> Result<bool, StoreError> {
+        tls_received::store(&mut self.conn().await?, &report).await
+    }
+
+    async fn received_tls_reports(
+        &self,
+        policy_domain: Option<&str>,
+        since: Option<SystemTime>,
+    ) -> Result<Vec<ReceivedTlsReport>, StoreError> {
+        let since = since.map(to_millis);
+        tls_received::received(&mut self.conn().await?, policy_domain, since).await
     }
 }

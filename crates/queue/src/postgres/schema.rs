@@ -10,7 +10,7 @@ use super::pool::Conn;
 use crate::error::StoreError;
 
 /// The newest schema version this binary knows: the last migration's.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The advisory lock key that serialises migrations (any constant no
 /// other application of the database uses: "sealane" in ASCII).
@@ -101,7 +101,24 @@ CREATE TABLE tls_reports (
 );
 ";
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
+/// Version 3: TLS reports others sent us (RFC 8460), as the SQLite
+/// backend's version 3: one row per report and policy domain, kept once
+/// however often the same report arrives.
+const V3: &str = "
+CREATE TABLE tls_received (
+    policy_domain TEXT NOT NULL,
+    organization  TEXT NOT NULL,
+    report_id     TEXT NOT NULL,
+    start_at      BIGINT NOT NULL,
+    end_at        BIGINT NOT NULL,
+    received_at   BIGINT NOT NULL,
+    report        TEXT NOT NULL,
+    PRIMARY KEY (policy_domain, organization, report_id)
+);
+CREATE INDEX tls_received_end ON tls_received(end_at);
+";
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses it if a newer
 /// Sealane has migrated it further.

@@ -6,7 +6,7 @@ use crate::error::StoreError;
 
 /// The schema version this binary writes. Bump it with a migration step
 /// in [`prepare`] whenever the layout changes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Version 1. Times are milliseconds since the Unix epoch. A recipient's
 /// `due_at` is set exactly while it is schedulable: its first attempt or
@@ -88,6 +88,23 @@ CREATE TABLE tls_reports (
 );
 ";
 
+/// Version 3: TLS reports others sent us (RFC 8460), one row per report
+/// and policy domain (`report` is the JSON of that domain's part), kept
+/// once however often the same report arrives.
+const V3: &str = "
+CREATE TABLE tls_received (
+    policy_domain TEXT NOT NULL,
+    organization  TEXT NOT NULL,
+    report_id     TEXT NOT NULL,
+    start_at      INTEGER NOT NULL,
+    end_at        INTEGER NOT NULL,
+    received_at   INTEGER NOT NULL,
+    report        TEXT NOT NULL,
+    PRIMARY KEY (policy_domain, organization, report_id)
+);
+CREATE INDEX tls_received_end ON tls_received(end_at);
+";
+
 /// Settings every connection gets. `synchronous=FULL` in WAL mode syncs
 /// the log at every commit, so a committed insert survives a crash or a
 /// power cut: that commit is what the 250 waits for. (`NORMAL` would
@@ -119,6 +136,9 @@ pub fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
     }
     if found < 2 {
         tx.execute_batch(V2)?;
+    }
+    if found < 3 {
+        tx.execute_batch(V3)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -7,7 +7,10 @@
 
 pub mod tls_report;
 
-pub use tls_report::{tls_reports_due_until_sent, tls_sessions_are_counted};
+pub use tls_report::{
+    received_tls_reports_are_kept_once_per_domain, tls_report_status_reads_back,
+    tls_reports_due_until_sent, tls_sessions_are_counted,
+};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -37,6 +40,8 @@ macro_rules! contract_tests {
             concurrent_claims_never_share_a_recipient,
             tls_sessions_are_counted,
             tls_reports_due_until_sent,
+            tls_report_status_reads_back,
+            received_tls_reports_are_kept_once_per_domain,
         );
     };
     (@each $fresh:path, $($name:ident),* $(,)?) => {
