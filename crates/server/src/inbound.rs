@@ -70,7 +70,10 @@ impl Handler for Inbound {
 
     async fn rcpt(&mut self, rcpt: &RcptTo, _mail: &MailFrom, session: &SessionFacts) -> Decision {
         let domain = domain_of(&rcpt.recipient.address);
-        if self.shared.config.accepts(&domain) || self.may_relay(session) {
+        if self.shared.config.accepts(&domain)
+            || crate::tls_report_inbox::is_report_address(&self.shared, &rcpt.recipient.address)
+            || self.may_relay(session)
+        {
             Decision::Accept
         } else {
             info!(client = %session.client, to = %rcpt.recipient.address, "relay denied");
@@ -78,7 +81,7 @@ impl Handler for Inbound {
         }
     }
 
-    async fn message(&mut self, message: ReceivedMessage) -> Decision {
+    async fn message(&mut self, mut message: ReceivedMessage) -> Decision {
         let (auth_header, data) = if self.role == Role::Mx {
             match crate::arrival::check(&self.shared, &message).await {
                 crate::arrival::Arrival::Accept { header, data } => (header, data),
@@ -90,6 +93,10 @@ impl Handler for Inbound {
         } else {
             (String::new(), message.data.clone())
         };
+        let recipients = &mut message.envelope.recipients;
+        if let Some(reply) = crate::tls_report_inbox::take(&self.shared, recipients, &data).await {
+            return Decision::Reply(reply);
+        }
         let now = self.shared.now();
         let id = QueueId::generate(now);
         let id_text = id.to_string();
