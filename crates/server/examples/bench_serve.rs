@@ -4,7 +4,10 @@
 //! Prints messages per second from the first submission to the last
 //! delivery, and the process's peak RSS.
 //!
-//!     cargo run --release -p sealane-server --example bench_serve -- [N] [C]
+//!     cargo run --release -p sealane-server --example bench_serve -- [N] [C] [tlsrpt=on|off]
+//!
+//! The third argument turns TLS-RPT session recording off (`[tls_report]
+//! enabled = false`), to compare the cost of counting every session.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -32,7 +35,13 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let c: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
-    let w = Arc::new(world_with("", Scheduling::Automatic).await);
+    let recording = args.next().is_none_or(|a| a != "tlsrpt=off");
+    let extra = if recording {
+        ""
+    } else {
+        "[tls_report]\nenabled = false\n"
+    };
+    let w = Arc::new(world_with(extra, Scheduling::Automatic).await);
     let submission = w.submission();
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
@@ -69,8 +78,20 @@ async fn main() {
     let total = start.elapsed();
     let sessions = w.receivers[0].sessions();
     let verified = sessions.iter().filter(|s| s.tls.is_some()).count();
+    let today = queue::utc_day(dns::clock::Clock::now(&*w.clock));
+    let counted: u64 = w
+        .daemon
+        .shared()
+        .store
+        .tls_sessions("dane.test", today)
+        .await
+        .expect("the store answers")
+        .iter()
+        .map(|c| c.count)
+        .sum();
     println!(
-        "sealane-serve-dane: {n} messages in {:.3} s = {:.1} msg/s (injection {:.2} s; {} TLS sessions at the receiver of {}; peak RSS {} MiB)",
+        "sealane-serve-dane (TLS-RPT recording {}): {n} messages in {:.3} s = {:.1} msg/s (injection {:.2} s; {} TLS sessions at the receiver of {}; {counted} sessions counted for TLS-RPT; peak RSS {} MiB)",
+        if recording { "on" } else { "off" },
         total.as_secs_f64(),
         n as f64 / total.as_secs_f64(),
         injected.as_secs_f64(),
