@@ -17,6 +17,7 @@ use report::tlsrpt::{self, Report, ReportMail, Reporter};
 use report::uri::{ReportUri, Scheme};
 use tracing::{info, warn};
 
+use crate::config::TlsReportSettings;
 use crate::shared::Shared;
 
 /// The first wait after a failed upload; it doubles with each failure.
@@ -41,6 +42,15 @@ pub async fn send_due(shared: &Shared) -> Result<usize, StoreError> {
         }
     }
     Ok(sent)
+}
+
+/// Who our reports say they are from, as configured.
+pub fn reporter(settings: &TlsReportSettings) -> Reporter {
+    Reporter {
+        organization_name: settings.organization_name.clone(),
+        contact_info: settings.contact_info.clone(),
+        submitter: settings.submitter.clone(),
+    }
 }
 
 /// When the report of `day` is given up: the end of the day after it.
@@ -86,12 +96,7 @@ async fn send_one(
             }
         };
     let counts = shared.store.tls_sessions(domain, day).await?;
-    let reporter = Reporter {
-        organization_name: settings.organization_name.clone(),
-        contact_info: settings.contact_info.clone(),
-        submitter: settings.submitter.clone(),
-    };
-    let report = tlsrpt::build(&reporter, domain, day, &counts);
+    let report = tlsrpt::build(&reporter(settings), domain, day, &counts);
     let (mail, web): (Vec<&ReportUri>, Vec<&ReportUri>) = destinations
         .iter()
         .partition(|d| d.scheme == Scheme::Mailto);

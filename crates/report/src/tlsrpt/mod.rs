@@ -15,7 +15,7 @@ mod received;
 mod record;
 mod upload;
 
-pub use aggregate::{Reporter, build, day_text, report_id};
+pub use aggregate::{Reporter, build, day_text, parse_day, report_id};
 pub use discover::{DiscoveryError, discover};
 pub use gzip::{MAX_REPORT_SIZE, ReadError, compress, read};
 pub use mail::{
