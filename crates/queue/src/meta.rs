@@ -43,6 +43,11 @@ pub struct MessageMeta {
     /// report is ever about the delivery of a report.
     #[serde(default)]
     pub tls_report: bool,
+    /// When the message expires if that is sooner than the retry
+    /// schedule's expiry: a TLS report is worth nothing after its day plus
+    /// one (RFC 8460 §5.3 asks for delivery in a timely manner).
+    #[serde(default, with = "crate::time::opt_millis")]
+    pub expires_at: Option<SystemTime>,
 }
 
 impl MessageMeta {
@@ -59,6 +64,7 @@ impl MessageMeta {
             message_id: None,
             pool: "normal".to_owned(),
             tls_report: false,
+            expires_at: None,
         }
     }
 }

@@ -3,7 +3,8 @@
 //! record asks for reports gets one report for the day, by mail (queued
 //! like any message, marked so that its own delivery is not counted) and
 //! by HTTPS POST. A failed upload is tried again with back-off until the
-//! report's day plus one has passed; a domain without exactly one valid
+//! report's day plus one has passed, and so is the mail (the queue's
+//! retry schedule, cut at that deadline, with no notice on expiry); a domain without exactly one valid
 //! record gets none, and the log says why.
 
 use std::time::{Duration, SystemTime};
@@ -102,7 +103,7 @@ async fn send_one(
         .partition(|d| d.scheme == Scheme::Mailto);
     // The mail is queued once, on the first try: a retry is for uploads.
     if due.attempts == 0 && !mail.is_empty() {
-        queue_mail(shared, &report, domain, &mail, now).await?;
+        queue_mail(shared, &report, domain, day, &mail, now).await?;
     }
     let mut failures = Vec::new();
     if !web.is_empty() {
@@ -142,11 +143,13 @@ fn retry(due: &TlsReportDue, now: SystemTime, reason: String) -> TlsReportState 
 }
 
 /// Queues the report mail to the `mailto:` destinations, marked as a TLS
-/// report so that its delivery is not counted.
+/// report so that its delivery is not counted and no notice is ever
+/// written about it, and expiring when the report's day plus one is over.
 async fn queue_mail(
     shared: &Shared,
     report: &Report,
     domain: &str,
+    day: UtcDay,
     destinations: &[&ReportUri],
     now: SystemTime,
 ) -> Result<(), StoreError> {
@@ -170,6 +173,7 @@ async fn queue_mail(
     meta.pool = REPORT_POOL.to_owned();
     meta.message_id = Some(format!("<{}>", report.report_id));
     meta.tls_report = true;
+    meta.expires_at = Some(deadline(day));
     let id = QueueId::generate(now);
     shared
         .store
