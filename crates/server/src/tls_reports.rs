@@ -1,11 +1,12 @@
 //! Sending the daily TLS reports (RFC 8460 §4.1, §5): once a UTC day is
 //! over, each policy domain with counted sessions whose `_smtp._tls`
 //! record asks for reports gets one report for the day, by mail (queued
-//! like any message, marked so that its own delivery is not counted) and
+//! like any message, marked so that its own delivery is not counted, and
+//! DKIM-signed when `[[dkim.sign]]` has a key for the sender's domain) and
 //! by HTTPS POST. A failed upload is tried again with back-off until the
-//! report's day plus one has passed, and so is the mail (the queue's
-//! retry schedule, cut at that deadline, with no notice on expiry); a domain without exactly one valid
-//! record gets none, and the log says why.
+//! report's day plus one has passed, and so is the mail (the queue's retry
+//! schedule, cut at that deadline, with no notice on expiry); a domain
+//! without exactly one valid record gets none, and the log says why.
 
 use std::time::{Duration, SystemTime};
 
@@ -168,6 +169,7 @@ async fn queue_mail(
             now,
         },
     );
+    let data = sign(shared, &settings.sender, data);
     let mut meta = MessageMeta::new(now);
     meta.size = data.len() as u64;
     meta.pool = REPORT_POOL.to_owned();
@@ -188,6 +190,25 @@ async fn queue_mail(
     info!(domain = %domain, queue_id = %id, to = %to.join(", "), report_id = %report.report_id, "TLS report queued");
     shared.wake.notify_one();
     Ok(())
+}
+
+/// The report mail with a `DKIM-Signature` on top when a key for the
+/// sender's domain is configured (RFC 8460 §5.3: reports are signed).
+fn sign(shared: &Shared, sender: &str, data: Vec<u8>) -> Vec<u8> {
+    let Some(key) = crate::config::dkim_key_for(&shared.config.dkim_sign, sender) else {
+        return data;
+    };
+    match key.signer.sign(&data) {
+        Ok(header) => {
+            let mut signed = header.into_bytes();
+            signed.extend_from_slice(&data);
+            signed
+        }
+        Err(error) => {
+            warn!(domain = %key.domain, error = %error, "TLS report mail not DKIM-signed");
+            data
+        }
+    }
 }
 
 /// The address of a `mailto:` URI (RFC 6068): before any `?`, with

@@ -285,3 +285,71 @@ async fn a_report_mail_that_fails_is_retried_until_the_day_after_and_never_repor
         assert!(counted.is_empty(), "{counted:?}");
     }
 }
+
+#[tokio::test]
+async fn the_report_mail_is_dkim_signed_when_a_key_is_configured() {
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../auth/tests/keys/ed25519.pem"
+    );
+    let w = world(&format!(
+        "[[dkim.sign]]\ndomain = \"sender.test\"\nselector = \"rpt\"\nkey_file = \"{key}\"\n"
+    ))
+    .await;
+    a_day_of_mail(&w).await;
+    w.clock.advance(DAY);
+    assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 1);
+    w.advance(Duration::ZERO).await;
+    let mail = w.receivers[0]
+        .messages()
+        .into_iter()
+        .find(|m| {
+            m.envelope
+                .recipients
+                .iter()
+                .any(|r| r.address == "tlsrpt@dane.test")
+        })
+        .expect("the report mail");
+    let text = String::from_utf8_lossy(&mail.data);
+    let signature = text
+        .split("\r\n")
+        .skip_while(|l| !l.starts_with("DKIM-Signature:"))
+        .take_while(|l| l.starts_with("DKIM-Signature:") || l.starts_with([' ', '\t']))
+        .collect::<String>();
+    let tags: Vec<String> = signature
+        .trim_start_matches("DKIM-Signature:")
+        .split(';')
+        .map(|t| t.split_whitespace().collect::<String>())
+        .collect();
+    for expected in [
+        "a=ed25519-sha256",
+        "d=sender.test",
+        "s=rpt",
+        "c=relaxed/relaxed",
+    ] {
+        assert!(tags.iter().any(|t| t == expected), "{expected} in {tags:?}");
+    }
+    let signed = tags
+        .iter()
+        .find_map(|t| t.strip_prefix("h="))
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in ["from", "subject", "date", "message-id", "content-type"] {
+        assert!(
+            signed.split(':').any(|h| h == header),
+            "{header} in {signed}"
+        );
+    }
+    // Still the report, readable as before.
+    assert!(tlsrpt::read_mail(&mail.data).is_ok());
+}
+
+#[tokio::test]
+async fn an_unreadable_dkim_key_is_refused_with_the_configuration() {
+    let text = "[[dkim.sign]]\ndomain = \"sender.test\"\nselector = \"rpt\"\nkey_file = \"/nonexistent/key.pem\"\n";
+    let error = server::config::Config::parse(text, std::path::Path::new("t.toml")).unwrap_err();
+    assert!(
+        error.to_string().contains("/nonexistent/key.pem"),
+        "{error}"
+    );
+}

@@ -5,6 +5,7 @@
 //! 127.0.0.1:2525, loopback clients may relay.
 
 mod auth;
+mod dkim;
 mod error;
 mod outbound;
 mod period;
@@ -21,6 +22,7 @@ use ipnet::IpNet;
 use policy::PlanOptions;
 
 pub use auth::{AuthSettings, DmarcAction};
+pub use dkim::{SigningKey, key_for as dkim_key_for};
 pub use error::ConfigError;
 pub use outbound::Outbound;
 pub use period::{Period, PeriodError};
@@ -69,6 +71,8 @@ pub struct Config {
     pub tls_report: TlsReportSettings,
     /// Sender authentication on the MX listener (`[auth]`).
     pub auth: AuthSettings,
+    /// DKIM keys for the mail we write ourselves (`[[dkim.sign]]`).
+    pub dkim_sign: Vec<SigningKey>,
 }
 
 /// What a listener is for.
@@ -492,6 +496,7 @@ impl Config {
             .map_err(|reason| invalid("tls_report", None, reason))?;
 
         let auth = auth::AuthSettings::from_raw(raw.auth, &hostname);
+        let dkim_sign = dkim::load(raw.dkim).map_err(|reason| invalid("dkim", None, reason))?;
         Ok(Config {
             hostname,
             data_dir: raw
@@ -516,6 +521,7 @@ impl Config {
             outbound,
             tls_report,
             auth,
+            dkim_sign,
         })
     }
 

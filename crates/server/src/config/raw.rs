@@ -46,6 +46,8 @@ pub(crate) struct RawConfig {
     pub tls_report: RawTlsReport,
     #[serde(default)]
     pub auth: super::auth::RawAuth,
+    #[serde(default)]
+    pub dkim: super::dkim::RawDkim,
 }
 
 #[derive(Debug, Default, Deserialize)]
