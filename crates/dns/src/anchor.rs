@@ -90,6 +90,9 @@ impl TrustAnchor {
                     });
                 }
             } else if words.contains(&"DS") {
+                // A TTL means nothing for an anchor, and the DS lines that
+                // ldns-signzone and dnssec-dsfromkey print have none.
+                let record = format!("$TTL 0\n{record}");
                 let (_, rrsets) = Parser::new(record.as_str(), None, Some(Name::root()))
                     .parse()
                     .map_err(|e| syntax(&e))?;
@@ -166,6 +169,21 @@ mod tests {
         let text = "; the root key\n. 172800 IN DNSKEY 257 3 8 (\n AwEAAaz/tAm8yTn4Mfeh5eyI96WSVexTBAvkMgJzkKTOiW1vkIbzxeF3\n+/4RgWOq7HrxRixHlFlExOLAJr5emLvN7SWXgnLh4+B5xQlNVz8Og8kvArMtNROxVQuCaSnIDdD5LKyWbRd2n9WGe2R8PzgCmr3EgVLrjyBxWezF0jLHwVN8efS3rCj/EWgvIWgb9tarpVUDK/b58Da+sqqls3eNbuv7pr+eoZG+SrDK6nWeL3c6H5Apxz7LjVc1uTIdsIXxuOLYA4/ilBmSVIzuDWfdRUfhHdY6+cn8HFRm+2hM8AnXGXws9555KrUB5qihylGa8subX2Nn6UwNR1AkUTV74bU= ) ; KSK\n";
         let anchors = TrustAnchor::parse(text).expect("valid anchor");
         assert!(matches!(&anchors[0], TrustAnchor::Dnskey { owner, .. } if owner.is_root()));
+    }
+
+    #[test]
+    fn a_ds_without_ttl_or_class_is_an_anchor() {
+        // As ldns-signzone's .ds file and dnssec-dsfromkey print them.
+        for text in [
+            "bench.test.\tIN\tDS\t60485 13 2 2b9b7fd0a5c6a3cd8ee4f38a7f5f3a4d1bb5f68b2e0b1d5c4d1e1b9c8a7f6e5d\n",
+            "bench.test. DS 60485 13 2 2B9B7FD0A5C6A3CD8EE4F38A7F5F3A4D1BB5F68B2E0B1D5C4D1E1B9C8A7F6E5D\n",
+        ] {
+            let anchors = TrustAnchor::parse(text).expect("a DS anchor");
+            assert!(
+                matches!(&anchors[..], [TrustAnchor::Ds { owner, ds }] if owner.to_ascii() == "bench.test." && ds.key_tag() == 60485),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! reads use a small pool of other connections and never wait for it.
 
 mod by_message;
+mod due;
 mod read;
 mod rows;
 mod schema;

@@ -1,11 +1,12 @@
 //! The writing operations, each run inside the writer's group
 //! transaction (see `writer.rs`). `now` is the store clock's reading.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use super::by_message;
+use super::due;
 use super::rows::{add_event, from_json, to_json};
 use crate::envelope::domain_of;
 use crate::error::StoreError;
@@ -75,14 +76,18 @@ pub fn claim(
 ) -> Result<Vec<Batch>, StoreError> {
     let mut domains = Vec::new();
     {
-        let mut stmt = conn.prepare_cached(
-            "SELECT domain FROM recipients WHERE due_at IS NOT NULL AND due_at <= ?1
-             GROUP BY domain ORDER BY MIN(due_at), domain",
-        )?;
+        // Due rows in the order they fell due, read only as far as needed:
+        // the first row of each domain is its earliest (what a GROUP BY
+        // would sort by), and a deep queue is not read whole on each claim.
+        let mut stmt = conn.prepare_cached(due::DUE_ROWS)?;
         let mut rows = stmt.query(params![now])?;
+        let mut seen = HashSet::new();
         while domains.len() < request.max_domains {
             let Some(row) = rows.next()? else { break };
             let domain: String = row.get(0)?;
+            if !seen.insert(domain.clone()) {
+                continue;
+            }
             if !request
                 .skip_domains
                 .iter()
@@ -149,16 +154,21 @@ fn claim_domain(
     max_messages: usize,
     now: i64,
 ) -> Result<Vec<ClaimedMessage>, StoreError> {
-    let ids: Vec<String> = conn
-        .prepare_cached(
-            "SELECT message FROM recipients WHERE domain = ?1 AND due_at IS NOT NULL AND due_at <= ?2
-             GROUP BY message ORDER BY MIN(due_at), message LIMIT ?3",
-        )?
-        .query_map(
-            params![domain, now, i64::try_from(max_messages).unwrap_or(i64::MAX)],
-            |row| row.get(0),
-        )?
-        .collect::<Result<_, _>>()?;
+    // The domain's due rows in the order they fell due (its index), read
+    // until `max_messages` messages are found, each at its earliest row.
+    let mut ids: Vec<String> = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached(due::DUE_ROWS_OF_DOMAIN)?;
+        let mut rows = stmt.query(params![domain, now])?;
+        let mut seen = HashSet::new();
+        while ids.len() < max_messages {
+            let Some(row) = rows.next()? else { break };
+            let id: String = row.get(0)?;
+            if seen.insert(id.clone()) {
+                ids.push(id);
+            }
+        }
+    }
     let until = to_millis(lease.until);
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {

@@ -7,6 +7,7 @@
 mod delay;
 mod local;
 mod notice;
+mod record;
 mod settle;
 mod tenure;
 mod tls_report;
@@ -16,26 +17,27 @@ use std::sync::Arc;
 use delivery::{Connections, DeliveryReport, Message};
 use dns::Resolver;
 use policy::{Cause, Trouble};
-use queue::{AttemptReport, Batch, ClaimedMessage, Outcome, StoreError};
-use tracing::{info, warn};
+use queue::Batch;
+use tracing::warn;
 
 use crate::shared::Shared;
+use record::Recorder;
 use tenure::Tenure;
-
-pub(crate) use settle::Settled;
 
 /// Delivers one batch and records the outcome of every recipient.
 pub async fn run(shared: Arc<Shared>, batch: Batch) {
     let domain = batch.domain.clone();
     let mut tenure = Tenure::new(batch.lease.clone(), shared.config.queue.lease);
+    let mut recorder = Recorder::new(&shared, &batch.lease);
     if let Some(target) = shared.config.domains.get(&domain).cloned() {
         for (i, message) in batch.messages.iter().enumerate() {
             if !tenure.hold(&shared, &batch.messages[i..]).await {
                 continue;
             }
             let report = local::deliver(&shared, &target, message).await;
-            record(&shared, &batch, message, report, None).await;
+            recorder.outcome(message, report, None).await;
         }
+        recorder.finish().await;
         return;
     }
     let name = match Resolver::parse_name(&domain) {
@@ -44,8 +46,9 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
             let trouble = Trouble::with_detail(Cause::InvalidAddress, e.to_string());
             for message in &batch.messages {
                 let settled = settle::all(&shared, message, &trouble);
-                record(&shared, &batch, message, settled, None).await;
+                recorder.outcome(message, settled, None).await;
             }
+            recorder.finish().await;
             return;
         }
     };
@@ -80,7 +83,7 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
         let mut report =
             delivery::deliver_reusing(&plan, &wire, &shared.delivery, &mut connections).await;
         remember_failures(&shared, &report);
-        tls_report::record(&shared, message, &report).await;
+        recorder.sessions(message, &report).await;
         let mut settled = settle::report(&shared, message, &report);
         if settled.sts_recheck_needed {
             // RFC 8461 §5.1: before an enforce failure becomes final, check
@@ -97,15 +100,16 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
             let second =
                 delivery::deliver_reusing(&plan, &again, &shared.delivery, &mut connections).await;
             remember_failures(&shared, &second);
-            tls_report::record(&shared, message, &second).await;
+            recorder.sessions(message, &second).await;
             report = merge(report, second);
             settled = settle::report(&shared, message, &report);
             settled.sts_recheck_needed = false;
         }
         delay::owe(&shared, message, &mut settled).await;
-        record(&shared, &batch, message, settled, Some(body)).await;
+        recorder.outcome(message, settled, Some(body)).await;
     }
     connections.close().await;
+    recorder.finish().await;
 }
 
 /// Feeds the shared memory of unreachable addresses.
@@ -129,72 +133,4 @@ fn merge(mut first: DeliveryReport, second: DeliveryReport) -> DeliveryReport {
     first.attempts.extend(second.attempts);
     first.plan = second.plan;
     first
-}
-
-async fn record(
-    shared: &Shared,
-    batch: &Batch,
-    message: &ClaimedMessage,
-    settled: Settled,
-    body: Option<Vec<u8>>,
-) {
-    for (address, outcome) in &settled.outcomes {
-        match outcome {
-            Outcome::Delivered { mx, .. } => {
-                info!(queue_id = %message.id, to = %address, mx = mx.as_deref().unwrap_or("-"), "delivered")
-            }
-            Outcome::Deferred {
-                trouble,
-                next_attempt,
-            } => {
-                info!(queue_id = %message.id, to = %address, code = %trouble.code, cause = %trouble.cause,
-                next = ?next_attempt, "deferred")
-            }
-            Outcome::Bounced { trouble } => {
-                info!(queue_id = %message.id, to = %address, code = %trouble.code, cause = %trouble.cause, "bounced")
-            }
-            Outcome::Expired { trouble } => {
-                info!(queue_id = %message.id, to = %address, code = %trouble.code, cause = %trouble.cause, "expired")
-            }
-        }
-    }
-    let notices = if settled.notices.is_empty() {
-        Vec::new()
-    } else {
-        let body = match body {
-            Some(body) => Ok(body),
-            None => shared.store.body(message.id).await,
-        };
-        match body {
-            Ok(body) => notice::build(shared, message, &settled.notices, &body),
-            Err(e) => {
-                // Recording the outcome without its notice would lose the
-                // notice; the lease lapses and the attempt is made again.
-                warn!(queue_id = %message.id, error = %e, "cannot read the message for its notice; left for a later attempt");
-                return;
-            }
-        }
-    };
-    let queued: Vec<_> = notices.iter().map(|n| n.message.id).collect();
-    let report = AttemptReport {
-        id: message.id,
-        outcomes: settled.outcomes,
-        attempts: settled.attempts,
-        notices,
-    };
-    match shared.store.record(&batch.lease, report).await {
-        Ok(()) => {}
-        Err(StoreError::LeaseLost { .. }) => {
-            warn!(queue_id = %message.id, "lease lapsed before the outcome was recorded; another worker retries");
-            return;
-        }
-        Err(e) => {
-            warn!(queue_id = %message.id, error = %e, "cannot record the outcome; the lease will lapse and the recipients be retried");
-            return;
-        }
-    }
-    for notice in queued {
-        info!(queue_id = %message.id, notice = %notice, to = %message.envelope.sender, "notice queued");
-        shared.wake.notify_one();
-    }
 }

@@ -5,20 +5,29 @@
 //! report), nor anything when reporting is off.
 
 use delivery::DeliveryReport;
-use queue::ClaimedMessage;
+use queue::{ClaimedMessage, QueueId, TlsSession};
 use tracing::warn;
 
 use crate::shared::Shared;
 
-/// Counts the sessions of `report`, made delivering `message`.
-pub(crate) async fn record(shared: &Shared, message: &ClaimedMessage, report: &DeliveryReport) {
+/// The sessions of `report`, made delivering `message`, that count for
+/// TLS reporting; `None` when none does.
+pub(crate) fn sessions(
+    shared: &Shared,
+    message: &ClaimedMessage,
+    report: &DeliveryReport,
+) -> Option<Vec<TlsSession>> {
     if !shared.config.tls_report.enabled || message.meta.tls_report {
-        return;
+        return None;
     }
-    let sessions = queue::tls_sessions(report, shared.now());
+    Some(queue::tls_sessions(report, shared.now()))
+}
+
+/// Stores `sessions`, counted delivering message `id`.
+pub(crate) async fn store(shared: &Shared, id: QueueId, sessions: Vec<TlsSession>) {
     if let Err(e) = shared.store.record_tls_sessions(sessions).await {
         // The delivery itself is recorded apart; only the report loses
         // these sessions.
-        warn!(queue_id = %message.id, error = %e, "cannot count the sessions for TLS reporting");
+        warn!(queue_id = %id, error = %e, "cannot count the sessions for TLS reporting");
     }
 }
