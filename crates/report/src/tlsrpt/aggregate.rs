@@ -34,7 +34,12 @@ pub fn day_text(day: UtcDay) -> String {
 pub fn parse_day(text: &str) -> Option<UtcDay> {
     let shape = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(text.trim(), &shape).ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp().div_euclid(86_400))
+    Some(
+        date.midnight()
+            .assume_utc()
+            .unix_timestamp()
+            .div_euclid(86_400),
+    )
 }
 
 /// The report's id: one per policy domain, day and submitter, the same
