@@ -34,7 +34,8 @@
 //! TLS reporting (RFC 8460) counts every delivery session by policy
 //! domain, UTC day, policy and result ([`tls_sessions`],
 //! [`Store::record_tls_sessions`]) and keeps where each day's report
-//! stands; the `report` crate writes the reports.
+//! stands; the `report` crate writes the reports. It also keeps the reports
+//! others send about our domains ([`ReceivedTlsReport`]).
 //!
 //! The MTA-STS policy cache lives in the store too (`sts_cache.rs`): every
 //! [`Store`] is a [`policy::sts::PolicyStore`], so nodes sharing a queue
@@ -60,6 +61,7 @@ mod store;
 mod sts_cache;
 mod time;
 mod tls_from_delivery;
+mod tls_received;
 mod tls_session;
 mod view;
 
@@ -78,9 +80,10 @@ pub use store::{
     QueuedNotice, Selector, Store,
 };
 pub use tls_from_delivery::tls_sessions;
+pub use tls_received::ReceivedTlsReport;
 pub use tls_session::{
-    TlsFailure, TlsPolicy, TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay,
-    day_start, utc_day,
+    TlsFailure, TlsPolicy, TlsReportDue, TlsReportState, TlsReportStatus, TlsSession,
+    TlsSessionCount, UtcDay, day_start, utc_day,
 };
 pub use view::{
     CauseCount, DomainCount, MessageDetail, MessageSummary, QueueSummary, RecipientView,

@@ -56,6 +56,11 @@ pub struct MessageMeta {
     /// quarantined instead of queued, until an administrator releases them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quarantine: Option<String>,
+    /// When the message expires if that is sooner than the retry
+    /// schedule's expiry: a TLS report is worth nothing after its day plus
+    /// one (RFC 8460 §5.3 asks for delivery in a timely manner).
+    #[serde(default, with = "crate::time::opt_millis")]
+    pub expires_at: Option<SystemTime>,
 }
 
 impl MessageMeta {
@@ -75,6 +80,7 @@ impl MessageMeta {
             tls_report: false,
             auth: None,
             quarantine: None,
+            expires_at: None,
         }
     }
 }

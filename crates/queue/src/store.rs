@@ -15,7 +15,10 @@ use crate::event::{AttemptRecord, Event, NoticeKind};
 use crate::id::QueueId;
 use crate::meta::{MessageMeta, NewMessage};
 use crate::state::TroubleRecord;
-use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
+use crate::tls_received::ReceivedTlsReport;
+use crate::tls_session::{
+    TlsReportDue, TlsReportState, TlsReportStatus, TlsSession, TlsSessionCount, UtcDay,
+};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 
 /// A worker's hold on the recipients of one claim. Results are recorded
@@ -260,4 +263,28 @@ pub trait Store: PolicyStore + Send + Sync {
         day: UtcDay,
         state: TlsReportState,
     ) -> Result<(), StoreError>;
+
+    /// Where the report of `policy_domain` for `day` stands; `None` before
+    /// its first attempt.
+    async fn tls_report_status(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Option<TlsReportStatus>, StoreError>;
+
+    /// Keeps a report another organisation sent about `report.policy_domain`;
+    /// `false` when the same report (organisation, report id, domain) is
+    /// already kept, which is left as it was.
+    async fn store_received_tls_report(
+        &self,
+        report: ReceivedTlsReport,
+    ) -> Result<bool, StoreError>;
+
+    /// Received reports, of `policy_domain` only if given, covering time at
+    /// or after `since` if given, oldest period first.
+    async fn received_tls_reports(
+        &self,
+        policy_domain: Option<&str>,
+        since: Option<SystemTime>,
+    ) -> Result<Vec<ReceivedTlsReport>, StoreError>;
 }

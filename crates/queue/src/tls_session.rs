@@ -120,6 +120,15 @@ pub enum TlsReportState {
     },
 }
 
+/// A day's report state as stored, with the attempts made so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsReportStatus {
+    /// Where the report stands.
+    pub state: TlsReportState,
+    /// Sending attempts made so far.
+    pub attempts: u32,
+}
+
 /// A report state as the stores keep it: the state's name, the next
 /// attempt (milliseconds since the epoch), the report id, the reason, and
 /// the attempts it adds (a retry and a sending count one).
@@ -132,6 +141,32 @@ pub(crate) struct ReportColumns<'a> {
 }
 
 impl TlsReportState {
+    /// The state from the columns both stores read: its name, next attempt
+    /// (milliseconds), report id and reason.
+    pub(crate) fn from_columns(
+        name: &str,
+        next_at: Option<i64>,
+        report_id: Option<String>,
+        reason: Option<String>,
+    ) -> Result<Self, crate::error::StoreError> {
+        match name {
+            "sent" => Ok(TlsReportState::Sent {
+                report_id: report_id.unwrap_or_default(),
+            }),
+            "retry" => Ok(TlsReportState::Retry {
+                next_attempt: crate::time::from_millis(next_at.unwrap_or(0)),
+                reason: reason.unwrap_or_default(),
+            }),
+            "abandoned" => Ok(TlsReportState::Abandoned {
+                reason: reason.unwrap_or_default(),
+            }),
+            other => Err(crate::columns::corrupt(
+                "TLS report state",
+                format!("{other:?} is not a report state"),
+            )),
+        }
+    }
+
     /// The columns both stores write.
     pub(crate) fn columns(&self) -> ReportColumns<'_> {
         match self {

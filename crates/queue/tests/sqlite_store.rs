@@ -48,6 +48,48 @@ async fn tls_sessions_survive_a_restart() {
     assert_eq!(due.len(), 2, "{due:?}");
 }
 
+/// Reports others sent us are on disk too.
+#[tokio::test]
+async fn received_tls_reports_survive_a_restart() {
+    let (dir, clock, store) = fresh();
+    contract::tls_report::received_tls_reports_are_kept_once_per_domain(&store, &clock).await;
+    let before = store.received_tls_reports(None, None).await.expect("read");
+    drop(store);
+    let store = open(&dir, &clock);
+    let after = store.received_tls_reports(None, None).await.expect("read");
+    assert_eq!((after.len(), &after), (3, &before));
+}
+
+/// A version 2 file (before received reports) is brought to version 3
+/// and keeps its session counts.
+#[tokio::test]
+async fn a_version_2_file_is_migrated() {
+    let (dir, clock, store) = fresh();
+    contract::tls_report::tls_sessions_are_counted(&store, &clock).await;
+    drop(store);
+    let path = dir.path().join("queue.db");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch("DROP TABLE tls_received; PRAGMA user_version = 2;")
+        .expect("back to version 2");
+    drop(conn);
+    let store = open(&dir, &clock);
+    let today = queue::utc_day(dns::clock::Clock::now(&*clock));
+    assert_eq!(
+        store
+            .tls_sessions("example.net", today)
+            .await
+            .expect("read")
+            .len(),
+        2
+    );
+    contract::tls_report::received_tls_reports_are_kept_once_per_domain(&store, &clock).await;
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .expect("version");
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
 /// 100 sessions inserting at once share commits, and every message is
 /// there after the store is closed and reopened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

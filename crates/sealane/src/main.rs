@@ -61,7 +61,7 @@ enum Command {
     /// Every event of a message, found by queue id, Message-ID or
     /// recipient, with the security line of each attempt.
     Trace(cmd::queue::TraceArgs),
-    /// Read the reports others send us: SMTP TLS reports (RFC 8460).
+    /// SMTP TLS reports (RFC 8460): ours as sent, and those others send us.
     #[command(subcommand)]
     Report(cmd::report::Command),
     /// Check a configuration file.
@@ -149,7 +149,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve(_) => unreachable!("serve runs on its own runtime"),
             Command::Queue(command) => cmd::queue::run(command).await,
             Command::Trace(args) => cmd::queue::trace(args).await,
-            Command::Report(command) => cmd::report::run(command),
+            Command::Report(command) => cmd::report::run(command).await,
             Command::Config(command) => cmd::config::run(command),
             Command::User(command) => cmd::user::run(command),
             Command::Sendmail(args) => cmd::sendmail::run(args).await,

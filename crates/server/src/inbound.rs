@@ -80,7 +80,10 @@ impl Handler for Inbound {
             None => {}
         }
         let domain = domain_of(&rcpt.recipient.address);
-        if self.shared.config.accepts(&domain) || self.may_relay(session) {
+        if self.shared.config.accepts(&domain)
+            || crate::tls_report_inbox::is_report_address(&self.shared, &rcpt.recipient.address)
+            || self.may_relay(session)
+        {
             Decision::Accept
         } else {
             info!(client = %session.client, to = %rcpt.recipient.address, "relay denied");
@@ -88,7 +91,7 @@ impl Handler for Inbound {
         }
     }
 
-    async fn message(&mut self, message: ReceivedMessage) -> Decision {
+    async fn message(&mut self, mut message: ReceivedMessage) -> Decision {
         let (auth_header, data, spf_or_dkim, auth_record, quarantine) = if self.role == Role::Mx {
             match crate::arrival::check(&self.shared, &message).await {
                 crate::arrival::Arrival::Accept {
@@ -106,6 +109,10 @@ impl Handler for Inbound {
         } else {
             (String::new(), message.data.clone(), false, None, None)
         };
+        let recipients = &mut message.envelope.recipients;
+        if let Some(reply) = crate::tls_report_inbox::take(&self.shared, recipients, &data).await {
+            return Decision::Reply(reply);
+        }
         let now = self.shared.now();
         let config = &self.shared.config;
         let split = match forward::split(config, &message.envelope.recipients, now) {

@@ -7,7 +7,8 @@
 //! (which plan from DNS and the shared MTA-STS cache on every attempt,
 //! settle each recipient by the retry schedule and queue the notices owed
 //! and count each session for TLS reporting), the daily TLS reports
-//! (`tls_reports.rs`),
+//! (`tls_reports.rs`), the reports others send to our report address
+//! (`tls_report_inbox.rs`),
 //! the outbound pool each message leaves from (`pool.rs`, the one routing
 //! module), and the wiring of the shared resolver, policy cache and store. It does
 //! not own the queue's storage (`queue`), the SMTP wire protocol (`smtp`),
@@ -26,6 +27,7 @@ mod shared;
 pub mod store;
 mod sts_import;
 mod tls_files;
+mod tls_report_inbox;
 pub mod tls_reports;
 pub mod users;
 mod worker;

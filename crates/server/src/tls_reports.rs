@@ -1,10 +1,12 @@
 //! Sending the daily TLS reports (RFC 8460 §4.1, §5): once a UTC day is
 //! over, each policy domain with counted sessions whose `_smtp._tls`
 //! record asks for reports gets one report for the day, by mail (queued
-//! like any message, marked so that its own delivery is not counted) and
+//! like any message, marked so that its own delivery is not counted, and
+//! DKIM-signed when `[[dkim.sign]]` has a key for the sender's domain) and
 //! by HTTPS POST. A failed upload is tried again with back-off until the
-//! report's day plus one has passed; a domain without exactly one valid
-//! record gets none, and the log says why.
+//! report's day plus one has passed, and so is the mail (the queue's retry
+//! schedule, cut at that deadline, with no notice on expiry); a domain
+//! without exactly one valid record gets none, and the log says why.
 
 use std::time::{Duration, SystemTime};
 
@@ -18,6 +20,7 @@ use report::uri::{ReportUri, Scheme};
 use tracing::{info, warn};
 
 use crate::pool;
+use crate::config::TlsReportSettings;
 use crate::shared::Shared;
 
 /// The first wait after a failed upload; it doubles with each failure.
@@ -40,6 +43,15 @@ pub async fn send_due(shared: &Shared) -> Result<usize, StoreError> {
         }
     }
     Ok(sent)
+}
+
+/// Who our reports say they are from, as configured.
+pub fn reporter(settings: &TlsReportSettings) -> Reporter {
+    Reporter {
+        organization_name: settings.organization_name.clone(),
+        contact_info: settings.contact_info.clone(),
+        submitter: settings.submitter.clone(),
+    }
 }
 
 /// When the report of `day` is given up: the end of the day after it.
@@ -85,18 +97,13 @@ async fn send_one(
             }
         };
     let counts = shared.store.tls_sessions(domain, day).await?;
-    let reporter = Reporter {
-        organization_name: settings.organization_name.clone(),
-        contact_info: settings.contact_info.clone(),
-        submitter: settings.submitter.clone(),
-    };
-    let report = tlsrpt::build(&reporter, domain, day, &counts);
+    let report = tlsrpt::build(&reporter(settings), domain, day, &counts);
     let (mail, web): (Vec<&ReportUri>, Vec<&ReportUri>) = destinations
         .iter()
         .partition(|d| d.scheme == Scheme::Mailto);
     // The mail is queued once, on the first try: a retry is for uploads.
     if due.attempts == 0 && !mail.is_empty() {
-        queue_mail(shared, &report, domain, &mail, now).await?;
+        queue_mail(shared, &report, domain, day, &mail, now).await?;
     }
     let mut failures = Vec::new();
     if !web.is_empty() {
@@ -136,11 +143,13 @@ fn retry(due: &TlsReportDue, now: SystemTime, reason: String) -> TlsReportState 
 }
 
 /// Queues the report mail to the `mailto:` destinations, marked as a TLS
-/// report so that its delivery is not counted.
+/// report so that its delivery is not counted and no notice is ever
+/// written about it, and expiring when the report's day plus one is over.
 async fn queue_mail(
     shared: &Shared,
     report: &Report,
     domain: &str,
+    day: UtcDay,
     destinations: &[&ReportUri],
     now: SystemTime,
 ) -> Result<(), StoreError> {
@@ -159,6 +168,7 @@ async fn queue_mail(
             now,
         },
     );
+    let data = sign(shared, &settings.sender, data);
     let mut meta = MessageMeta::new(now);
     meta.size = data.len() as u64;
     let facts = pool::Facts {
@@ -170,6 +180,7 @@ async fn queue_mail(
     pool::route(&shared.config.pools, &facts).record(&mut meta);
     meta.message_id = Some(format!("<{}>", report.report_id));
     meta.tls_report = true;
+    meta.expires_at = Some(deadline(day));
     let id = QueueId::generate(now);
     shared
         .store
@@ -184,6 +195,25 @@ async fn queue_mail(
     info!(domain = %domain, queue_id = %id, to = %to.join(", "), report_id = %report.report_id, "TLS report queued");
     shared.wake.notify_one();
     Ok(())
+}
+
+/// The report mail with a `DKIM-Signature` on top when a key for the
+/// sender's domain is configured (RFC 8460 §5.3: reports are signed).
+fn sign(shared: &Shared, sender: &str, data: Vec<u8>) -> Vec<u8> {
+    let Some(key) = crate::config::dkim_key_for(&shared.config.dkim_sign, sender) else {
+        return data;
+    };
+    match key.signer.sign(&data) {
+        Ok(header) => {
+            let mut signed = header.into_bytes();
+            signed.extend_from_slice(&data);
+            signed
+        }
+        Err(error) => {
+            warn!(domain = %key.domain, error = %error, "TLS report mail not DKIM-signed");
+            data
+        }
+    }
 }
 
 /// The address of a `mailto:` URI (RFC 6068): before any `?`, with

@@ -218,3 +218,138 @@ async fn a_failed_upload_is_retried_with_back_off_until_the_day_after() {
         .count();
     assert_eq!(mails, 1);
 }
+
+#[tokio::test]
+async fn a_report_mail_that_fails_is_retried_until_the_day_after_and_never_reported_on() {
+    let w = world("").await;
+    a_day_of_mail(&w).await;
+    let today = utc_day(w.clock.now());
+    w.receivers[0].set_behaviour(
+        testworld::smtp::Behaviour::starttls(&w.dane_identity).temporary_for("tlsrpt@dane.test"),
+    );
+    w.clock.advance(DAY);
+    assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 1);
+    w.advance(Duration::ZERO).await;
+    let store = &w.daemon.shared().store;
+    let report_mail = || async {
+        let listed = store.list(100).await.unwrap();
+        listed
+            .into_iter()
+            .find(|m| m.sender == "tlsrpt-noreply@mail.sender.test")
+    };
+    let pending = report_mail().await.expect("the report mail is queued");
+    assert_eq!(pending.recipients[0].attempts, 1, "{pending:?}");
+    assert!(
+        matches!(
+            pending.recipients[0].state,
+            queue::RecipientState::Deferred { .. }
+        ),
+        "{pending:?}"
+    );
+    // Tried again with the queue's back-off: not before 15 minutes.
+    let sessions = || w.receivers[0].sessions().len();
+    let before = sessions();
+    w.advance(Duration::from_secs(10 * 60)).await;
+    assert_eq!(sessions(), before, "not yet");
+    w.advance(Duration::from_secs(20 * 60)).await;
+    assert!(sessions() > before, "tried again");
+    // Hourly until the report's day plus one is over: then it expires,
+    // although the schedule alone would keep it an hour longer.
+    let deadline = day_start(today + 2);
+    while w.clock.now() < deadline - Duration::from_secs(3600) {
+        w.advance(Duration::from_secs(3600)).await;
+    }
+    assert!(
+        report_mail().await.is_some(),
+        "still trying on its last day"
+    );
+    let attempts = report_mail().await.unwrap().recipients[0].attempts;
+    assert!(attempts >= 10, "retried through the day: {attempts}");
+    let to_deadline = deadline.duration_since(w.clock.now()).unwrap();
+    w.advance(to_deadline + Duration::from_secs(60)).await;
+    w.advance(Duration::from_secs(60)).await;
+    let listed = store.list(100).await.unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|m| m.sender != "tlsrpt-noreply@mail.sender.test"),
+        "given up at the deadline: {listed:?}"
+    );
+    // No notice about the report mail, and none of its sessions counted.
+    assert!(
+        listed.iter().all(|m| !m.sender.is_empty()),
+        "no notice queued: {listed:?}"
+    );
+    for day in [today + 1, today + 2] {
+        let counted = store.tls_sessions("dane.test", day).await.unwrap();
+        assert!(counted.is_empty(), "{counted:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_report_mail_is_dkim_signed_when_a_key_is_configured() {
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../auth/tests/keys/ed25519.pem"
+    );
+    let w = world(&format!(
+        "[[dkim.sign]]\ndomain = \"sender.test\"\nselector = \"rpt\"\nkey_file = \"{key}\"\n"
+    ))
+    .await;
+    a_day_of_mail(&w).await;
+    w.clock.advance(DAY);
+    assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 1);
+    w.advance(Duration::ZERO).await;
+    let mail = w.receivers[0]
+        .messages()
+        .into_iter()
+        .find(|m| {
+            m.envelope
+                .recipients
+                .iter()
+                .any(|r| r.address == "tlsrpt@dane.test")
+        })
+        .expect("the report mail");
+    let text = String::from_utf8_lossy(&mail.data);
+    let signature = text
+        .split("\r\n")
+        .skip_while(|l| !l.starts_with("DKIM-Signature:"))
+        .take_while(|l| l.starts_with("DKIM-Signature:") || l.starts_with([' ', '\t']))
+        .collect::<String>();
+    let tags: Vec<String> = signature
+        .trim_start_matches("DKIM-Signature:")
+        .split(';')
+        .map(|t| t.split_whitespace().collect::<String>())
+        .collect();
+    for expected in [
+        "a=ed25519-sha256",
+        "d=sender.test",
+        "s=rpt",
+        "c=relaxed/relaxed",
+    ] {
+        assert!(tags.iter().any(|t| t == expected), "{expected} in {tags:?}");
+    }
+    let signed = tags
+        .iter()
+        .find_map(|t| t.strip_prefix("h="))
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in ["from", "subject", "date", "message-id", "content-type"] {
+        assert!(
+            signed.split(':').any(|h| h == header),
+            "{header} in {signed}"
+        );
+    }
+    // Still the report, readable as before.
+    assert!(tlsrpt::read_mail(&mail.data).is_ok());
+}
+
+#[tokio::test]
+async fn an_unreadable_dkim_key_is_refused_with_the_configuration() {
+    let text = "[[dkim.sign]]\ndomain = \"sender.test\"\nselector = \"rpt\"\nkey_file = \"/nonexistent/key.pem\"\n";
+    let error = server::config::Config::parse(text, std::path::Path::new("t.toml")).unwrap_err();
+    assert!(
+        error.to_string().contains("/nonexistent/key.pem"),
+        "{error}"
+    );
+}

@@ -297,6 +297,16 @@ pub const FORWARD_LOOP: Canned = Canned::new(
     Some(EnhancedCode::new(Class::Permanent, 4, 6)),
     "Routing loop detected:",
 );
+/// 250 to the end of data when the message was a TLS report (RFC 8460
+/// §5.3) to our report address and is kept; its policy domains follow.
+pub const TLS_REPORT_KEPT: Canned = Canned::new(250, Some(EnhancedCode::OK), "TLS report kept for");
+/// 550 to the end of data when a message to our TLS report address holds
+/// no report we can read (not a report, or too large once uncompressed).
+pub const NOT_A_TLS_REPORT: Canned = Canned::new(
+    550,
+    Some(EnhancedCode::new(Class::Permanent, 6, 0)),
+    "Not a readable SMTP TLS report (RFC 8460)",
+);
 
 #[cfg(test)]
 mod tests {
@@ -349,6 +359,8 @@ mod tests {
             AUTH_LINE_TOO_LONG,
             SRS_REFUSED,
             FORWARD_LOOP,
+            TLS_REPORT_KEPT,
+            NOT_A_TLS_REPORT,
         ] {
             if let Some(code) = canned.enhanced {
                 assert_eq!(

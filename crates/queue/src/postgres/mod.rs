@@ -20,6 +20,7 @@ mod read;
 mod schema;
 mod sts;
 mod tls;
+mod tls_received;
 mod write;
 
 use std::sync::Arc;
@@ -39,7 +40,10 @@ use crate::meta::NewMessage;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
 use crate::sts_cache::cache_error;
 use crate::time::{from_millis, to_millis};
-use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
+use crate::tls_received::ReceivedTlsReport;
+use crate::tls_session::{
+    TlsReportDue, TlsReportState, TlsReportStatus, TlsSession, TlsSessionCount, UtcDay,
+};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 use pool::{Conn, Pool};
 
@@ -289,6 +293,30 @@ impl Store for PgStore {
         state: TlsReportState,
     ) -> Result<(), StoreError> {
         tls::set_report(&mut self.conn().await?, policy_domain, day, &state).await
+    }
+
+    async fn tls_report_status(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Option<TlsReportStatus>, StoreError> {
+        tls_received::report_status(&mut self.conn().await?, policy_domain, day).await
+    }
+
+    async fn store_received_tls_report(
+        &self,
+        report: ReceivedTlsReport,
+    ) -> Result<bool, StoreError> {
+        tls_received::store(&mut self.conn().await?, &report).await
+    }
+
+    async fn received_tls_reports(
+        &self,
+        policy_domain: Option<&str>,
+        since: Option<SystemTime>,
+    ) -> Result<Vec<ReceivedTlsReport>, StoreError> {
+        let since = since.map(to_millis);
+        tls_received::received(&mut self.conn().await?, policy_domain, since).await
     }
 }
 

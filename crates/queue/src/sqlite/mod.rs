@@ -18,6 +18,7 @@ mod rows;
 mod schema;
 mod sts;
 mod tls;
+mod tls_received;
 mod write;
 mod writer;
 
@@ -40,7 +41,10 @@ use crate::meta::NewMessage;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
 use crate::sts_cache::cache_error;
 use crate::time::{from_millis, to_millis};
-use crate::tls_session::{TlsReportDue, TlsReportState, TlsSession, TlsSessionCount, UtcDay};
+use crate::tls_received::ReceivedTlsReport;
+use crate::tls_session::{
+    TlsReportDue, TlsReportState, TlsReportStatus, TlsSession, TlsSessionCount, UtcDay,
+};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 use writer::Writer;
 
@@ -321,6 +325,36 @@ impl Store for SqliteStore {
         let policy_domain = policy_domain.to_owned();
         self.writer
             .write(move |conn| tls::set_report(conn, &policy_domain, day, &state))
+            .await
+    }
+
+    async fn tls_report_status(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Option<TlsReportStatus>, StoreError> {
+        let policy_domain = policy_domain.to_owned();
+        self.read(move |conn| tls_received::report_status(conn, &policy_domain, day))
+            .await
+    }
+
+    async fn store_received_tls_report(
+        &self,
+        report: ReceivedTlsReport,
+    ) -> Result<bool, StoreError> {
+        self.writer
+            .write(move |conn| tls_received::store(conn, &report))
+            .await
+    }
+
+    async fn received_tls_reports(
+        &self,
+        policy_domain: Option<&str>,
+        since: Option<SystemTime>,
+    ) -> Result<Vec<ReceivedTlsReport>, StoreError> {
+        let policy_domain = policy_domain.map(str::to_owned);
+        let since = since.map(to_millis);
+        self.read(move |conn| tls_received::received(conn, policy_domain.as_deref(), since))
             .await
     }
 }

@@ -6,7 +6,7 @@ use crate::error::StoreError;
 
 /// The schema version this binary writes. Bump it with a migration step
 /// in [`prepare`] whenever the layout changes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Version 1. Times are milliseconds since the Unix epoch. A recipient's
 /// `due_at` is set exactly while it is schedulable: its first attempt or
@@ -111,6 +111,30 @@ CREATE INDEX sts_policies_expiry ON sts_policies(expires_at)
     WHERE mode IN ('enforce', 'testing');
 ";
 
+/// Version 4: TLS reports others sent us (RFC 8460), one row per report
+/// and policy domain (`report` is the JSON of that domain's part), kept
+/// once however often the same report arrives.
+const V4: &str = "
+CREATE TABLE tls_received (
+    policy_domain TEXT NOT NULL,
+    organization  TEXT NOT NULL,
+    report_id     TEXT NOT NULL,
+    start_at      INTEGER NOT NULL,
+    end_at        INTEGER NOT NULL,
+    received_at   INTEGER NOT NULL,
+    report        TEXT NOT NULL,
+    PRIMARY KEY (policy_domain, organization, report_id)
+);
+CREATE INDEX tls_received_end ON tls_received(end_at);
+";
+
+/// Version 5: the leases of a domain, counted by every claim for the
+/// per-destination limit, without walking the domain's deferred rows
+/// (every recipient with a lease is in flight).
+const V5: &str = "
+CREATE INDEX recipients_leases ON recipients(domain, lease_id) WHERE lease_id IS NOT NULL;
+";
+
 /// Settings every connection gets. `synchronous=FULL` in WAL mode syncs
 /// the log at every commit, so a committed insert survives a crash or a
 /// power cut: that commit is what the 250 waits for. (`NORMAL` would
@@ -162,6 +186,12 @@ pub fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
     }
     if found < 3 {
         tx.execute_batch(V3)?;
+    }
+    if found < 4 {
+        tx.execute_batch(V4)?;
+    }
+    if found < 5 {
+        tx.execute_batch(V5)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -9,7 +9,10 @@ pub mod sts_cache;
 pub mod tls_report;
 
 pub use sts_cache::{sts_failures_and_expiring_policies, sts_policy_round_trip};
-pub use tls_report::{tls_reports_due_until_sent, tls_sessions_are_counted};
+pub use tls_report::{
+    received_tls_reports_are_kept_once_per_domain, tls_report_status_reads_back,
+    tls_reports_due_until_sent, tls_sessions_are_counted,
+};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -42,6 +45,8 @@ macro_rules! contract_tests {
             tls_reports_due_until_sent,
             sts_policy_round_trip,
             sts_failures_and_expiring_policies,
+            tls_report_status_reads_back,
+            received_tls_reports_are_kept_once_per_domain,
         );
     };
     (@each $fresh:path, $($name:ident),* $(,)?) => {

@@ -5,7 +5,8 @@ use std::net::IpAddr;
 
 use dns::clock::{Clock, ManualClock};
 use queue::{
-    Store, TlsFailure, TlsPolicy, TlsReportDue, TlsReportState, TlsSession, UtcDay, utc_day,
+    ReceivedTlsReport, Store, TlsFailure, TlsPolicy, TlsReportDue, TlsReportState, TlsSession,
+    UtcDay, day_start, utc_day,
 };
 
 use super::MIN;
@@ -178,4 +179,127 @@ pub async fn tls_reports_due_until_sent(store: &dyn Store, clock: &ManualClock) 
         .await
         .expect("abandon");
     assert!(store.tls_reports_due(today + 1).await.expect("due").len() == 1);
+}
+
+/// A day's report status reads back as it was set, with its attempts.
+pub async fn tls_report_status_reads_back(store: &dyn Store, clock: &ManualClock) {
+    let today = utc_day(clock.now());
+    assert_eq!(
+        store
+            .tls_report_status("a.example", today)
+            .await
+            .expect("status"),
+        None,
+        "nothing before the first attempt"
+    );
+    let next_attempt = clock.now() + 15 * MIN;
+    let retry = TlsReportState::Retry {
+        next_attempt,
+        reason: "503".into(),
+    };
+    store
+        .set_tls_report("a.example", today, retry.clone())
+        .await
+        .expect("retry");
+    let status = store
+        .tls_report_status("a.example", today)
+        .await
+        .expect("status")
+        .expect("a status");
+    assert_eq!((status.state, status.attempts), (retry, 1));
+    let sent = TlsReportState::Sent {
+        report_id: "2026-12-01.a.example@mx.example".into(),
+    };
+    store
+        .set_tls_report("a.example", today, sent.clone())
+        .await
+        .expect("sent");
+    let status = store
+        .tls_report_status("a.example", today)
+        .await
+        .expect("status")
+        .expect("a status");
+    assert_eq!((status.state, status.attempts), (sent, 2));
+    assert_eq!(
+        store
+            .tls_report_status("a.example", today + 1)
+            .await
+            .expect("status"),
+        None
+    );
+}
+
+fn received(domain: &str, organization: &str, report_id: &str, day: UtcDay) -> ReceivedTlsReport {
+    ReceivedTlsReport {
+        policy_domain: domain.into(),
+        organization_name: organization.into(),
+        report_id: report_id.into(),
+        start: day_start(day),
+        end: day_start(day + 1) - std::time::Duration::from_secs(1),
+        received_at: day_start(day + 1) + 3 * MIN,
+        json: format!("{{\"report-id\":\"{report_id}\"}}"),
+    }
+}
+
+/// Reports others send us are kept per domain, once each, and read back
+/// by domain and period.
+pub async fn received_tls_reports_are_kept_once_per_domain(store: &dyn Store, clock: &ManualClock) {
+    let today = utc_day(clock.now());
+    let google = received(
+        "example.net",
+        "Google Inc.",
+        "2026-11-30T00:00:00Z_example.net",
+        today - 2,
+    );
+    assert!(
+        store
+            .store_received_tls_report(google.clone())
+            .await
+            .expect("store")
+    );
+    let mut again = google.clone();
+    again.received_at += 60 * MIN;
+    again.json = "{}".into();
+    assert!(
+        !store.store_received_tls_report(again).await.expect("store"),
+        "the same report twice is kept once"
+    );
+    let microsoft = received("example.net", "Microsoft Corporation", "133789", today - 1);
+    let other_domain = received(
+        "example.org",
+        "Google Inc.",
+        "2026-11-30T00:00:00Z_example.net",
+        today - 2,
+    );
+    for report in [microsoft.clone(), other_domain.clone()] {
+        assert!(
+            store
+                .store_received_tls_report(report)
+                .await
+                .expect("store")
+        );
+    }
+
+    let all = store.received_tls_reports(None, None).await.expect("read");
+    assert_eq!(
+        all,
+        [google.clone(), other_domain.clone(), microsoft.clone()]
+    );
+    let net = store
+        .received_tls_reports(Some("example.net"), None)
+        .await
+        .expect("read");
+    assert_eq!(net, [google, microsoft.clone()]);
+    let recent = store
+        .received_tls_reports(None, Some(day_start(today - 1)))
+        .await
+        .expect("read");
+    assert_eq!(recent, [microsoft], "only periods ending since then");
+    assert!(
+        store
+            .received_tls_reports(Some("example.com"), None)
+            .await
+            .expect("read")
+            .is_empty()
+    );
 }

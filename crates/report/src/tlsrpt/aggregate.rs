@@ -30,6 +30,18 @@ pub fn day_text(day: UtcDay) -> String {
     )
 }
 
+/// The UTC day a `YYYY-MM-DD` date names.
+pub fn parse_day(text: &str) -> Option<UtcDay> {
+    let shape = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text.trim(), &shape).ok()?;
+    Some(
+        date.midnight()
+            .assume_utc()
+            .unix_timestamp()
+            .div_euclid(86_400),
+    )
+}
+
 /// The report's id: one per policy domain, day and submitter, the same
 /// on every retry.
 pub fn report_id(policy_domain: &str, day: UtcDay, submitter: &str) -> String {
@@ -105,5 +117,19 @@ fn details(failure: &TlsFailure, count: u64) -> FailureDetails {
         failed_session_count: count,
         additional_information: None,
         failure_reason_code: failure.failure_reason_code.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_read_back_as_written() {
+        let day = parse_day("2026-11-30").unwrap();
+        assert_eq!(day_text(day), "2026-11-30");
+        assert_eq!(parse_day("1970-01-02"), Some(1));
+        assert_eq!(parse_day("2026-13-01"), None);
+        assert_eq!(parse_day("yesterday"), None);
     }
 }

@@ -95,22 +95,45 @@ pub fn build_mail(report: &Report, mail: &ReportMail<'_>) -> Vec<u8> {
 /// `application/tlsrpt+gzip` or `application/tlsrpt+json` part (any
 /// `multipart` nesting), or the whole body when the mail is only that.
 pub fn read_mail(message: &[u8]) -> Result<Report, ReadError> {
+    read_mail_with_domain(message).map(|(report, _)| report)
+}
+
+/// [`read_mail`], with the mail's `TLS-Report-Domain` (RFC 8460 §5.3) if it
+/// has one. Where no part has a TLS report media type, a part that looks
+/// like one is taken, as some reporters label it: `application/gzip`,
+/// `application/json`, or an attachment named `*.json.gz` or `*.json`.
+pub fn read_mail_with_domain(message: &[u8]) -> Result<(Report, Option<String>), ReadError> {
     use mail_parser::{MessageParser, MimeHeaders};
     let parsed = MessageParser::default()
         .parse(message)
         .ok_or(ReadError::NoReportInMessage)?;
+    let media = |part: &mail_parser::MessagePart<'_>, subtypes: &[&str]| {
+        part.content_type().is_some_and(|ct| {
+            ct.ctype().eq_ignore_ascii_case("application")
+                && ct
+                    .subtype()
+                    .is_some_and(|s| subtypes.iter().any(|t| s.eq_ignore_ascii_case(t)))
+        })
+    };
+    let named = |part: &mail_parser::MessagePart<'_>| {
+        part.attachment_name().is_some_and(|name| {
+            let name = name.to_ascii_lowercase();
+            name.ends_with(".json.gz") || name.ends_with(".json")
+        })
+    };
     let part = parsed
         .parts
         .iter()
-        .find(|part| {
-            part.content_type().is_some_and(|ct| {
-                ct.ctype().eq_ignore_ascii_case("application")
-                    && ct.subtype().is_some_and(|s| {
-                        s.eq_ignore_ascii_case("tlsrpt+gzip")
-                            || s.eq_ignore_ascii_case("tlsrpt+json")
-                    })
+        .find(|part| media(part, &["tlsrpt+gzip", "tlsrpt+json"]))
+        .or_else(|| {
+            parsed.parts.iter().find(|part| {
+                media(part, &["gzip", "x-gzip", "json"]) || (named(part) && !part.is_message())
             })
         })
         .ok_or(ReadError::NoReportInMessage)?;
-    read(part.contents())
+    let domain = parsed
+        .header_raw("TLS-Report-Domain")
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty());
+    Ok((read(part.contents())?, domain))
 }

@@ -14,6 +14,7 @@ pub mod publish;
 pub mod queue;
 mod queue_text;
 pub mod report;
+pub mod report_store;
 pub mod resolver;
 pub mod route;
 mod route_text;

@@ -215,15 +215,30 @@ fn queue_id(text: &str) -> Result<QueueId, Failure> {
 /// must exist already (a wrong directory would otherwise show an empty
 /// queue) and is never created or migrated here.
 async fn open(common: &Common) -> Result<Arc<dyn Store>, Failure> {
-    let mut config = match &common.config {
+    let config = load_config(common.config.as_ref(), common.data_dir.as_ref())?;
+    open_store(&config).await
+}
+
+/// The configuration in `file` (the embedded one without), its data
+/// directory replaced by `data_dir` if given.
+pub(crate) fn load_config(
+    file: Option<&PathBuf>,
+    data_dir: Option<&PathBuf>,
+) -> Result<Config, Failure> {
+    let mut config = match file {
         Some(file) => Config::load(file).map_err(|e| Failure::Input(e.into()))?,
         None => Config::embedded(),
     };
-    if let Some(dir) = &common.data_dir {
+    if let Some(dir) = data_dir {
         config.data_dir = dir.clone();
     }
+    Ok(config)
+}
+
+/// Opens the store `config` names; an SQLite queue must exist already.
+pub(crate) async fn open_store(config: &Config) -> Result<Arc<dyn Store>, Failure> {
     if config.store == StoreSettings::Sqlite {
-        let path = server::store::sqlite_path(&config);
+        let path = server::store::sqlite_path(config);
         if !path.is_file() {
             return Err(Failure::Input(anyhow!(
                 "no queue at {} (give --data-dir DIR or --config FILE)",

@@ -1,4 +1,5 @@
-//! `sealane report tls read FILE...`: reads TLS reports (RFC 8460) that
+//! `sealane report tls`: `sent` and `received` read the server's store
+//! (`report_store.rs`); `read FILE...` reads TLS reports (RFC 8460) that
 //! reached an administrator elsewhere — JSON, `.json.gz`, or a whole
 //! report mail — without a running server, and prints a summary per
 //! reporter, policy and result type (or the reports as JSON).
@@ -26,6 +27,12 @@ pub enum TlsCommand {
     /// Read report files (JSON, .json.gz, or a report mail) and summarise
     /// them; a file that is not a report is an error (exit 2).
     Read(ReadArgs),
+    /// Our report on a domain for a day: as it will be sent (today, from
+    /// the sessions counted so far) or as it was, and where it stands.
+    Sent(crate::cmd::report_store::SentArgs),
+    /// Reports others sent to our report address, summarised per reporter,
+    /// policy and result type, with the days that had failures.
+    Received(crate::cmd::report_store::ReceivedArgs),
 }
 
 /// Arguments of `sealane report tls read`.
@@ -40,9 +47,11 @@ pub struct ReadArgs {
 }
 
 /// Runs a `report` subcommand.
-pub fn run(command: Command) -> Result<ExitCode, Failure> {
+pub async fn run(command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Tls(TlsCommand::Read(args)) => read(args),
+        Command::Tls(TlsCommand::Sent(args)) => crate::cmd::report_store::sent(args).await,
+        Command::Tls(TlsCommand::Received(args)) => crate::cmd::report_store::received(args).await,
     }
 }
 
@@ -77,7 +86,7 @@ fn read(args: ReadArgs) -> Result<ExitCode, Failure> {
 }
 
 /// What a report says, for a person.
-fn summary(report: &Report) -> String {
+pub(crate) fn summary(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -5,6 +5,7 @@
 //! 127.0.0.1:2525, loopback clients may relay.
 
 mod auth;
+mod dkim;
 mod error;
 mod forward;
 mod outbound;
@@ -23,6 +24,7 @@ use ipnet::IpNet;
 use policy::PlanOptions;
 
 pub use auth::{AuthSettings, DmarcAction, QuarantineAction};
+pub use dkim::{SigningKey, key_for as dkim_key_for};
 pub use error::ConfigError;
 pub use forward::{Forwarding, SrsSettings};
 pub use outbound::Outbound;
@@ -77,6 +79,8 @@ pub struct Config {
     pub pools: Pools,
     /// Forwarding rules and SRS (`[forward]`, `[srs]`).
     pub forwarding: Forwarding,
+    /// DKIM keys for the mail we write ourselves (`[[dkim.sign]]`).
+    pub dkim_sign: Vec<SigningKey>,
 }
 
 /// What a listener is for.
@@ -509,6 +513,7 @@ impl Config {
             text,
             path,
         )?;
+        let dkim_sign = dkim::load(raw.dkim).map_err(|reason| invalid("dkim", None, reason))?;
         Ok(Config {
             hostname,
             data_dir: raw
@@ -535,6 +540,7 @@ impl Config {
             auth,
             pools,
             forwarding,
+            dkim_sign,
         })
     }
 

@@ -51,6 +51,7 @@ pub(crate) struct RawConfig {
     pub srs: Option<Spanned<super::forward::RawSrs>>,
     #[serde(default)]
     pub forward: BTreeMap<String, Spanned<Vec<String>>>,
+    pub dkim: super::dkim::RawDkim,
 }
 
 #[derive(Debug, Default, Deserialize)]

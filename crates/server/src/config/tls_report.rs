@@ -24,7 +24,8 @@ pub struct TlsReportSettings {
     /// At most this many `rua` destinations per report.
     pub max_destinations: usize,
     /// Where reports to our domains arrive (the address our `rua` names),
-    /// if we read them.
+    /// if we read them: mail to it is read as a TLS report when it
+    /// arrives, kept in the store, and not delivered further.
     pub receive_address: Option<String>,
 }
 
@@ -41,6 +42,12 @@ impl TlsReportSettings {
         if !sender.contains('@') {
             return Err(format!("sender {sender:?} is not an address"));
         }
+        let receive_address = raw.receive_address.map(|a| a.trim().to_owned());
+        if let Some(address) = &receive_address
+            && !address.contains('@')
+        {
+            return Err(format!("receive_address {address:?} is not an address"));
+        }
         Ok(Self {
             enabled: raw.enabled.unwrap_or(true),
             organization_name: raw.organization_name.unwrap_or_else(|| hostname.to_owned()),
@@ -50,7 +57,7 @@ impl TlsReportSettings {
             submitter: raw.submitter.unwrap_or_else(|| hostname.to_owned()),
             sender,
             max_destinations,
-            receive_address: raw.receive_address,
+            receive_address,
         })
     }
 }

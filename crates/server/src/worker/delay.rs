@@ -15,7 +15,7 @@ pub(crate) async fn owe(shared: &Shared, message: &ClaimedMessage, settled: &mut
     let Some(after) = shared.config.retry.delay_notice else {
         return;
     };
-    if message.envelope.is_null_sender() {
+    if message.envelope.is_null_sender() || message.meta.tls_report {
         return;
     }
     let now = shared.now();

@@ -163,10 +163,17 @@ fn defer(
 ) {
     let address = &claimed.recipient.address;
     let seed = RetrySchedule::seed(message.id, address);
-    match shared
+    let mut retry = shared
         .schedule
-        .next(message.meta.received_at, claimed.attempts + 1, now, seed)
-    {
+        .next(message.meta.received_at, claimed.attempts + 1, now, seed);
+    if let Some(expires_at) = message.meta.expires_at {
+        retry = match retry {
+            _ if now >= expires_at => Retry::Expire,
+            Retry::At(at) => Retry::At(at.min(expires_at)),
+            Retry::Expire => Retry::Expire,
+        };
+    }
+    match retry {
         Retry::At(next_attempt) => {
             settled.outcomes.push((
                 address.clone(),
@@ -220,8 +227,9 @@ fn owe_failure(
 ) {
     // RFC 3461 §4.1: NOTIFY=NEVER or a NOTIFY without FAILURE asks for none;
     // RFC 5321 §4.5.5: never a notice to the null sender.
+    // A TLS report we sent is never the subject of another message.
     let wanted = claimed.recipient.notify.is_none_or(|n| n.failure);
-    if message.envelope.is_null_sender() || !wanted {
+    if message.envelope.is_null_sender() || !wanted || message.meta.tls_report {
         return;
     }
     settled.notices.push(OwedNotice {

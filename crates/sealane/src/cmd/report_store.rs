@@ -1,0 +1,298 @@
+//! `sealane report tls sent` and `sealane report tls received`: our own
+//! day's report as it will be (today, from the sessions counted so far) or
+//! was sent, and the reports others sent to our report address, from the
+//! store the server runs on.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::anyhow;
+use queue::{TlsReportState, TlsReportStatus, day_start, utc_day};
+use report::tlsrpt::{self, ReceivedSummary, Report};
+use serde::Serialize;
+use server::config::Config;
+
+use crate::cmd::queue::{load_config, open_store};
+use crate::exit::Failure;
+
+/// Which store to read.
+#[derive(clap::Args)]
+pub struct StoreArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// The data directory holding queue.db (SQLite).
+    #[arg(long, value_name = "DIR", conflicts_with = "config")]
+    data_dir: Option<PathBuf>,
+    /// Take the store (`[store]`, or the data directory) and our reporter
+    /// name from this configuration file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// Arguments of `sealane report tls sent`.
+#[derive(clap::Args)]
+pub struct SentArgs {
+    /// The policy domain the report is about.
+    #[arg(long, value_name = "DOMAIN")]
+    domain: String,
+    /// The UTC day (YYYY-MM-DD); today when not given.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Arguments of `sealane report tls received`.
+#[derive(clap::Args)]
+pub struct ReceivedArgs {
+    /// Only reports about this policy domain.
+    #[arg(long, value_name = "DOMAIN")]
+    domain: Option<String>,
+    /// Only reports covering this UTC day (YYYY-MM-DD) or later.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    since: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Where our report of a domain and day stands, for `--json`.
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct SentView {
+    policy_domain: String,
+    date: String,
+    /// `pending` (the day is not over), `due`, `sent`, `retry`, `abandoned`.
+    state: &'static str,
+    attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_attempt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    /// The report; `None` when no session was counted.
+    report: Option<Report>,
+}
+
+fn day_arg(text: &str, what: &str) -> Result<queue::UtcDay, Failure> {
+    tlsrpt::parse_day(text).ok_or_else(|| {
+        Failure::Input(anyhow!(
+            "{what} {} is not a date (YYYY-MM-DD)",
+            smtp::untrusted(text)
+        ))
+    })
+}
+
+fn domain_arg(text: &str) -> String {
+    text.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn runtime(e: queue::StoreError) -> Failure {
+    Failure::Runtime(anyhow::Error::new(e).context("queue"))
+}
+
+fn at(time: SystemTime) -> String {
+    tlsrpt::datetime::format(time.into())
+}
+
+/// Runs `sealane report tls sent`.
+pub async fn sent(args: SentArgs) -> Result<ExitCode, Failure> {
+    let domain = domain_arg(&args.domain);
+    let today = utc_day(SystemTime::now());
+    let day = match &args.date {
+        Some(text) => day_arg(text, "--date")?,
+        None => today,
+    };
+    let config: Config = load_config(args.store.config.as_ref(), args.store.data_dir.as_ref())?;
+    let store = open_store(&config).await?;
+    let counts = store.tls_sessions(&domain, day).await.map_err(runtime)?;
+    let status = store
+        .tls_report_status(&domain, day)
+        .await
+        .map_err(runtime)?;
+    let report = (!counts.is_empty()).then(|| {
+        let reporter = server::tls_reports::reporter(&config.tls_report);
+        tlsrpt::build(&reporter, &domain, day, &counts)
+    });
+    let view = view(domain, day, today, status, report);
+    if args.store.json {
+        print_json(&view)?;
+    } else {
+        print!("{}", sent_text(&view));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn view(
+    domain: String,
+    day: queue::UtcDay,
+    today: queue::UtcDay,
+    status: Option<TlsReportStatus>,
+    report: Option<Report>,
+) -> SentView {
+    let mut view = SentView {
+        policy_domain: domain,
+        date: tlsrpt::day_text(day),
+        state: if day >= today { "pending" } else { "due" },
+        attempts: 0,
+        next_attempt: None,
+        reason: None,
+        report,
+    };
+    if let Some(status) = status {
+        view.attempts = status.attempts;
+        match status.state {
+            TlsReportState::Sent { .. } => view.state = "sent",
+            TlsReportState::Retry {
+                next_attempt,
+                reason,
+            } => {
+                view.state = "retry";
+                view.next_attempt = Some(at(next_attempt));
+                view.reason = Some(reason);
+            }
+            TlsReportState::Abandoned { reason } => {
+                view.state = "abandoned";
+                view.reason = Some(reason);
+            }
+            _ => {}
+        }
+    }
+    view
+}
+
+fn sent_text(view: &SentView) -> String {
+    let mut out = String::new();
+    let Some(report) = &view.report else {
+        let _ = writeln!(
+            out,
+            "no session to {} was counted on {}: there is no report",
+            view.policy_domain, view.date
+        );
+        return out;
+    };
+    let state = match view.state {
+        "pending" => "will be sent once the day is over (sessions counted so far)".to_owned(),
+        "due" => "due: goes at the next sending round".to_owned(),
+        "sent" => format!("sent (attempts: {})", view.attempts),
+        "retry" => format!(
+            "not sent yet: next attempt {} (attempts: {}; {})",
+            view.next_attempt.as_deref().unwrap_or("-"),
+            view.attempts,
+            view.reason.as_deref().unwrap_or("-")
+        ),
+        _ => format!("not sent: {}", view.reason.as_deref().unwrap_or("-")),
+    };
+    let _ = writeln!(
+        out,
+        "TLS report on {} for {}: {state}",
+        view.policy_domain, view.date
+    );
+    out.push_str(&crate::cmd::report::summary(report));
+    out
+}
+
+/// Runs `sealane report tls received`.
+pub async fn received(args: ReceivedArgs) -> Result<ExitCode, Failure> {
+    let since = match &args.since {
+        Some(text) => Some(day_start(day_arg(text, "--since")?)),
+        None => None,
+    };
+    let domain = args.domain.as_deref().map(domain_arg);
+    let config = load_config(args.store.config.as_ref(), args.store.data_dir.as_ref())?;
+    let store = open_store(&config).await?;
+    let reports = store
+        .received_tls_reports(domain.as_deref(), since)
+        .await
+        .map_err(runtime)?;
+    let summary = tlsrpt::summarise(&reports);
+    if args.store.json {
+        print_json(&summary)?;
+    } else {
+        print!("{}", received_text(&summary));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn counts(result_types: &[tlsrpt::ResultCount]) -> String {
+    result_types
+        .iter()
+        .map(|r| format!("{} x{}", r.result_type, r.sessions))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn received_text(summary: &ReceivedSummary) -> String {
+    let mut out = String::new();
+    if summary.reports == 0 {
+        out.push_str("no TLS reports received\n");
+        return out;
+    }
+    let _ = writeln!(out, "{} TLS reports received", summary.reports);
+    let mut domain = "";
+    for policy in &summary.policies {
+        if policy.policy_domain != domain {
+            domain = &policy.policy_domain;
+            let _ = writeln!(out, "{domain}");
+        }
+        let _ = writeln!(
+            out,
+            "  {} {}{}: {} reports {}..{}, {} successful, {} failed",
+            smtp::untrusted(&policy.reporter),
+            smtp::untrusted(&policy.policy_type),
+            if policy.mx_host.is_empty() {
+                String::new()
+            } else {
+                format!(" (mx {})", smtp::untrusted(&policy.mx_host.join(", ")))
+            },
+            policy.reports,
+            policy.first_day,
+            policy.last_day,
+            policy.successful,
+            policy.failed
+        );
+        if !policy.result_types.is_empty() {
+            let _ = writeln!(
+                out,
+                "    {}",
+                smtp::untrusted(&counts(&policy.result_types))
+            );
+        }
+    }
+    if summary.days_with_failures.is_empty() {
+        out.push_str("no day with failures\n");
+    } else {
+        out.push_str("days with failures:\n");
+        for day in &summary.days_with_failures {
+            let _ = writeln!(
+                out,
+                "  {} {}: {} failed ({}){}",
+                day.day,
+                day.policy_domain,
+                day.failed,
+                smtp::untrusted(&day.reporters.join(", ")),
+                if day.result_types.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", smtp::untrusted(&counts(&day.result_types)))
+                }
+            );
+        }
+    }
+    if summary.unreadable > 0 {
+        let _ = writeln!(
+            out,
+            "{} stored reports could not be read",
+            summary.unreadable
+        );
+    }
+    out
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::Runtime(anyhow!("cannot write JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! `[[dkim.sign]]`: the DKIM keys (RFC 6376) mail we write ourselves is
+//! signed with: a domain, a selector and a PEM key file each, read and
+//! checked when the configuration is loaded. TLS reports are signed with
+//! the key of their `From:` domain (RFC 8460 §5.3 wants them signed).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use auth::{DkimKey, DkimSigner};
+use serde::Deserialize;
+
+/// `[dkim]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDkim {
+    #[serde(default)]
+    pub sign: Vec<RawSigningKey>,
+}
+
+/// One `[[dkim.sign]]` entry as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSigningKey {
+    pub domain: String,
+    pub selector: String,
+    pub key_file: PathBuf,
+}
+
+/// A DKIM signing key, loaded.
+#[derive(Clone)]
+pub struct SigningKey {
+    /// `d=`: the signing domain, lowercase.
+    pub domain: String,
+    /// `s=`: the selector.
+    pub selector: String,
+    /// The PEM file the key came from.
+    pub key_file: PathBuf,
+    /// The signer (never printed).
+    pub signer: Arc<DkimSigner>,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("domain", &self.domain)
+            .field("selector", &self.selector)
+            .field("key_file", &self.key_file)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Loads every key; the error names the entry and why.
+pub(crate) fn load(raw: RawDkim) -> Result<Vec<SigningKey>, String> {
+    raw.sign
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let domain = key.domain.trim().trim_end_matches('.').to_ascii_lowercase();
+            if domain.is_empty() || key.selector.trim().is_empty() {
+                return Err(format!("sign[{i}]: domain and selector must not be empty"));
+            }
+            let pem = std::fs::read_to_string(&key.key_file)
+                .map_err(|e| format!("sign[{i}]: {}: {e}", key.key_file.display()))?;
+            let dkim_key = DkimKey::from_pem(&pem)
+                .map_err(|e| format!("sign[{i}]: {}: {e}", key.key_file.display()))?;
+            let selector = key.selector.trim().to_owned();
+            Ok(SigningKey {
+                signer: Arc::new(DkimSigner::new(&domain, &selector, dkim_key)),
+                domain,
+                selector,
+                key_file: key.key_file,
+            })
+        })
+        .collect()
+}
+
+/// The key for mail from `address`: the one for its domain, else for the
+/// closest parent domain (relaxed DMARC alignment, RFC 7489 §3.1.1).
+pub fn key_for<'a>(keys: &'a [SigningKey], address: &str) -> Option<&'a SigningKey> {
+    let domain = address.rsplit_once('@')?.1.to_ascii_lowercase();
+    keys.iter()
+        .filter(|k| domain == k.domain || domain.ends_with(&format!(".{}", k.domain)))
+        .max_by_key(|k| k.domain.len())
+}
