@@ -19,8 +19,8 @@ use report::tlsrpt::{self, Report, ReportMail, Reporter};
 use report::uri::{ReportUri, Scheme};
 use tracing::{info, warn};
 
-use crate::pool;
 use crate::config::TlsReportSettings;
+use crate::pool;
 use crate::shared::Shared;
 
 /// The first wait after a failed upload; it doubles with each failure.
