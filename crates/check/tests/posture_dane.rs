@@ -19,7 +19,7 @@ async fn matching_tlsa_with_next_key_passes_and_is_deliverable() {
     only(&report.findings, "dane-tlsa-present");
     only(&report.findings, "dane-starttls");
     let version = only(&report.findings, "dane-tls-version");
-    assert!(version.evidence.contains("TLSv1_3"), "{version:?}");
+    assert!(version.evidence.contains("TLSv1.3"), "{version:?}");
     let matched = only(&report.findings, "dane-match");
     assert!(
         matched.evidence.contains(&tlsa_hex(&mx, 3, 1, 1)),

@@ -12,7 +12,7 @@ use crate::id::QueueId;
 /// The TLS parameters of a session (RFC 8314 §4.3 puts them in `Received:`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsSummary {
-    /// The protocol version, e.g. `TLSv1_3`.
+    /// The protocol version, e.g. `TLSv1.3`.
     pub version: String,
     /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
     pub cipher: String,

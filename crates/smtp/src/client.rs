@@ -310,7 +310,7 @@ impl Client {
         let info = TlsInfo {
             version: connection
                 .protocol_version()
-                .map(|v| format!("{v:?}"))
+                .map(crate::record::version_name)
                 .unwrap_or_default(),
             cipher: connection
                 .negotiated_cipher_suite()

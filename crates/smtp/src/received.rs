@@ -24,7 +24,8 @@ pub fn protocol(session: &SessionFacts) -> &'static str {
     }
 }
 
-/// `TLSv1_3` (as [`crate::TlsInfo`] has it) as people write it: `TLSv1.3`.
+/// A version as [`crate::TlsInfo`] has it (`TLSv1.3`, or `TLSv1_3` in
+/// older records) as people write it: `TLSv1.3`.
 fn version_name(version: &str) -> String {
     version.replace('_', ".")
 }

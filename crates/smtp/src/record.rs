@@ -11,12 +11,23 @@ use crate::reply::Reply;
 /// The TLS parameters a STARTTLS handshake agreed on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsInfo {
-    /// The protocol version, e.g. `TLSv1_3`.
+    /// The protocol version as OpenSSL and Postfix write it, e.g.
+    /// `TLSv1.3` (records made before that say `TLSv1_3`).
     pub version: String,
     /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
     pub cipher: String,
     /// The name sent as SNI and verified against (the MX host name).
     pub server_name: String,
+}
+
+/// `version` as OpenSSL and Postfix logs write it: `TLSv1.3`, not the
+/// library's `TLSv1_3`.
+pub(crate) fn version_name(version: rustls::ProtocolVersion) -> String {
+    match version {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
+        other => format!("{other:?}").replace('_', "."),
+    }
 }
 
 /// One command and the reply it got.

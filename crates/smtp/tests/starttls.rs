@@ -30,7 +30,7 @@ async fn starttls_then_second_ehlo() {
         .starttls(pki.client.clone(), mx_name())
         .await
         .unwrap();
-    assert_eq!(info.version, "TLSv1_3");
+    assert_eq!(info.version, "TLSv1.3");
     assert!(info.cipher.starts_with("TLS13_"), "{}", info.cipher);
     assert_eq!(info.server_name, MX);
     let after = client.capabilities().clone();

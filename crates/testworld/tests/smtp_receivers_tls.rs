@@ -42,7 +42,7 @@ async fn normal_receiver_takes_mail_over_starttls_and_records_it() {
     let session = &receiver.sessions()[0];
     assert!(session.starttls());
     assert_eq!(session.sni(), Some(MX));
-    assert_eq!(session.tls_version(), Some("TLSv1_3"));
+    assert_eq!(session.tls_version(), Some("TLSv1.3"));
     assert_eq!(session.ehlo.as_deref(), Some("client.test"));
     assert_eq!(
         session.commands,
@@ -253,7 +253,7 @@ async fn tls12_only_receiver_records_tls12() {
         .unwrap();
     client.quit().await.unwrap();
     ended(&receiver).await;
-    assert_eq!(receiver.sessions()[0].tls_version(), Some("TLSv1_2"));
+    assert_eq!(receiver.sessions()[0].tls_version(), Some("TLSv1.2"));
 }
 
 #[tokio::test]

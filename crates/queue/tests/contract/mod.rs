@@ -110,7 +110,7 @@ fn attempt(recipients: &[&str]) -> AttemptRecord {
         source: Some("192.0.2.1:40000".parse().expect("address")),
         requirement: "dane".into(),
         tls: Some(queue::TlsSummary {
-            version: "TLSv1_3".into(),
+            version: "TLSv1.3".into(),
             cipher: "TLS13_AES_256_GCM_SHA384".into(),
         }),
         verification: Some("dane authenticated".into()),

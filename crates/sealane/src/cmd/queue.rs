@@ -246,7 +246,7 @@ pub(crate) async fn open_store(config: &Config) -> Result<Arc<dyn Store>, Failur
             )));
         }
     }
-    server::store::open_existing(&config, Arc::new(dns::clock::SystemClock))
+    server::store::open_existing(config, Arc::new(dns::clock::SystemClock))
         .await
         .map_err(|e| Failure::Runtime(e.into()))
 }

@@ -79,7 +79,7 @@ pub(super) fn info(connection: &rustls::ServerConnection) -> TlsInfo {
     TlsInfo {
         version: connection
             .protocol_version()
-            .map(|v| format!("{v:?}"))
+            .map(crate::record::version_name)
             .unwrap_or_default(),
         cipher: connection
             .negotiated_cipher_suite()

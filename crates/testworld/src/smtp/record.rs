@@ -70,7 +70,7 @@ impl Session {
             .filter(|name| !name.is_empty())
     }
 
-    /// The negotiated TLS version, e.g. `TLSv1_3`.
+    /// The negotiated TLS version, e.g. `TLSv1.3`.
     pub fn tls_version(&self) -> Option<&str> {
         self.tls.as_ref().map(|tls| tls.version.as_str())
     }
