@@ -69,8 +69,11 @@ async fn a_version_2_file_is_migrated() {
     drop(store);
     let path = dir.path().join("queue.db");
     let conn = rusqlite::Connection::open(&path).expect("open");
-    conn.execute_batch("DROP TABLE tls_received; PRAGMA user_version = 2;")
-        .expect("back to version 2");
+    conn.execute_batch(
+        "DROP INDEX recipients_leases; DROP TABLE tls_received; DROP TABLE sts_policies;
+         PRAGMA user_version = 2;",
+    )
+    .expect("back to version 2");
     drop(conn);
     let store = open(&dir, &clock);
     let today = queue::utc_day(dns::clock::Clock::now(&*clock));

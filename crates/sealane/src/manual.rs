@@ -198,6 +198,13 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         )],
     ),
     (
+        "sealane queue quarantine",
+        &[(
+            "sealane queue quarantine 01KBF3M2QZ7N4XA8",
+            "Keep one message from delivery until it is released.",
+        )],
+    ),
+    (
         "sealane queue release",
         &[(
             "sealane queue release --all",
@@ -236,6 +243,20 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         &[(
             "sealane report tls read report.json.gz report.eml",
             "Summarise report files or report mails.",
+        )],
+    ),
+    (
+        "sealane report tls sent",
+        &[(
+            "sealane report tls sent --domain example.com --date 2026-12-01",
+            "The report for example.com of 1 December, and whether it went out.",
+        )],
+    ),
+    (
+        "sealane report tls received",
+        &[(
+            "sealane report tls received --domain example.org --since 2026-11-01",
+            "What reporters said about example.org since 1 November.",
         )],
     ),
     (

@@ -99,7 +99,7 @@ fn demo_shows_each_destination_s_outcome_within_a_minute() {
         "{dane:#}"
     );
     assert!(
-        dane["tls"].as_str().unwrap().starts_with("TLSv1_"),
+        dane["tls"].as_str().unwrap().starts_with("TLSv1."),
         "{dane:#}"
     );
 

@@ -80,7 +80,7 @@ pub async fn claim(
             let leases: i64 = conn
                 .query_one(
                     "SELECT COUNT(DISTINCT lease_id) FROM recipients
-                     WHERE domain = $1 AND lease_id IS NOT NULL AND state = 'in-flight' AND due_at > $2",
+                     WHERE domain = $1 AND state = 'in-flight' AND due_at > $2",
                     &[&domain, &now],
                 )
                 .await?

@@ -10,7 +10,7 @@ use super::pool::Conn;
 use crate::error::StoreError;
 
 /// The newest schema version this binary knows: the last migration's.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The advisory lock key that serialises migrations (any constant no
 /// other application of the database uses: "sealane" in ASCII).
@@ -140,15 +140,8 @@ CREATE TABLE tls_received (
 CREATE INDEX tls_received_end ON tls_received(end_at);
 ";
 
-/// Version 5: the leases of a domain, counted by every claim for the
-/// per-destination limit, without walking the domain's deferred rows
-/// (every recipient with a lease is in flight).
-const V5: &str = "
-CREATE INDEX recipients_leases ON recipients(domain, lease_id) WHERE lease_id IS NOT NULL;
-";
-
 /// Every migration, in order: (version, SQL).
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses it if a newer
 /// Sealane has migrated it further.

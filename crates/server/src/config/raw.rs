@@ -51,6 +51,7 @@ pub(crate) struct RawConfig {
     pub srs: Option<Spanned<super::forward::RawSrs>>,
     #[serde(default)]
     pub forward: BTreeMap<String, Spanned<Vec<String>>>,
+    #[serde(default)]
     pub dkim: super::dkim::RawDkim,
 }
 
