@@ -46,6 +46,11 @@ MTA_VARIANTS="dane"
 # default (100), which never binds with one destination.
 SEALANE_CONCURRENCY=${SEALANE_CONCURRENCY:-100}
 SEALANE_PER_DESTINATION=${SEALANE_PER_DESTINATION:-20}
+# The listener's role: "mx" (default) authenticates every message on
+# arrival (SPF, DKIM, DMARC, ARC through Sealane's resolver), which the
+# Postfix anchor does not do; "submission" relays for the injector's
+# network without those checks, as Postfix's smtpd does here.
+SEALANE_ROLE=${SEALANE_ROLE:-mx}
 
 SL_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SL_BIN=""
@@ -89,7 +94,7 @@ hostname = "mta.$ZONE"
 data_dir = "$SL_DATA"
 
 [[listener]]
-role = "mx"
+role = "$SEALANE_ROLE"
 address = "$MTA_ADDR:25"
 
 [dns]

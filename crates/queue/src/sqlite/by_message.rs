@@ -29,13 +29,14 @@ pub const RECORD_OUTCOME: &str =
      WHERE message = ?1 AND +address = ?2";
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use rusqlite::Connection;
 
     use super::*;
     use crate::sqlite::schema;
 
-    fn plan(conn: &Connection, sql: &str) -> String {
+    /// SQLite's query plan for `sql`, its steps joined with `; `.
+    pub(in crate::sqlite) fn plan(conn: &Connection, sql: &str) -> String {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let unbound = vec![rusqlite::types::Null; stmt.parameter_count()];
         let rows = stmt

@@ -26,20 +26,8 @@ mod tests {
     use rusqlite::Connection;
 
     use super::*;
+    use crate::sqlite::by_message::tests::plan;
     use crate::sqlite::schema;
-
-    fn plan(conn: &Connection, sql: &str) -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let unbound = vec![rusqlite::types::Null; stmt.parameter_count()];
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(unbound), |row| {
-                row.get::<_, String>(3)
-            })
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        rows.join("; ")
-    }
 
     #[test]
     fn claims_read_their_index_without_sorting() {
