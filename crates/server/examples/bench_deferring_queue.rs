@@ -12,11 +12,9 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Talk, World, world};
+use common::{Load, World, submit_load, world};
 
 /// Submissions between two scheduler passes.
 const STEP: usize = 1_000;
@@ -68,34 +66,13 @@ async fn report(w: &World, label: &str, started: Instant) {
 
 /// Submits messages `from..to` over `c` concurrent SMTP sessions.
 async fn submit(w: &World, from: usize, to: usize, c: usize) {
-    let submission = w.submission();
-    let next = Arc::new(AtomicUsize::new(from));
-    let mut clients = Vec::new();
-    for _ in 0..c {
-        let next = next.clone();
-        clients.push(tokio::spawn(async move {
-            let (mut talk, _) = Talk::connect(submission).await;
-            talk.send("EHLO bench.sender.test").await;
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= to {
-                    break;
-                }
-                let body = format!(
-                    "Subject: deferred {i}\r\nMessage-ID: <d{i}@sender.test>\r\n\r\n{}",
-                    format!("{}\r\n", "x".repeat(76)).repeat(26)
-                );
-                let reply = talk
-                    .mail("bench@sender.test", &["sink@dead.test"], &body)
-                    .await;
-                assert!(reply.starts_with("250"), "{reply}");
-            }
-            talk.send("QUIT").await;
-        }));
-    }
-    for client in clients {
-        client.await.expect("client finished");
-    }
+    let load = Load {
+        range: from..to,
+        sender: "bench@sender.test",
+        rcpt: "sink@dead.test",
+        head: |i| format!("Subject: deferred {i}\r\nMessage-ID: <d{i}@sender.test>\r\n"),
+    };
+    submit_load(&[w.submission()], c, load).await;
 }
 
 #[tokio::main(flavor = "multi_thread")]

@@ -14,10 +14,9 @@ mod common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime};
 
-use common::{Internet, Talk, internet};
+use common::{Internet, Load, internet, submit_load};
 use dns::clock::ManualClock;
 use server::config::Config;
 use server::{Daemon, Scheduling};
@@ -37,34 +36,14 @@ async fn node(net: &Internet, store: &str, name: &str, clock: &Arc<ManualClock>)
 }
 
 async fn submit(nodes: &[Daemon], n: usize) {
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut clients = Vec::new();
-    for c in 0..20 {
-        let addr = nodes[c % nodes.len()].listening()[0].1;
-        let next = next.clone();
-        clients.push(tokio::spawn(async move {
-            let (mut talk, _) = Talk::connect(addr).await;
-            talk.send("EHLO bench.sender.test").await;
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                let body = format!(
-                    "Subject: bench {i}\r\nMessage-ID: <b{i}@sender.test>\r\n\r\n{}",
-                    format!("{}\r\n", "x".repeat(76)).repeat(26)
-                );
-                let reply = talk
-                    .mail("bench@sender.test", &["sink@dane.test"], &body)
-                    .await;
-                assert!(reply.starts_with("250"), "{reply}");
-            }
-            talk.send("QUIT").await;
-        }));
-    }
-    for c in clients {
-        c.await.expect("client");
-    }
+    let listeners: Vec<_> = nodes.iter().map(|node| node.listening()[0].1).collect();
+    let load = Load {
+        range: 0..n,
+        sender: "bench@sender.test",
+        rcpt: "sink@dane.test",
+        head: |i| format!("Subject: bench {i}\r\nMessage-ID: <b{i}@sender.test>\r\n"),
+    };
+    submit_load(&listeners, 20, load).await;
 }
 
 async fn work_until_empty(node: &Daemon) {

@@ -17,10 +17,9 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Talk, world_with};
+use common::{Load, submit_load, world_with};
 use server::Scheduling;
 
 fn peak_rss_kib() -> u64 {
@@ -60,34 +59,22 @@ async fn main() {
     } else {
         w.submission()
     };
-    let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
-    let mut clients = Vec::new();
-    for _ in 0..c {
-        let next = next.clone();
-        clients.push(tokio::spawn(async move {
-            let (mut talk, _) = Talk::connect(submission).await;
-            talk.send("EHLO bench.sender.test").await;
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                let body = format!(
-                    "From: <bench@forged.test>\r\nSubject: bench {i}\r\nMessage-ID: <b{i}@sender.test>\r\n\r\n{}",
-                    format!("{}\r\n", "x".repeat(76)).repeat(26)
-                );
-                let reply = talk
-                    .mail("bench@forged.test", &["sink@dane.test"], &body)
-                    .await;
-                assert!(reply.starts_with("250"), "{reply}");
-            }
-            talk.send("QUIT").await;
-        }));
-    }
-    for client in clients {
-        client.await.expect("client finished");
-    }
+    submit_load(
+        &[submission],
+        c,
+        Load {
+            range: 0..n,
+            sender: "bench@forged.test",
+            rcpt: "sink@dane.test",
+            head: |i| {
+                format!(
+                    "From: <bench@forged.test>\r\nSubject: bench {i}\r\nMessage-ID: <b{i}@sender.test>\r\n"
+                )
+            },
+        },
+    )
+    .await;
     let injected = start.elapsed();
     while w.receivers[0].messages().len() < n {
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -431,6 +431,48 @@ pub async fn submit(world: &World, from: &str, to: &[&str]) -> String {
     reply
 }
 
+/// A load: messages `range` (numbered), each `head(i)` and a body of 26
+/// lines of 76 octets, from `sender` to `rcpt`.
+pub struct Load {
+    pub range: std::ops::Range<usize>,
+    pub sender: &'static str,
+    pub rcpt: &'static str,
+    pub head: fn(usize) -> String,
+}
+
+/// Submits `load` over `clients` concurrent SMTP sessions, which take
+/// `listeners` in turn; every message must get a 250.
+pub async fn submit_load(listeners: &[SocketAddr], clients: usize, load: Load) {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(load.range.start));
+    let load = Arc::new(load);
+    let mut sessions = Vec::new();
+    for c in 0..clients {
+        let address = listeners[c % listeners.len()];
+        let (next, load) = (next.clone(), load.clone());
+        sessions.push(tokio::spawn(async move {
+            let (mut talk, _) = Talk::connect(address).await;
+            talk.send("EHLO bench.sender.test").await;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= load.range.end {
+                    break;
+                }
+                let body = format!(
+                    "{}\r\n{}",
+                    (load.head)(i),
+                    format!("{}\r\n", "x".repeat(76)).repeat(26)
+                );
+                let reply = talk.mail(load.sender, &[load.rcpt], &body).await;
+                assert!(reply.starts_with("250"), "{reply}");
+            }
+            talk.send("QUIT").await;
+        }));
+    }
+    for session in sessions {
+        session.await.expect("the session finished");
+    }
+}
+
 /// The queue id in a `250 ... queued as ID` reply.
 pub fn queue_id(reply: &str) -> String {
     reply.trim_end().rsplit(' ').next().unwrap().to_owned()
