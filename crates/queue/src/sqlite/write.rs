@@ -79,18 +79,11 @@ pub fn claim(
 ) -> Result<Vec<Batch>, StoreError> {
     let mut domains = Vec::new();
     {
-        // Due rows in the order they fell due, read only as far as needed:
-        // the first row of each domain is its earliest (what a GROUP BY
-        // would sort by), and a deep queue is not read whole on each claim.
-        let mut stmt = conn.prepare_cached(due::DUE_ROWS)?;
+        let mut stmt = conn.prepare_cached(due::DUE_DOMAINS)?;
         let mut rows = stmt.query(params![now])?;
-        let mut seen = HashSet::new();
         while domains.len() < request.max_domains {
             let Some(row) = rows.next()? else { break };
             let domain: String = row.get(0)?;
-            if !seen.insert(domain.clone()) {
-                continue;
-            }
             if !request
                 .skip_domains
                 .iter()
