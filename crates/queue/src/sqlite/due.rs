@@ -36,6 +36,20 @@ pub const DUE_ROWS_OF_DOMAIN: &str = "SELECT message FROM recipients
 pub const LEASES_OF_DOMAIN: &str = "SELECT COUNT(DISTINCT lease_id) FROM recipients
      WHERE domain = ?1 AND lease_id IS NOT NULL AND state = 'in-flight' AND +due_at > ?2";
 
+/// The recipients in flight under a lease that lapsed by time `?1`. Read
+/// through the index of leases (only recipients in flight are in it): the
+/// due index would walk every recipient due, which a deep queue to a
+/// dead destination makes all of them, on every scheduler pass.
+pub const LAPSED_LEASES: &str = "SELECT message, address, lease_owner
+     FROM recipients INDEXED BY recipients_leases
+     WHERE lease_id IS NOT NULL AND state = 'in-flight' AND due_at <= ?1";
+
+/// Puts back the recipients of [`LAPSED_LEASES`].
+pub const RELEASE_LAPSED: &str = "UPDATE recipients INDEXED BY recipients_leases SET
+     state = CASE WHEN trouble IS NULL THEN 'queued' ELSE 'deferred' END,
+     lease_owner = NULL, lease_id = NULL
+     WHERE lease_id IS NOT NULL AND state = 'in-flight' AND due_at <= ?1";
+
 #[cfg(test)]
 mod tests {
     use rusqlite::Connection;
@@ -57,6 +71,8 @@ mod tests {
         for (sql, index) in [
             (DUE_ROWS_OF_DOMAIN, "recipients_domain_due"),
             (LEASES_OF_DOMAIN, "recipients_leases"),
+            (LAPSED_LEASES, "recipients_leases"),
+            (RELEASE_LAPSED, "recipients_leases"),
         ] {
             let plan = plan(&conn, sql);
             assert!(plan.contains(index), "{sql}\n=> {plan}");

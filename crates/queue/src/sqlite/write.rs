@@ -369,21 +369,13 @@ fn refresh_finished(conn: &Connection, id: &str, now: i64) -> Result<(), StoreEr
 
 pub fn release_lapsed(conn: &Connection, now: i64) -> Result<u64, StoreError> {
     let lapsed: Vec<(String, String, Option<String>)> = conn
-        .prepare_cached(
-            "SELECT message, address, lease_owner FROM recipients
-             WHERE state = 'in-flight' AND due_at <= ?1",
-        )?
+        .prepare_cached(due::LAPSED_LEASES)?
         .query_map(params![now], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?
         .collect::<Result<_, _>>()?;
-    conn.prepare_cached(
-        "UPDATE recipients SET
-            state = CASE WHEN trouble IS NULL THEN 'queued' ELSE 'deferred' END,
-            lease_owner = NULL, lease_id = NULL
-         WHERE state = 'in-flight' AND due_at <= ?1",
-    )?
-    .execute(params![now])?;
+    conn.prepare_cached(due::RELEASE_LAPSED)?
+        .execute(params![now])?;
     for (message, address, owner) in &lapsed {
         let kind = EventKind::LeaseLapsed {
             owner: owner.clone().unwrap_or_default(),
