@@ -31,6 +31,9 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
     let mut recorder = Recorder::new(&shared, &batch.lease);
     if let Some(target) = shared.config.domains.get(&domain).cloned() {
         for (i, message) in batch.messages.iter().enumerate() {
+            if tenure.renewal_due(&shared) {
+                recorder.settle().await;
+            }
             if !tenure.hold(&shared, &batch.messages[i..]).await {
                 continue;
             }
@@ -59,6 +62,9 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
     // its own.
     let mut connections = Connections::new();
     for (i, message) in batch.messages.iter().enumerate() {
+        if tenure.renewal_due(&shared) {
+            recorder.settle().await;
+        }
         if !tenure.hold(&shared, &batch.messages[i..]).await {
             warn!(queue_id = %message.id, "lease lost before delivery; left for another attempt");
             continue;

@@ -3,7 +3,10 @@
 //! to a task of its own and goes on with the next message over the same
 //! connection, so the store's group commit carries the outcomes of many
 //! messages in one sync instead of the worker waiting one sync per
-//! message. The batch ends only when every outcome is committed (or has
+//! message. Before the lease is renewed (for the messages not reached
+//! yet), the outcomes started are committed: a delivered message whose
+//! outcome waited past the lease would be put back and delivered again.
+//! The batch ends only when every outcome is committed (or has
 //! failed and been logged); a worker abandoned at shutdown abandons its
 //! records with it, as a dead process would.
 //!
@@ -74,10 +77,15 @@ impl Recorder {
     }
 
     /// Waits until every record started is committed or has failed.
-    pub(super) async fn finish(mut self) {
+    pub(super) async fn settle(&mut self) {
         while let Some(done) = self.pending.join_next().await {
             check(done);
         }
+    }
+
+    /// [`Recorder::settle`], at the end of the batch.
+    pub(super) async fn finish(mut self) {
+        self.settle().await;
     }
 
     async fn make_room(&mut self) {

@@ -31,6 +31,16 @@ impl Tenure {
         }
     }
 
+    /// Whether less than half of the lease is left: [`Tenure::hold`] will
+    /// renew it, for the messages not reached yet only.
+    pub(super) fn renewal_due(&self, shared: &Shared) -> bool {
+        self.lease
+            .until
+            .duration_since(shared.now())
+            .unwrap_or_default()
+            < self.length / 2
+    }
+
     /// Whether the worker may deliver `rest[0]`, the next message of its
     /// batch (`rest` being those not reached yet); renews the lease of all
     /// of `rest` first when less than half of it is left.
@@ -38,12 +48,7 @@ impl Tenure {
         let Some(next) = rest.first() else {
             return false;
         };
-        let left = self
-            .lease
-            .until
-            .duration_since(shared.now())
-            .unwrap_or_default();
-        if left < self.length / 2 {
+        if self.renewal_due(shared) {
             let mut until = None;
             for message in rest {
                 if self.lost.contains(&message.id) {
