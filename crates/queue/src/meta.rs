@@ -14,7 +14,7 @@ use crate::id::QueueId;
 pub struct TlsSummary {
     /// The protocol version, e.g. `TLSv1.3`.
     pub version: String,
-    /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
+    /// The cipher suite, e.g. `TLS_AES_256_GCM_SHA384`.
     pub cipher: String,
 }
 

@@ -314,7 +314,7 @@ impl Client {
                 .unwrap_or_default(),
             cipher: connection
                 .negotiated_cipher_suite()
-                .map(|s| format!("{:?}", s.suite()))
+                .map(|s| crate::record::cipher_name(s.suite()))
                 .unwrap_or_default(),
             server_name: sni,
         };

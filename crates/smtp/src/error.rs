@@ -111,13 +111,13 @@ impl fmt::Display for Argument {
 #[non_exhaustive]
 pub enum Error {
     /// The TCP connection could not be opened (or bound to the source address).
-    #[error("connect: {source}")]
+    #[error("connect: {}", crate::io_text(.source))]
     Connect {
         /// The cause.
         source: io::Error,
     },
     /// Reading or writing failed.
-    #[error("{stage}: connection error: {source}")]
+    #[error("{stage}: connection error: {}", crate::io_text(.source))]
     Io {
         /// Where.
         stage: Stage,
@@ -125,7 +125,7 @@ pub enum Error {
         source: io::Error,
     },
     /// The peer did not answer (or accept data) in time.
-    #[error("{stage}: timed out after {after:?}")]
+    #[error("{stage}: timed out after {}", crate::duration(.after))]
     Timeout {
         /// Where.
         stage: Stage,
@@ -181,7 +181,7 @@ pub enum Error {
     },
     /// The TLS handshake failed. The connection is closed and the session
     /// unusable: there is no way back to plaintext on it.
-    #[error("starttls: TLS handshake failed, session unusable: {source}")]
+    #[error("starttls: TLS handshake failed, session unusable: {}", crate::io_text(.source))]
     TlsHandshake {
         /// The cause (a `rustls::Error` inside, e.g. a certificate rejected
         /// by the verifier).

@@ -9,7 +9,8 @@
 //! for the trace header), replies and
 //! enhanced status codes ([`Reply`], [`EnhancedCode`]), and the one table of
 //! reply texts ([`replies`]), and [`Untrusted`], the one way text from the
-//! network is shown to people (escaped).
+//! network is shown to people (escaped), with the wording helpers every
+//! crate's text table shares ([`quoted`], [`count`], [`io_text`]).
 //!
 //! It does not decide TLS policy: the caller hands [`Client::starttls`] a
 //! ready `rustls::ClientConfig` whose verifier (DANE, MTA-STS/WebPKI,
@@ -37,6 +38,7 @@ mod timeouts;
 mod transaction;
 mod untrusted;
 mod wire;
+mod wording;
 
 pub use capabilities::{Capabilities, Extension};
 pub use client::{Client, ClientOptions, MAX_REPLY_LINE};
@@ -57,3 +59,4 @@ pub use reply::{Category, MAX_REPLY_LINES, MalformedReply, Reply, ReplyParseErro
 pub use server::{Limits, ServerConfig, SessionEnd, refuse, serve, serve_implicit_tls};
 pub use timeouts::Timeouts;
 pub use untrusted::{Untrusted, untrusted};
+pub use wording::{Quoted, count, duration, io_text, quoted};

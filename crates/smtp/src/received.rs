@@ -62,7 +62,7 @@ pub struct Stamp<'a> {
 ///
 /// ```text
 /// Received: from client.example ([192.0.2.1])
-///         (using TLSv1.3 with cipher TLS13_AES_256_GCM_SHA384)
+///         (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)
 ///         by mx.example.org (Sealane) with ESMTPS id 0ABC
 ///         for <user@example.org>; Wed, 02 Dec 2026 11:45:31 +0000
 /// ```
@@ -131,13 +131,13 @@ mod tests {
         let mut session = facts();
         session.tls = Some(TlsInfo {
             version: "TLSv1_3".into(),
-            cipher: "TLS13_AES_256_GCM_SHA384".into(),
+            cipher: "TLS_AES_256_GCM_SHA384".into(),
             server_name: "mx.example.org".into(),
         });
         assert_eq!(
             received_header(&session, &stamp()),
             "Received: from client.example ([192.0.2.1])\r\n\
-             \t(using TLSv1.3 with cipher TLS13_AES_256_GCM_SHA384)\r\n\
+             \t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)\r\n\
              \tby mx.example.org (Sealane) with ESMTPS id 0ABC\r\n\
              \tfor <user@example.org>;\r\n\
              \tWed, 02 Dec 2026 11:45:31 +0000\r\n"

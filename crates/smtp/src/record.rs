@@ -14,7 +14,7 @@ pub struct TlsInfo {
     /// The protocol version as OpenSSL and Postfix write it, e.g.
     /// `TLSv1.3` (records made before that say `TLSv1_3`).
     pub version: String,
-    /// The cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
+    /// The cipher suite, e.g. `TLS_AES_256_GCM_SHA384`.
     pub cipher: String,
     /// The name sent as SNI and verified against (the MX host name).
     pub server_name: String,
@@ -26,7 +26,16 @@ pub(crate) fn version_name(version: rustls::ProtocolVersion) -> String {
     match version {
         rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
         rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
-        other => format!("{other:?}").replace('_', "."),
+        other => format!("TLS 0x{:04x}", u16::from(other)),
+    }
+}
+
+/// `suite` by its IANA name, as OpenSSL and Postfix log a TLS 1.3 suite:
+/// `TLS_AES_256_GCM_SHA384`, not the library's `TLS_AES_256_GCM_SHA384`.
+pub(crate) fn cipher_name(suite: rustls::CipherSuite) -> String {
+    match suite.as_str() {
+        Some(name) => name.replacen("TLS13_", "TLS_", 1),
+        None => format!("0x{:04x}", u16::from(suite)),
     }
 }
 

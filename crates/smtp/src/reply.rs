@@ -49,13 +49,13 @@ pub struct Reply {
 #[non_exhaustive]
 pub enum MalformedReply {
     /// A line does not begin with a three-digit code in `200..=599`.
-    #[error("line does not start with a valid reply code: {line:?}")]
+    #[error("line does not start with a valid reply code: {}", crate::quoted(.line))]
     BadCode {
         /// The start of the offending line (at most 64 bytes, lossily decoded).
         line: String,
     },
     /// The code is not followed by a space, a hyphen or the end of the line.
-    #[error("reply code not followed by space or hyphen: {line:?}")]
+    #[error("reply code not followed by space or hyphen: {}", crate::quoted(.line))]
     BadSeparator {
         /// The start of the offending line.
         line: String,

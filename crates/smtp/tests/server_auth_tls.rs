@@ -170,7 +170,7 @@ async fn auth_plain_and_login_after_starttls() {
         },
     );
     assert!(
-        header.contains("(using TLSv1.3 with cipher TLS13_"),
+        header.contains("(using TLSv1.3 with cipher TLS_"),
         "{header}"
     );
     assert!(header.contains(" with ESMTPSA id Q1"), "{header}");

@@ -83,7 +83,7 @@ pub(super) fn info(connection: &rustls::ServerConnection) -> TlsInfo {
             .unwrap_or_default(),
         cipher: connection
             .negotiated_cipher_suite()
-            .map(|s| format!("{:?}", s.suite()))
+            .map(|s| crate::record::cipher_name(s.suite()))
             .unwrap_or_default(),
         server_name: connection.server_name().unwrap_or_default().to_owned(),
     }
