@@ -1,9 +1,10 @@
-//! Reports others send us, on receipt: the RFC 8460 §4.8 example and
-//! reports in the styles of Google's (a domainless `no-policy-found`,
-//! `<date>_<domain>` report ids) and Microsoft's (a whole report mail with
-//! a gzip attachment, TLSA policies) published samples are read, split per
-//! policy domain, kept once in the store and summarised; reading is
-//! lenient where reporters differ and strict on sizes and compression.
+//! Reports others send us, on receipt: the RFC 8460 §4.8 example, reports
+//! Microsoft and Google sent and others published (`fixtures/tlsrpt/README.md`
+//! says where from), and reports we wrote in their styles (a domainless
+//! `no-policy-found`, `<date>_<domain>` report ids, a whole report mail
+//! with failures on a TLSA policy) are read, split per policy domain, kept
+//! once in the store and summarised; reading is lenient where reporters
+//! differ and strict on sizes and compression.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -16,6 +17,10 @@ use report::tlsrpt::{self, ReceiveError};
 const RFC_EXAMPLE: &[u8] = include_bytes!("fixtures/tlsrpt/rfc8460-example.json");
 const GOOGLE_STYLE: &[u8] = include_bytes!("fixtures/tlsrpt/google-style.json");
 const MICROSOFT_STYLE: &[u8] = include_bytes!("fixtures/tlsrpt/microsoft-style.eml");
+const MICROSOFT_PUBLISHED: &[u8] = include_bytes!("fixtures/tlsrpt/microsoft-published.json");
+const MICROSOFT_NO_ADDRESSES: &[u8] =
+    include_bytes!("fixtures/tlsrpt/microsoft-published-no-addresses.json");
+const GOOGLE_PUBLISHED: &[u8] = include_bytes!("fixtures/tlsrpt/google-published.eml");
 
 /// 2026-11-30 06:00 UTC.
 fn morning() -> SystemTime {
@@ -31,6 +36,95 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(data).unwrap();
     encoder.finish().unwrap()
+}
+
+#[tokio::test]
+async fn reports_microsoft_and_google_sent_are_received_and_summarised() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+
+    let google = tlsrpt::receive_mail(&store, GOOGLE_PUBLISHED, morning())
+        .await
+        .expect("Google's report mail");
+    assert_eq!(google.domains, ["cardinalhealth.ca"]);
+    assert_eq!(google.report.organization_name, "Google Inc.");
+
+    // Microsoft mails its reports as gzip attachments; the JSON published
+    // is what the attachment holds.
+    let microsoft = tlsrpt::receive_post(
+        &store,
+        Some("application/tlsrpt+gzip"),
+        &gzip(MICROSOFT_PUBLISHED),
+        morning(),
+    )
+    .await
+    .expect("Microsoft's report");
+    assert_eq!(microsoft.domains, ["random.net"]);
+    let tlsa = &microsoft.report.policies[1].policy;
+    assert_eq!(tlsa.policy_type, tlsrpt::PolicyType::Tlsa);
+    assert_eq!(
+        tlsa.policy_string,
+        [
+            "3 1 1 6007EEE553E85D8DF007A845D19EC343283D4E416E9A33F9EF3040C8B7C285BC",
+            "3 1 1 837C773D54C2E2BD71871A3FC352BE8214D5646CBAE5E3091401A7274717998B",
+        ],
+        "the records inside Microsoft's one-string JSON array"
+    );
+
+    let failed = tlsrpt::receive_post(
+        &store,
+        Some("application/tlsrpt+json"),
+        MICROSOFT_NO_ADDRESSES,
+        morning(),
+    )
+    .await
+    .expect("Microsoft's report without addresses");
+    assert_eq!(failed.domains, ["xxxxxxxx.xx"]);
+    let detail = &failed.report.policies[0].failure_details[0];
+    assert_eq!(
+        (
+            detail.sending_mta_ip.as_deref(),
+            detail.failed_session_count
+        ),
+        (None, 3)
+    );
+
+    let summary = tlsrpt::summarise(&store.received_tls_reports(None, None).await.unwrap());
+    assert_eq!(summary.reports, 3);
+    assert_eq!(summary.unreadable, 0);
+    let rows: Vec<(&str, &str, &str, u64, u64)> = summary
+        .policies
+        .iter()
+        .map(|p| {
+            (
+                p.policy_domain.as_str(),
+                p.reporter.as_str(),
+                p.policy_type.as_str(),
+                p.successful,
+                p.failed,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("cardinalhealth.ca", "Google Inc.", "no-policy-found", 48, 0),
+            ("random.net", "Microsoft Corporation", "sts", 2, 0),
+            ("random.net", "Microsoft Corporation", "tlsa", 2, 0),
+            ("xxxxxxxx.xx", "Microsoft Corporation", "sts", 0, 3),
+        ]
+    );
+    let fetch = &summary.policies[3].result_types;
+    assert_eq!(
+        (fetch[0].result_type.as_str(), fetch[0].sessions),
+        ("sts-policy-fetch-error", 3)
+    );
+    assert_eq!(summary.days_with_failures.len(), 1);
+    let day = &summary.days_with_failures[0];
+    assert_eq!(
+        (day.day.as_str(), day.policy_domain.as_str(), day.failed),
+        ("2025-06-14", "xxxxxxxx.xx", 3)
+    );
 }
 
 #[tokio::test]

@@ -19,7 +19,9 @@
 //! reporters need: unknown fields are ignored, a missing `policy-string`,
 //! `mx-host`, `failure-details` or count reads as empty or zero, `mx-host`
 //! may be one string instead of an array (the §4.8 example before erratum
-//! 6241), and date-times may lack their time zone (read as UTC).
+//! 6241), a `policy-string` element may hold a JSON array of strings
+//! (Microsoft writes a `tlsa` policy's records so: read as those records),
+//! and date-times may lack their time zone (read as UTC).
 
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
@@ -107,7 +109,11 @@ pub struct Policy {
     pub policy_type: PolicyType,
     /// `policy-string`: the policy's lines (MTA-STS) or the TLSA records
     /// (DANE), one string each; omitted for `no-policy-found`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "policy_strings",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub policy_string: Vec<String>,
     /// `policy-domain`: the domain the policy is for.
     #[serde(default)]
@@ -162,6 +168,26 @@ pub struct FailureDetails {
     /// `failure-reason-code`: the sender's own code for the failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason_code: Option<String>,
+}
+
+/// `policy-string`, each element that is itself a JSON array of strings
+/// (`["[\"3 1 1 …\",\"3 1 1 …\"]"]`, as Microsoft writes TLSA records)
+/// read as the strings it holds.
+fn policy_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let written = Option::<Vec<String>>::deserialize(d)?.unwrap_or_default();
+    let mut strings = Vec::with_capacity(written.len());
+    for string in written {
+        let inner = string
+            .trim_start()
+            .starts_with('[')
+            .then(|| serde_json::from_str::<Vec<String>>(&string).ok())
+            .flatten();
+        match inner {
+            Some(inner) => strings.extend(inner),
+            None => strings.push(string),
+        }
+    }
+    Ok(strings)
 }
 
 /// `mx-host` as an array, or as one string as some reporters write it.
