@@ -38,7 +38,11 @@ impl TxtAnswer {
             Some(Absence::NxDomain) => format!("{}: no such name (NXDOMAIN)", self.source()),
             Some(Absence::NoData) => format!("{}: no TXT records (NODATA)", self.source()),
             None => {
-                let quoted: Vec<String> = self.texts.iter().map(|t| format!("{t:?}")).collect();
+                let quoted: Vec<String> = self
+                    .texts
+                    .iter()
+                    .map(|t| smtp::quoted(t).to_string())
+                    .collect();
                 format!("{}: {}", self.source(), quoted.join(", "))
             }
         }
@@ -46,7 +50,10 @@ impl TxtAnswer {
 
     /// The source and the given records, quoted.
     pub fn describe_records(&self, records: &[&str]) -> String {
-        let quoted: Vec<String> = records.iter().map(|t| format!("{t:?}")).collect();
+        let quoted: Vec<String> = records
+            .iter()
+            .map(|t| smtp::quoted(t).to_string())
+            .collect();
         format!("{}: {}", self.source(), quoted.join(", "))
     }
 }

@@ -170,9 +170,9 @@ fn recently_failed(options: &DeliveryOptions, ip: std::net::IpAddr) -> Option<Tr
     Some(Trouble::with_detail(
         Cause::ConnectionFailed,
         format!(
-            "{ip} not tried: it failed ({}) less than {:?} ago",
+            "{ip} not tried: it failed ({}) less than {} ago",
             recent.failure,
-            memory.remember_for()
+            smtp::duration(memory.remember_for())
         ),
     ))
 }

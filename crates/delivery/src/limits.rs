@@ -91,7 +91,7 @@ impl Deadline {
                     AttemptLimit::AttemptDeadline => "the attempt's deadline",
                     _ => "the connection's deadline",
                 };
-                let named = format!("{which} of {:?} passed", self.length);
+                let named = format!("{which} of {} passed", smtp::duration(self.length));
                 Trouble {
                     cause: Cause::LimitReached { limit: self.limit },
                     detail: Some(match trouble.detail {
@@ -122,7 +122,10 @@ impl Budget {
         let (limit, what) = if Instant::now() >= self.deadline {
             (
                 AttemptLimit::AttemptDeadline,
-                format!("the attempt's deadline of {:?} passed", self.limits.attempt),
+                format!(
+                    "the attempt's deadline of {} passed",
+                    smtp::duration(self.limits.attempt)
+                ),
             )
         } else if self.addresses >= self.limits.addresses {
             (

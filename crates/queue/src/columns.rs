@@ -29,8 +29,12 @@ pub fn from_json<T: DeserializeOwned>(what: &'static str, text: &str) -> Result<
 
 /// A stored queue id read back.
 pub fn parse_id(id: &str) -> Result<QueueId, StoreError> {
-    id.parse()
-        .map_err(|_| corrupt("queue id", format!("{id:?} is not a queue id")))
+    id.parse().map_err(|_| {
+        corrupt(
+            "queue id",
+            format!("{} is not a queue id", smtp::quoted(&id)),
+        )
+    })
 }
 
 /// A [`StoreError::Corrupt`] for a value that is not JSON at all.
@@ -52,7 +56,9 @@ pub fn state_from(
     let unknown = || StoreError::Corrupt {
         what: "recipient state",
         source: Arc::new(<serde_json::Error as serde::de::Error>::custom(format!(
-            "state {name:?} with due time {due_at:?}"
+            "state {} with due time {}",
+            smtp::quoted(name),
+            due_at.map_or_else(|| "none".to_owned(), |t| t.to_string())
         ))),
     };
     Ok(match name {

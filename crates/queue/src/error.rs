@@ -16,7 +16,7 @@ pub enum StoreError {
     #[error("queue database (PostgreSQL): {0}")]
     Postgres(#[source] Arc<tokio_postgres::Error>),
     /// A file operation on the data directory failed.
-    #[error("queue data directory: {0}")]
+    #[error("queue data directory: {}", smtp::io_text(.0))]
     Io(#[source] Arc<std::io::Error>),
     /// The database was written by a newer Sealane.
     #[error(

@@ -37,32 +37,41 @@ pub fn parse(text: &str) -> Result<ReportUri, String> {
     let (scheme, rest) = text
         .split_once(':')
         .filter(|(scheme, _)| is_scheme(scheme))
-        .ok_or_else(|| format!("{text:?} is not a URI (no scheme)"))?;
+        .ok_or_else(|| format!("{} is not a URI (no scheme)", smtp::quoted(&text)))?;
     if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{text:?} contains spaces or control characters"));
+        return Err(format!(
+            "{} contains spaces or control characters",
+            smtp::quoted(&text)
+        ));
     }
     let (scheme, host) = match scheme.to_ascii_lowercase().as_str() {
         "mailto" => {
             let address = rest.split('?').next().unwrap_or_default();
-            let (local, domain) = address
-                .rsplit_once('@')
-                .ok_or_else(|| format!("{text:?}: no address (local@domain) after mailto:"))?;
+            let (local, domain) = address.rsplit_once('@').ok_or_else(|| {
+                format!(
+                    "{}: no address (local@domain) after mailto:",
+                    smtp::quoted(&text)
+                )
+            })?;
             if local.is_empty() {
-                return Err(format!("{text:?}: the address has no local part"));
+                return Err(format!(
+                    "{}: the address has no local part",
+                    smtp::quoted(&text)
+                ));
             }
             (Scheme::Mailto, host_name(text, domain)?)
         }
         "https" => {
-            let authority = rest
-                .strip_prefix("//")
-                .ok_or_else(|| format!("{text:?}: https: must be followed by //host"))?;
+            let authority = rest.strip_prefix("//").ok_or_else(|| {
+                format!("{}: https: must be followed by //host", smtp::quoted(&text))
+            })?;
             let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
             // `host [ ":" port ]`, the host possibly an IP literal in brackets.
             let (host, port) = match authority.strip_prefix('[') {
                 Some(literal) => {
                     let (inside, after) = literal
                         .split_once(']')
-                        .ok_or_else(|| format!("{text:?}: unclosed IP literal"))?;
+                        .ok_or_else(|| format!("{}: unclosed IP literal", smtp::quoted(&text)))?;
                     (format!("[{inside}]"), after.strip_prefix(':'))
                 }
                 None => match authority.split_once(':') {
@@ -73,7 +82,11 @@ pub fn parse(text: &str) -> Result<ReportUri, String> {
             if let Some(port) = port
                 && (!port.chars().all(|c| c.is_ascii_digit()) || port.parse::<u16>().is_err())
             {
-                return Err(format!("{text:?}: bad port {port:?}"));
+                return Err(format!(
+                    "{}: bad port {}",
+                    smtp::quoted(&text),
+                    smtp::quoted(&port)
+                ));
             }
             (Scheme::Https, host)
         }
@@ -110,7 +123,11 @@ fn host_name(uri: &str, host: &str) -> Result<String, String> {
     if good {
         Ok(host.to_ascii_lowercase())
     } else {
-        Err(format!("{uri:?}: {host:?} is not a valid host name"))
+        Err(format!(
+            "{}: {} is not a valid host name",
+            smtp::quoted(&uri),
+            smtp::quoted(&host)
+        ))
     }
 }
 

@@ -24,10 +24,14 @@ pub fn fail(failure: Failure) -> ExitCode {
 
 /// The error and its causes on one line, each cause said once: an error
 /// whose text already includes its cause's is not followed by it again.
+/// A system error is said in our words, without its code.
 fn one_line(error: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in error.chain() {
-        let text = cause.to_string();
+        let text = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => smtp::io_text(io),
+            None => cause.to_string(),
+        };
         if line.contains(&text) {
             continue;
         }
@@ -105,6 +109,16 @@ Exit status:
 #[cfg(test)]
 mod tests {
     use super::one_line;
+
+    #[test]
+    fn a_system_error_is_said_without_its_code() {
+        let refused = std::io::Error::from_raw_os_error(111);
+        let error = anyhow::Error::new(refused).context("cannot connect to 127.0.0.1:25");
+        assert_eq!(
+            one_line(&error),
+            "cannot connect to 127.0.0.1:25: connection refused"
+        );
+    }
 
     #[test]
     fn a_cause_already_in_the_message_is_not_repeated() {

@@ -39,7 +39,7 @@ pub enum StartError {
         source: policy::sts::CacheError,
     },
     /// A listener could not be bound.
-    #[error("cannot listen on {address}: {source}")]
+    #[error("cannot listen on {address}: {}", smtp::io_text(.source))]
     Bind {
         /// The address.
         address: SocketAddr,
@@ -77,7 +77,11 @@ impl Daemon {
         scheduling: Scheduling,
     ) -> Result<Daemon, StartError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            StartError::Setup(format!("cannot create {}: {e}", config.data_dir.display()))
+            StartError::Setup(format!(
+                "cannot create {}: {}",
+                config.data_dir.display(),
+                smtp::io_text(&e)
+            ))
         })?;
         let store = crate::store::open(&config, clock.clone()).await?;
 
@@ -113,8 +117,13 @@ impl Daemon {
         delivery.timeouts = config.outbound.timeouts;
         delivery.limits = config.outbound.attempt;
         if let Some(path) = &config.webpki_extra_roots {
-            let pem = std::fs::read(path)
-                .map_err(|e| StartError::Setup(format!("cannot read {}: {e}", path.display())))?;
+            let pem = std::fs::read(path).map_err(|e| {
+                StartError::Setup(format!(
+                    "cannot read {}: {}",
+                    path.display(),
+                    smtp::io_text(&e)
+                ))
+            })?;
             let roots = tls::certificates_from_pem(&pem)
                 .map_err(|e| StartError::Setup(format!("{}: {e}", path.display())))?;
             delivery.roots = tls::TrustRoots::public_and(&roots)

@@ -24,7 +24,11 @@ pub enum OpenError {
         source: queue::StoreError,
     },
     /// The password file could not be read.
-    #[error("cannot read the queue database password from {}: {source}", path.display())]
+    #[error(
+        "cannot read the queue database password from {}: {}",
+        path.display(),
+        smtp::io_text(.source)
+    )]
     PasswordFile {
         /// The file.
         path: PathBuf,

@@ -61,7 +61,10 @@ pub enum DaneError {
     },
     /// A usage 2 record matched, but the leaf is valid for none of the
     /// reference identifiers (RFC 7672 §3.2.2).
-    #[error("certificate is not valid for any of {names:?} (TLSA {record} matched)")]
+    #[error(
+        "certificate is not valid for any of {} (TLSA {record} matched)",
+        .names.iter().map(|n| crate::quoted(n)).collect::<Vec<_>>().join(", ")
+    )]
     NameMismatch {
         /// The record that matched.
         record: Tlsa,
@@ -86,7 +89,7 @@ pub enum DaneError {
         reason: String,
     },
     /// A reference identifier given by the caller is not a DNS name.
-    #[error("reference identifier {0:?} is not a DNS host name")]
+    #[error("reference identifier {} is not a DNS host name", crate::quoted(.0))]
     BadName(String),
 }
 

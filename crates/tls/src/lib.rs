@@ -41,3 +41,10 @@ pub use webpki_verifier::{WebPkiSetupError, WebPkiVerifier};
 /// versions.
 pub use rustls;
 pub use rustls_pki_types as pki_types;
+
+/// A value named in an error, between double quotes, with control and
+/// non-ASCII characters escaped (this crate imports no other of the
+/// workspace, so it does not use `smtp::quoted`).
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.escape_default())
+}

@@ -113,7 +113,7 @@ pub enum TlsaParseError {
     #[error("TLSA record is missing the {0} field")]
     Missing(&'static str),
     /// A numeric field is not a number 0–255 nor an RFC 7218 acronym.
-    #[error("TLSA {field} {value:?} is not a number from 0 to 255")]
+    #[error("TLSA {field} {} is not a number from 0 to 255", crate::quoted(.value))]
     BadField {
         /// Which field.
         field: &'static str,

@@ -18,7 +18,7 @@ use crate::signature::SignatureChecker;
 #[non_exhaustive]
 pub enum WebPkiSetupError {
     /// The expected name is not a DNS host name.
-    #[error("{0:?} is not a DNS host name")]
+    #[error("{} is not a DNS host name", crate::quoted(.0))]
     BadName(String),
     /// rustls refused the roots (for instance, none at all).
     #[error("cannot build a WebPKI verifier: {0}")]

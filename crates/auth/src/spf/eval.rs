@@ -48,7 +48,8 @@ pub(crate) async fn check(
     };
     if !valid_domain(domain) {
         verdict.problem = Some(format!(
-            "{domain:?} is not a valid domain name (RFC 7208 §4.3)"
+            "{} is not a valid domain name (RFC 7208 §4.3)",
+            smtp::quoted(domain)
         ));
         return verdict;
     }
@@ -188,7 +189,8 @@ fn target(spec: &Macro, vars: &Variables<'_>, domain: &str) -> Result<String, Ab
     }
     if ends_in_literal(spec) && !ends_in_toplabel(name) {
         return Err(Abort::Perm(format!(
-            "{expanded:?} is not a domain name ending in a valid top label (RFC 7208 §7.1)"
+            "{} is not a domain name ending in a valid top label (RFC 7208 §7.1)",
+            smtp::quoted(&expanded)
         )));
     }
     Ok(name.to_owned())

@@ -8,7 +8,7 @@ use serde::Serialize;
 #[non_exhaustive]
 pub enum DmarcError {
     /// The record does not begin with `v=DMARC1`.
-    #[error("the record must begin with v=DMARC1 (found {found:?})")]
+    #[error("the record must begin with v=DMARC1 (found {})", smtp::quoted(.found))]
     NotVersion1 {
         /// The first tag as found.
         found: String,
@@ -35,13 +35,13 @@ pub enum DmarcError {
         tag: String,
     },
     /// A part between `;` is not `name=value`.
-    #[error("{field:?} is not a tag=value pair")]
+    #[error("{} is not a tag=value pair", smtp::quoted(.field))]
     BadTag {
         /// The part as found.
         field: String,
     },
     /// A known tag has a value outside its grammar.
-    #[error("{tag}={value:?} is invalid: expected {expected}")]
+    #[error("{tag}={} is invalid: expected {expected}", smtp::quoted(.value))]
     BadValue {
         /// The tag name.
         tag: String,

@@ -223,7 +223,11 @@ fn uris(tag: &str, value: &str) -> Result<Vec<DmarcUri>, DmarcError> {
                 if digits.is_empty() || unit_len > 1 || digits.parse::<u64>().is_err() {
                     return Err(DmarcError::BadUri {
                         tag: tag.to_owned(),
-                        reason: format!("{item:?}: bad size limit {size:?} (e.g. !10m)"),
+                        reason: format!(
+                            "{}: bad size limit {} (e.g. !10m)",
+                            smtp::quoted(&item),
+                            smtp::quoted(&size)
+                        ),
                     });
                 }
             }

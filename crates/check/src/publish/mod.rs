@@ -39,13 +39,13 @@ pub struct Request {
 #[non_exhaustive]
 pub enum PublishError {
     /// The domain is not a host name.
-    #[error("{0:?} is not a domain name")]
+    #[error("{} is not a domain name", smtp::quoted(.0))]
     BadDomain(String),
     /// No MX host was given.
     #[error("at least one MX host is needed")]
     NoMx,
     /// An MX host is not a host name (wildcards cannot carry TLSA records).
-    #[error("MX host {0:?} is not a host name")]
+    #[error("MX host {} is not a host name", smtp::quoted(.0))]
     BadMx(String),
     /// The mode is neither testing nor enforce.
     #[error("mode must be testing or enforce, not {0}")]
@@ -62,7 +62,7 @@ pub enum PublishError {
     #[error("the next key is the current key; a rollover record needs a new key")]
     SameKey,
     /// A `--report-to` URI is not a valid TLS-RPT destination.
-    #[error("report URI {uri:?}: {reason}")]
+    #[error("report URI {}: {reason}", smtp::quoted(.uri))]
     BadReportUri {
         /// The URI.
         uri: String,

@@ -38,7 +38,10 @@ fn pieces(text: &str) -> Result<Vec<Piece>, String> {
                 Some('{') => {
                     let letter = chars.next().ok_or("unterminated macro")?;
                     if !"slodiphcrtv".contains(letter.to_ascii_lowercase()) {
-                        return Err(format!("unknown macro letter {letter:?}"));
+                        return Err(format!(
+                            "unknown macro letter {}",
+                            smtp::quoted(&letter.to_string())
+                        ));
                     }
                     while chars.peek().is_some_and(char::is_ascii_digit) {
                         chars.next();
@@ -57,7 +60,12 @@ fn pieces(text: &str) -> Result<Vec<Piece>, String> {
                 _ => return Err("'%' must start %{...}, %%, %_ or %-".into()),
             },
             '\x21'..='\x7e' => out.push(Piece::Literal(c)),
-            _ => return Err(format!("character {c:?} is not allowed")),
+            _ => {
+                return Err(format!(
+                    "character {} is not allowed",
+                    smtp::quoted(&c.to_string())
+                ));
+            }
         }
     }
     Ok(out)
@@ -90,14 +98,19 @@ pub(super) fn validate_domain_spec(text: &str) -> Result<(), String> {
         .rev()
         .collect();
     let tail = tail.strip_suffix('.').unwrap_or(&tail);
-    let label = tail
-        .rfind('.')
-        .map(|at| &tail[at + 1..])
-        .ok_or_else(|| format!("{text:?} is not a domain name with at least two labels"))?;
+    let label = tail.rfind('.').map(|at| &tail[at + 1..]).ok_or_else(|| {
+        format!(
+            "{} is not a domain name with at least two labels",
+            smtp::quoted(&text)
+        )
+    })?;
     if is_toplabel(label) {
         Ok(())
     } else {
-        Err(format!("{label:?} is not a valid top-level label"))
+        Err(format!(
+            "{} is not a valid top-level label",
+            smtp::quoted(&label)
+        ))
     }
 }
 

@@ -95,7 +95,7 @@ pub struct Term {
 
 /// A term the grammar refuses, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{term:?}: {reason}")]
+#[error("{}: {reason}", smtp::quoted(.term))]
 pub struct TermError {
     /// The term as written.
     pub term: String,

@@ -27,7 +27,7 @@ pub(crate) fn fingerprint(path: &Path) -> Fingerprint {
 fn read(path: &Path) -> Result<Vec<u8>, HostError> {
     std::fs::read(path).map_err(|e| HostError::Read {
         path: path.to_owned(),
-        reason: e.to_string(),
+        reason: smtp::io_text(&e),
     })
 }
 

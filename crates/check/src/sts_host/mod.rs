@@ -51,7 +51,7 @@ pub struct HostConfig {
 #[non_exhaustive]
 pub enum HostError {
     /// The domain is not a domain name.
-    #[error("{0:?} is not a domain name")]
+    #[error("{} is not a domain name", smtp::quoted(.0))]
     BadDomain(String),
     /// A file cannot be read.
     #[error("cannot read {}: {reason}", path.display())]

@@ -57,7 +57,9 @@ pub async fn check_tlsrpt(resolver: &Resolver, domain: &Name) -> Vec<Finding> {
     let mut findings: Vec<Finding> = record
         .bad_uris
         .iter()
-        .map(|(uri, reason)| texts::BAD_URI.finding(&shown, format!("rua {uri:?}: {reason}")))
+        .map(|(uri, reason)| {
+            texts::BAD_URI.finding(&shown, format!("rua {}: {reason}", smtp::quoted(&uri)))
+        })
         .collect();
     if record.rua.is_empty() {
         findings.push(texts::NO_USABLE_URI.finding(&shown, seen));

@@ -104,7 +104,7 @@ pub enum FetchError {
         reason: String,
     },
     /// The server redirected; redirects are not followed (RFC 8461 §3.3).
-    #[error("HTTP {status} redirect{}, not followed", .location.as_deref().map(|l| format!(" to {l:?}")).unwrap_or_default())]
+    #[error("HTTP {status} redirect{}, not followed", .location.as_deref().map(|l| format!(" to {}", smtp::quoted(l))).unwrap_or_default())]
     Redirect {
         /// The status code.
         status: u16,
@@ -132,7 +132,7 @@ pub enum FetchError {
         announced: Option<u64>,
     },
     /// The whole fetch took longer than allowed.
-    #[error("no complete policy after {0:?}")]
+    #[error("no complete policy after {}", smtp::duration(.0))]
     Timeout(Duration),
     /// The body is not a valid policy.
     #[error("invalid policy: {0}")]

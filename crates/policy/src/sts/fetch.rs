@@ -161,7 +161,7 @@ async fn connect(addresses: &[IpAddr], port: u16) -> Result<(TcpStream, SocketAd
         let address = SocketAddr::new(*ip, port);
         match TcpStream::connect(address).await {
             Ok(stream) => return Ok((stream, address)),
-            Err(error) => last = Some((address, error.to_string())),
+            Err(error) => last = Some((address, smtp::io_text(&error))),
         }
     }
     // `addresses` is not empty (checked by the caller), so `last` is set.
@@ -207,7 +207,7 @@ async fn handshake(
         Ok(stream) => stream,
         Err(error) => {
             return Err(certificate_failure.unwrap_or(FetchError::Tls {
-                reason: error.to_string(),
+                reason: smtp::io_text(&error),
             }));
         }
     };

@@ -111,7 +111,7 @@ pub enum PolicyError {
         line: usize,
     },
     /// A line is not `name: value` as the grammar allows.
-    #[error("line {line}: {reason}: {text:?}")]
+    #[error("line {line}: {reason}: {}", smtp::quoted(.text))]
     BadLine {
         /// The line.
         line: usize,
@@ -121,7 +121,7 @@ pub enum PolicyError {
         reason: &'static str,
     },
     /// `version` is not `STSv1`.
-    #[error("line {line}: version {value:?} is not STSv1")]
+    #[error("line {line}: version {} is not STSv1", smtp::quoted(.value))]
     BadVersion {
         /// The line.
         line: usize,
@@ -129,7 +129,7 @@ pub enum PolicyError {
         value: String,
     },
     /// `mode` is not `enforce`, `testing` or `none`.
-    #[error("line {line}: mode {value:?} is not enforce, testing or none")]
+    #[error("line {line}: mode {} is not enforce, testing or none", smtp::quoted(.value))]
     BadMode {
         /// The line.
         line: usize,
@@ -137,7 +137,7 @@ pub enum PolicyError {
         value: String,
     },
     /// `max_age` is not 1 to 10 digits, or is over 31557600.
-    #[error("line {line}: max_age {value:?} is not a number of seconds from 0 to 31557600")]
+    #[error("line {line}: max_age {} is not a number of seconds from 0 to 31557600", smtp::quoted(.value))]
     BadMaxAge {
         /// The line.
         line: usize,
@@ -145,7 +145,7 @@ pub enum PolicyError {
         value: String,
     },
     /// An `mx` value is not a host name or `*.` pattern.
-    #[error("line {line}: mx {value:?}: {reason}")]
+    #[error("line {line}: mx {}: {reason}", smtp::quoted(.value))]
     BadMx {
         /// The line.
         line: usize,

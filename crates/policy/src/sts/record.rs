@@ -45,7 +45,7 @@ pub enum RecordError {
         count: usize,
     },
     /// A record names an MTA-STS version other than `STSv1`.
-    #[error("unsupported MTA-STS version {found:?} (only v=STSv1 is known)")]
+    #[error("unsupported MTA-STS version {} (only v=STSv1 is known)", smtp::quoted(.found))]
     UnsupportedVersion {
         /// The `v=` field as found.
         found: String,
@@ -61,13 +61,13 @@ pub enum RecordError {
     DuplicateId,
     /// The `id` is empty, longer than 32 characters, or holds characters
     /// other than letters and digits.
-    #[error("id {value:?} is not 1 to 32 letters and digits")]
+    #[error("id {} is not 1 to 32 letters and digits", smtp::quoted(.value))]
     BadId {
         /// The id as found.
         value: String,
     },
     /// A field is not `name=value` with a valid name and value.
-    #[error("field {field:?} is not a valid name=value extension field")]
+    #[error("field {} is not a valid name=value extension field", smtp::quoted(.field))]
     BadField {
         /// The field as found.
         field: String,

@@ -224,7 +224,8 @@ fn corrupt_id(id: &str) -> StoreError {
     StoreError::Corrupt {
         what: "queue id",
         source: std::sync::Arc::new(<serde_json::Error as serde::de::Error>::custom(format!(
-            "{id:?} is not a queue id"
+            "{} is not a queue id",
+            smtp::quoted(id)
         ))),
     }
 }

@@ -36,8 +36,12 @@ pub(crate) fn serialize<S: Serializer>(at: &OffsetDateTime, s: S) -> Result<S::O
 
 pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
     let text = String::deserialize(d)?;
-    parse(&text)
-        .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 date-time")))
+    parse(&text).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "{} is not an RFC 3339 date-time",
+            smtp::quoted(&text)
+        ))
+    })
 }
 
 #[cfg(test)]

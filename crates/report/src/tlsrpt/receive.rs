@@ -26,7 +26,7 @@ pub const MAX_MAIL_SIZE: usize = MAX_REPORT_SIZE / 3 * 4 + 64 * 1024;
 pub enum ReceiveError {
     /// An HTTPS POST whose `Content-Type` is not a TLS report's (RFC 8460
     /// §6: `application/tlsrpt+gzip` or `application/tlsrpt+json`).
-    #[error("{content_type:?} is not application/tlsrpt+gzip or application/tlsrpt+json")]
+    #[error("{} is not application/tlsrpt+gzip or application/tlsrpt+json", smtp::quoted(.content_type))]
     MediaType {
         /// The `Content-Type` as sent (empty when missing).
         content_type: String,

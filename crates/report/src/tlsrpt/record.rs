@@ -41,7 +41,7 @@ pub struct TlsRptRecord {
 #[non_exhaustive]
 pub enum TlsRptError {
     /// The record does not begin with `v=TLSRPTv1`.
-    #[error("the record must begin with v=TLSRPTv1 (found {found:?})")]
+    #[error("the record must begin with v=TLSRPTv1 (found {})", smtp::quoted(.found))]
     NotVersion1 {
         /// The first field as found.
         found: String,
@@ -53,7 +53,7 @@ pub enum TlsRptError {
     #[error("rua= appears more than once")]
     DuplicateRua,
     /// A field is not a valid `name=value` extension.
-    #[error("{field:?} is not a valid name=value field")]
+    #[error("{} is not a valid name=value field", smtp::quoted(.field))]
     BadField {
         /// The field as found.
         field: String,

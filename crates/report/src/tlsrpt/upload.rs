@@ -19,7 +19,7 @@ use super::mail::GZIP_MEDIA_TYPE;
 #[non_exhaustive]
 pub enum UploadError {
     /// The URI is not `https://host[:port][/path]`.
-    #[error("{uri:?} is not an https URI with a host")]
+    #[error("{} is not an https URI with a host", smtp::quoted(.uri))]
     BadUri {
         /// The URI.
         uri: String,
@@ -41,7 +41,7 @@ pub enum UploadError {
         reason: String,
     },
     /// The endpoint answered other than 2xx (a redirect included).
-    #[error("{uri}: HTTP status {status}{}", .location.as_deref().map(|l| format!(", redirect to {l:?} not followed")).unwrap_or_default())]
+    #[error("{uri}: HTTP status {status}{}", .location.as_deref().map(|l| format!(", redirect to {} not followed", smtp::quoted(l))).unwrap_or_default())]
     Status {
         /// The URI.
         uri: String,
@@ -51,7 +51,7 @@ pub enum UploadError {
         location: Option<String>,
     },
     /// No answer in time.
-    #[error("{uri}: no answer within {0:?}", .timeout)]
+    #[error("{uri}: no answer within {}", smtp::duration(.timeout))]
     Timeout {
         /// The URI.
         uri: String,

@@ -162,7 +162,10 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             .map(|(_, d)| d.to_ascii_lowercase())
             .filter(|d| !d.is_empty())
             .ok_or_else(|| {
-                Failure::Input(anyhow!("--to {to:?} is not an address (local@domain)"))
+                Failure::Input(anyhow!(
+                    "--to {} is not an address (local@domain)",
+                    smtp::quoted(&to)
+                ))
             })?;
         by_domain.entry(domain).or_default().push(to.clone());
     }

@@ -206,7 +206,7 @@ https_port = {https}
             .show(
                 queue_id
                     .parse()
-                    .map_err(|e| anyhow!("queue id {queue_id:?}: {e}"))?,
+                    .map_err(|e| anyhow!("queue id {}: {e}", smtp::quoted(&queue_id)))?,
             )
             .await?
             .ok_or_else(|| anyhow!("message {queue_id} is not in the queue"))?;

@@ -63,7 +63,8 @@ fn parse_type(text: &str) -> Result<RecordType, Failure> {
     let upper = text.to_ascii_uppercase();
     if !TYPES.contains(&upper.as_str()) {
         return Err(Failure::Input(anyhow!(
-            "unknown record type {text:?}; expected one of {}",
+            "unknown record type {}; expected one of {}",
+            smtp::quoted(text),
             TYPES.join(", ")
         )));
     }

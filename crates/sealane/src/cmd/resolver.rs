@@ -41,7 +41,8 @@ impl ResolverArgs {
                 .map(|s| {
                     server_address(s).ok_or_else(|| {
                         Failure::Input(anyhow!(
-                            "--dns-server {s:?} is not an address (e.g. 127.0.0.1, 127.0.0.1:53, ::1 or [::1]:53)"
+                            "--dns-server {} is not an address (e.g. 127.0.0.1, 127.0.0.1:53, ::1 or [::1]:53)",
+                            smtp::quoted(s)
                         ))
                     })
                 })

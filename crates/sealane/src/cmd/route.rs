@@ -48,8 +48,8 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
         Some((_, domain)) if !domain.is_empty() => domain,
         Some(_) => {
             return Err(Failure::Input(anyhow!(
-                "{:?} has no domain after the @",
-                args.destination
+                "{} has no domain after the @",
+                smtp::quoted(&args.destination)
             )));
         }
         None => args.destination.as_str(),

@@ -129,17 +129,21 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
         .iter()
         .map(|text| {
             text.parse::<Tlsa>()
-                .map_err(|e| Failure::Input(anyhow!("--tlsa {text:?}: {e}")))
+                .map_err(|e| Failure::Input(anyhow!("--tlsa {}: {e}", smtp::quoted(&text))))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let now = match &args.at {
         None => UnixTime::now(),
         Some(text) => {
             let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
-                Failure::Input(anyhow!("--at {text:?} is not an RFC 3339 time: {e}"))
+                Failure::Input(anyhow!(
+                    "--at {} is not an RFC 3339 time: {e}",
+                    smtp::quoted(&text)
+                ))
             })?;
-            let seconds = u64::try_from(at.unix_timestamp())
-                .map_err(|_| Failure::Input(anyhow!("--at {text:?} is before 1970")))?;
+            let seconds = u64::try_from(at.unix_timestamp()).map_err(|_| {
+                Failure::Input(anyhow!("--at {} is before 1970", smtp::quoted(&text)))
+            })?;
             UnixTime::since_unix_epoch(std::time::Duration::from_secs(seconds))
         }
     };

@@ -60,8 +60,13 @@ pub(crate) fn load(raw: RawDkim) -> Result<Vec<SigningKey>, String> {
             if domain.is_empty() || key.selector.trim().is_empty() {
                 return Err(format!("sign[{i}]: domain and selector must not be empty"));
             }
-            let pem = std::fs::read_to_string(&key.key_file)
-                .map_err(|e| format!("sign[{i}]: {}: {e}", key.key_file.display()))?;
+            let pem = std::fs::read_to_string(&key.key_file).map_err(|e| {
+                format!(
+                    "sign[{i}]: {}: {}",
+                    key.key_file.display(),
+                    smtp::io_text(&e)
+                )
+            })?;
             let dkim_key = DkimKey::from_pem(&pem)
                 .map_err(|e| format!("sign[{i}]: {}: {e}", key.key_file.display()))?;
             let selector = key.selector.trim().to_owned();

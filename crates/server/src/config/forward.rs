@@ -87,7 +87,7 @@ pub(super) fn parse(
                 return Err(invalid(
                     "srs.domain".into(),
                     offset,
-                    format!("{domain:?} is not a domain"),
+                    format!("{} is not a domain", smtp::quoted(&domain)),
                 ));
             }
             Some(SrsSettings {
@@ -107,7 +107,10 @@ pub(super) fn parse(
                 return Err(invalid(
                     key,
                     offset,
-                    format!("{address:?} is not an address in one of our [domain] sections"),
+                    format!(
+                        "{} is not an address in one of our [domain] sections",
+                        smtp::quoted(&address)
+                    ),
                 ));
             }
         }

@@ -268,7 +268,7 @@ impl Config {
             return Err(invalid(
                 "server.hostname",
                 None,
-                format!("{hostname:?} is not a host name"),
+                format!("{} is not a host name", smtp::quoted(&hostname)),
             ));
         }
         let tls = raw.tls.map(|t| TlsFiles {
@@ -332,7 +332,7 @@ impl Config {
                         return Err(invalid(
                             &format!("{key}.relay"),
                             line,
-                            format!("{target:?} is not host:port"),
+                            format!("{} is not host:port", smtp::quoted(&target)),
                         ));
                     }
                     let tls = match d.relay_tls.unwrap_or(RawRelayTls::Opportunistic) {
@@ -362,8 +362,8 @@ impl Config {
                     "user.password_hash",
                     None,
                     format!(
-                        "the hash of user {:?} is not an argon2 PHC string; make one with `sealane user add`",
-                        user.name
+                        "the hash of user {} is not an argon2 PHC string; make one with `sealane user add`",
+                        smtp::quoted(&user.name)
                     ),
                 ));
             }

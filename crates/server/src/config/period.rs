@@ -12,7 +12,7 @@ pub struct Period(pub Duration);
 
 /// Why a period could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a duration: write a whole number and a unit, as in 30s, 15m, 1h or 2d")]
+#[error("{} is not a duration: write a whole number and a unit, as in 30s, 15m, 1h or 2d", smtp::quoted(.0))]
 pub struct PeriodError(String);
 
 impl TryFrom<String> for Period {

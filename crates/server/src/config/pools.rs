@@ -154,7 +154,10 @@ pub(super) fn parse(
         }
         if let Some(ehlo) = pool.ehlo {
             if ehlo.is_empty() || ehlo.contains(|c: char| c.is_whitespace() || c.is_control()) {
-                return Err(invalid(".ehlo", format!("{ehlo:?} is not a host name")));
+                return Err(invalid(
+                    ".ehlo",
+                    format!("{} is not a host name", smtp::quoted(&ehlo)),
+                ));
             }
             defined.ehlo = ehlo;
         }
@@ -167,13 +170,20 @@ pub(super) fn parse(
             if !well_formed || key.contains(char::is_whitespace) {
                 return Err(invalid(
                     ".senders",
-                    format!("{sender:?} is neither a sender address nor a domain"),
+                    format!(
+                        "{} is neither a sender address nor a domain",
+                        smtp::quoted(&sender)
+                    ),
                 ));
             }
             if let Some(other) = assigned.insert(key, name.clone()) {
                 return Err(invalid(
                     ".senders",
-                    format!("{sender:?} is already given to pool {other:?}"),
+                    format!(
+                        "{} is already given to pool {}",
+                        smtp::quoted(&sender),
+                        smtp::quoted(&other)
+                    ),
                 ));
             }
         }

@@ -40,13 +40,19 @@ impl TlsReportSettings {
             .sender
             .unwrap_or_else(|| format!("tlsrpt-noreply@{hostname}"));
         if !sender.contains('@') {
-            return Err(format!("sender {sender:?} is not an address"));
+            return Err(format!(
+                "sender {} is not an address",
+                smtp::quoted(&sender)
+            ));
         }
         let receive_address = raw.receive_address.map(|a| a.trim().to_owned());
         if let Some(address) = &receive_address
             && !address.contains('@')
         {
-            return Err(format!("receive_address {address:?} is not an address"));
+            return Err(format!(
+                "receive_address {} is not an address",
+                smtp::quoted(&address)
+            ));
         }
         Ok(Self {
             enabled: raw.enabled.unwrap_or(true),
