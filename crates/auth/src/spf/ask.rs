@@ -168,7 +168,10 @@ impl<'r> Asker<'r> {
         let summary = match lookup.absence {
             Some(dns::Absence::NxDomain) => "NXDOMAIN".to_owned(),
             Some(dns::Absence::NoData) => "NODATA".to_owned(),
-            None => format!("{} record(s)", lookup.records.len()),
+            None => match lookup.records.len() {
+                1 => "1 record".to_owned(),
+                n => format!("{n} records"),
+            },
         };
         self.record(name, rtype, summary, Some(status));
         if lookup.records.is_empty() {

@@ -87,7 +87,11 @@ fn records(shown: &str, host: &HostPlan) -> Vec<Finding> {
     if ee >= 2 || ta >= 1 {
         findings.push(texts::ROLLOVER_READY.finding(
             shown,
-            format!("{owner}: {ee} DANE-EE and {ta} DANE-TA record(s)"),
+            format!(
+                "{owner}: {} and {}",
+                smtp::count(ee as u64, "DANE-EE record", "DANE-EE records"),
+                smtp::count(ta as u64, "DANE-TA record", "DANE-TA records")
+            ),
         ));
     } else {
         findings.push(texts::ROLLOVER_SINGLE.finding(shown, list(&|_| true).join("; ")));

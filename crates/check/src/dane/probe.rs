@@ -66,16 +66,21 @@ pub(crate) fn findings(shown: &str, attempt: &HostAttempt) -> Vec<Finding> {
         let days = (certificate.not_after - now_unix()).div_euclid(86_400);
         let evidence = if days < 0 {
             format!(
-                "{at}: {} expired on {} ({} days ago)",
+                "{at}: {} expired on {} ({} ago)",
                 certificate.subject,
                 date(certificate.not_after),
-                (now_unix() - certificate.not_after).div_euclid(86_400)
+                smtp::count(
+                    (now_unix() - certificate.not_after).div_euclid(86_400) as u64,
+                    "day",
+                    "days"
+                )
             )
         } else {
             format!(
-                "{at}: {} expires on {} ({days} days)",
+                "{at}: {} expires on {} ({})",
                 certificate.subject,
-                date(certificate.not_after)
+                date(certificate.not_after),
+                smtp::count(days as u64, "day", "days")
             )
         };
         let matched_ee = attempt

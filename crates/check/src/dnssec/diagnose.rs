@@ -51,11 +51,10 @@ pub(crate) async fn why(
         findings.push(texts::CAUSE_UNKNOWN.finding(
             shown,
             format!(
-                "{} {rtype}: {} record(s), {} signature(s), all in date, and every DS up to the \
-                 root matches a key",
+                "{} {rtype}: {}, {}, all in date, and every DS up to the root matches a key",
                 bare(name),
-                raw.records.len(),
-                raw.signatures.len()
+                smtp::count(raw.records.len() as u64, "record", "records"),
+                smtp::count(raw.signatures.len() as u64, "signature", "signatures")
             ),
         ));
     }
@@ -144,10 +143,20 @@ async fn chain(resolver: &Resolver, shown: &str, zone: &Name, now: i64) -> Vec<F
             findings.push(texts::DS_MISMATCH.finding(
                 shown,
                 format!(
-                    "{} DS key tag(s) {} in the parent; {} DNSKEY key tag(s) {}",
+                    "{} DS {} {} in the parent; {} DNSKEY {} {}",
                     bare(&current),
+                    if ds_tags.len() == 1 {
+                        "key tag"
+                    } else {
+                        "key tags"
+                    },
                     tags(&ds_tags),
                     bare(&current),
+                    if key_tags.len() == 1 {
+                        "key tag"
+                    } else {
+                        "key tags"
+                    },
                     tags(&key_tags)
                 ),
             ));
