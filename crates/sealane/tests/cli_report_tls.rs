@@ -178,3 +178,37 @@ fn a_file_that_is_not_a_report_exits_2_with_one_line() {
         assert!(output.stdout.is_empty());
     }
 }
+
+/// `report tls read` prints through the shared output: nothing with `-q`,
+/// a failure count in colour only when colour is asked for, and the
+/// reporter's own text escaped.
+#[test]
+fn read_follows_quiet_and_colour_and_escapes_the_reporters_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let rfc = write(dir.path(), "rfc.json", RFC_EXAMPLE.as_bytes());
+    let rfc = rfc.to_str().unwrap();
+
+    let quiet = sealane(&["-q", "report", "tls", "read", rfc]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(
+        quiet.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stdout)
+    );
+
+    let coloured = |output: &Output| output.stdout.windows(2).any(|w| w == b"\x1b[");
+    let plain = sealane(&["report", "tls", "read", rfc]);
+    assert!(!coloured(&plain));
+    let forced = sealane(&["--color", "always", "report", "tls", "read", rfc]);
+    assert!(
+        coloured(&forced),
+        "{}",
+        String::from_utf8_lossy(&forced.stdout)
+    );
+
+    let forged = RFC_EXAMPLE.replace("Company-X", "Company-X\\u001b[2J\\r\\nforged");
+    let forged = write(dir.path(), "forged.json", forged.as_bytes());
+    let output = sealane(&["report", "tls", "read", forged.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Company-X\\x1b[2J\\r\\nforged ("), "{text}");
+}

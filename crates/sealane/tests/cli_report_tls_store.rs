@@ -177,11 +177,11 @@ async fn received_summarises_per_reporter_policy_and_result_and_flags_days() {
     let text = stdout(&sealane(&["report", "tls", "received", "--data-dir", data]));
     for expected in [
         "3 TLS reports received",
-        "company-y.example\n  Company-X sts (mx *.mail.company-y.example): 1 reports 2016-04-01..2016-04-01, 5326 successful, 303 failed",
+        "company-y.example\n  Company-X sts (mx *.mail.company-y.example): 1 report 2016-04-01..2016-04-01, 5326 successful, 303 failed",
         "    starttls-not-supported x200, certificate-expired x100, validation-failure x3",
-        "example.net\n  Google Inc. no-policy-found: 1 reports",
-        "  Google Inc. sts: 1 reports 2026-11-29..2026-11-29, 23 successful, 4 failed",
-        "  Microsoft Corporation tlsa (mx mx1.example.net): 1 reports 2026-11-29..2026-11-29, 118 successful, 2 failed",
+        "example.net\n  Google Inc. no-policy-found: 1 report ",
+        "  Google Inc. sts: 1 report 2026-11-29..2026-11-29, 23 successful, 4 failed",
+        "  Microsoft Corporation tlsa (mx mx1.example.net): 1 report 2026-11-29..2026-11-29, 118 successful, 2 failed",
         "days with failures:\n  2016-04-01 company-y.example: 303 failed (Company-X)",
         "  2026-11-29 example.net: 6 failed (Google Inc., Microsoft Corporation): certificate-host-mismatch x3, tlsa-invalid x2, certificate-expired x1",
     ] {

@@ -185,7 +185,7 @@ fn serve_takes_sendmail_and_the_queue_and_trace_read_it_until_sigterm() {
     let released = run(&["queue", "release", &id, "--data-dir", data_arg], b"");
     assert_eq!(text(&released.stdout).trim(), "2 recipients released");
     let dropped = run(&["queue", "drop", &id, "--data-dir", data_arg], b"");
-    assert_eq!(text(&dropped.stdout).trim(), "1 messages deleted");
+    assert_eq!(text(&dropped.stdout).trim(), "1 message deleted");
 
     let pid = served.child.id().to_string();
     let killed = Command::new("kill")
@@ -363,4 +363,20 @@ fn serve_says_at_start_when_its_resolver_cannot_serve_dnssec() {
         assert!(!line.contains("DNSSEC"), "said twice: {line}");
     }
     drop(served);
+}
+
+/// `user add` prints through the shared output (nothing with `-q`, as
+/// every command) and names a refused user name in our quotes, escaped.
+#[test]
+fn user_add_follows_quiet_and_quotes_a_refused_name() {
+    let quiet = run(&["-q", "user", "add", "ann"], b"s3cret pass\n");
+    assert_eq!(quiet.status.code(), Some(0), "{}", text(&quiet.stderr));
+    assert!(quiet.stdout.is_empty(), "{}", text(&quiet.stdout));
+
+    let refused = run(&["user", "add", "ann\x07"], b"s3cret pass\n");
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        text(&refused.stderr),
+        "sealane: \"ann\\x07\" is not a user name (empty or with control characters)\n"
+    );
 }

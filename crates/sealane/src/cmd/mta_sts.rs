@@ -69,11 +69,11 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         .with_ansi(false)
         .with_target(false)
         .init();
-    println!(
-        "serving https://{}{} on {addr}",
+    crate::output::human(&format!(
+        "serving https://{}{} on {addr}\n",
         host.host(),
         policy::sts::WELL_KNOWN_PATH
-    );
+    ));
     host.serve(listener).await;
     Ok(ExitCode::SUCCESS)
 }

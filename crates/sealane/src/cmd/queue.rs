@@ -128,33 +128,39 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Retry(s) => {
-            operate(s, "recipients made due now", |st, sel| {
-                Box::pin(async move { st.retry_now(&sel).await })
-            })
+            operate(
+                s,
+                ("recipient made due now", "recipients made due now"),
+                |st, sel| Box::pin(async move { st.retry_now(&sel).await }),
+            )
             .await
         }
         Command::Drop(s) => {
-            operate(s, "messages deleted", |st, sel| {
+            operate(s, ("message deleted", "messages deleted"), |st, sel| {
                 Box::pin(async move { st.delete(&sel).await })
             })
             .await
         }
         Command::Hold(s) => {
-            operate(s, "recipients held", |st, sel| {
+            operate(s, ("recipient held", "recipients held"), |st, sel| {
                 Box::pin(async move { st.hold(&sel).await })
             })
             .await
         }
         Command::Quarantine(s) => {
-            operate(s, "recipients quarantined", |st, sel| {
-                Box::pin(async move { st.quarantine(&sel).await })
-            })
+            operate(
+                s,
+                ("recipient quarantined", "recipients quarantined"),
+                |st, sel| Box::pin(async move { st.quarantine(&sel).await }),
+            )
             .await
         }
         Command::Release(s) => {
-            operate(s, "recipients released", |st, sel| {
-                Box::pin(async move { st.release(&sel).await })
-            })
+            operate(
+                s,
+                ("recipient released", "recipients released"),
+                |st, sel| Box::pin(async move { st.release(&sel).await }),
+            )
             .await
         }
     }
@@ -189,7 +195,13 @@ type Operation = fn(
     Box<dyn std::future::Future<Output = Result<u64, queue::StoreError>> + Send>,
 >;
 
-async fn operate(selected: Selected, what: &str, op: Operation) -> Result<ExitCode, Failure> {
+/// Applies `op` to the selected messages and says how many it touched,
+/// `what` in the singular and the plural.
+async fn operate(
+    selected: Selected,
+    what: (&str, &str),
+    op: Operation,
+) -> Result<ExitCode, Failure> {
     let selector = match (selected.select.id, selected.select.domain) {
         (Some(id), _) => Selector::Message(queue_id(&id)?),
         (None, Some(domain)) => Selector::Domain(domain.trim_end_matches('.').to_ascii_lowercase()),
@@ -200,14 +212,14 @@ async fn operate(selected: Selected, what: &str, op: Operation) -> Result<ExitCo
     if selected.common.json {
         print_json(&serde_json::json!({ "count": count }))?;
     } else {
-        crate::output::human(&format!("{count} {what}\n"));
+        crate::output::human(&format!("{}\n", smtp::count(count, what.0, what.1)));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn queue_id(text: &str) -> Result<QueueId, Failure> {
     text.parse()
-        .with_context(|| format!("{:?} is not a queue id", text))
+        .with_context(|| format!("{} is not a queue id", smtp::quoted(text)))
         .map_err(Failure::Input)
 }
 

@@ -18,7 +18,11 @@ use smtp::untrusted as shown;
 pub fn listing(summary: &QueueSummary, messages: &[MessageSummary], now: SystemTime) -> String {
     let mut out = String::new();
     let pending: usize = messages.len();
-    let _ = writeln!(out, "{pending} message(s) pending");
+    let _ = writeln!(
+        out,
+        "{} pending",
+        smtp::count(pending as u64, "message", "messages")
+    );
     if !summary.by_domain.is_empty() {
         let _ = writeln!(out, "\nBy destination:");
         let _ = writeln!(
@@ -135,8 +139,15 @@ fn recipient(r: &RecipientView) -> String {
     line
 }
 
+/// A trouble as `code cause: detail`, the code said once when the
+/// detail starts with it too.
 fn trouble(t: &TroubleRecord) -> String {
-    let mut text = format!("{} {}: {}", t.code, shown(&t.cause), shown(&t.detail));
+    let code = t.code.to_string();
+    let detail = t
+        .detail
+        .strip_prefix(&code)
+        .map_or(t.detail.as_str(), str::trim_start);
+    let mut text = format!("{code} {}: {}", shown(&t.cause), shown(detail));
     if let Some(mx) = &t.mx {
         let _ = write!(text, " (on {})", shown(mx));
     }
@@ -180,8 +191,9 @@ fn event(out: &mut String, e: &Event) {
         ),
         EventKind::Delivered { mx, reply } => format!(
             "delivered{}{}",
-            mx.as_deref()
-                .map_or_else(String::new, |m| format!(" by {}", shown(m))),
+            mx.as_deref().map_or_else(String::new, |m| {
+                format!(" by {}", shown(m.trim_end_matches('.')))
+            }),
             reply
                 .as_ref()
                 .map_or_else(String::new, |r| format!(": {}", shown(&r.to_string())))

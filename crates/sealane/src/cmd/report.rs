@@ -11,7 +11,10 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 use report::tlsrpt::{self, Report};
 
+use smtp::untrusted as shown;
+
 use crate::exit::Failure;
+use crate::output::Tone;
 
 /// The `report` subcommands.
 #[derive(clap::Subcommand)]
@@ -57,8 +60,13 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
 
 /// Reads one file: a report in JSON or gzip, or a mail carrying one.
 fn read_file(path: &PathBuf) -> Result<Report, Failure> {
-    let data =
-        std::fs::read(path).map_err(|e| Failure::Input(anyhow!("{}: {e}", path.display())))?;
+    let data = std::fs::read(path).map_err(|e| {
+        Failure::Input(anyhow!(
+            "cannot read {}: {}",
+            path.display(),
+            smtp::io_text(&e)
+        ))
+    })?;
     let first = data.iter().find(|b| !b.is_ascii_whitespace()).copied();
     let result = match first {
         Some(b'{') | Some(0x1f) => tlsrpt::read(&data),
@@ -75,58 +83,68 @@ fn read(args: ReadArgs) -> Result<ExitCode, Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     if args.json {
         let text = serde_json::to_string_pretty(&reports)
-            .map_err(|e| Failure::Runtime(anyhow!("JSON: {e}")))?;
-        println!("{text}");
+            .map_err(|e| Failure::Runtime(anyhow!("cannot write JSON: {e}")))?;
+        crate::output::json(&text);
     } else {
-        for report in &reports {
-            print!("{}", summary(report));
-        }
+        let text: String = reports.iter().map(summary).collect();
+        crate::output::human(&text);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// What a report says, for a person.
+/// `N failed`, in the colour of a failure when N is not 0.
+pub(crate) fn failed(count: u64) -> String {
+    let text = format!("{count} failed");
+    if count == 0 {
+        text
+    } else {
+        crate::output::paint(Tone::Bad, &text)
+    }
+}
+
+/// What a report says, for a person. Every text in it came from the
+/// reporter, and is shown escaped.
 pub(crate) fn summary(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{} ({}), {} to {}, report {}",
-        report.organization_name,
-        report.contact_info,
+        shown(&report.organization_name),
+        shown(&report.contact_info),
         tlsrpt::datetime::format(report.date_range.start_datetime),
         tlsrpt::datetime::format(report.date_range.end_datetime),
-        report.report_id
+        shown(&report.report_id)
     );
     for result in &report.policies {
         let policy = &result.policy;
         let _ = writeln!(
             out,
-            "  {} {}{}: {} successful, {} failed",
-            policy.policy_domain,
+            "  {} {}{}: {} successful, {}",
+            shown(&policy.policy_domain),
             policy.policy_type.as_str(),
             if policy.mx_host.is_empty() {
                 String::new()
             } else {
-                format!(" (mx {})", policy.mx_host.join(", "))
+                format!(" (mx {})", shown(&policy.mx_host.join(", ")))
             },
             result.summary.total_successful_session_count,
-            result.summary.total_failure_session_count
+            failed(result.summary.total_failure_session_count)
         );
         for failure in &result.failure_details {
             let _ = writeln!(
                 out,
                 "    {} x{}{}{}",
-                failure.result_type,
+                shown(&failure.result_type),
                 failure.failed_session_count,
                 failure
                     .receiving_mx_hostname
                     .as_deref()
-                    .map(|h| format!(" at {h}"))
+                    .map(|h| format!(" at {}", shown(h)))
                     .unwrap_or_default(),
                 failure
                     .receiving_ip
                     .as_deref()
-                    .map(|ip| format!(" ({ip})"))
+                    .map(|ip| format!(" ({})", shown(ip)))
                     .unwrap_or_default()
             );
         }

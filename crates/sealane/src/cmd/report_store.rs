@@ -15,7 +15,9 @@ use serde::Serialize;
 use server::config::Config;
 
 use crate::cmd::queue::{load_config, open_store};
+use crate::cmd::report::failed;
 use crate::exit::Failure;
+use crate::output::{Tone, paint};
 
 /// Which store to read.
 #[derive(clap::Args)]
@@ -119,7 +121,7 @@ pub async fn sent(args: SentArgs) -> Result<ExitCode, Failure> {
     if args.store.json {
         print_json(&view)?;
     } else {
-        print!("{}", sent_text(&view));
+        crate::output::human(&sent_text(&view));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -180,9 +182,12 @@ fn sent_text(view: &SentView) -> String {
             "not sent yet: next attempt {} (attempts: {}; {})",
             view.next_attempt.as_deref().unwrap_or("-"),
             view.attempts,
-            view.reason.as_deref().unwrap_or("-")
+            smtp::untrusted(view.reason.as_deref().unwrap_or("-"))
         ),
-        _ => format!("not sent: {}", view.reason.as_deref().unwrap_or("-")),
+        _ => format!(
+            "not sent: {}",
+            smtp::untrusted(view.reason.as_deref().unwrap_or("-"))
+        ),
     };
     let _ = writeln!(
         out,
@@ -210,7 +215,7 @@ pub async fn received(args: ReceivedArgs) -> Result<ExitCode, Failure> {
     if args.store.json {
         print_json(&summary)?;
     } else {
-        print!("{}", received_text(&summary));
+        crate::output::human(&received_text(&summary));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -229,7 +234,15 @@ fn received_text(summary: &ReceivedSummary) -> String {
         out.push_str("no TLS reports received\n");
         return out;
     }
-    let _ = writeln!(out, "{} TLS reports received", summary.reports);
+    let _ = writeln!(
+        out,
+        "{}",
+        smtp::count(
+            summary.reports as u64,
+            "TLS report received",
+            "TLS reports received"
+        )
+    );
     let mut domain = "";
     for policy in &summary.policies {
         if policy.policy_domain != domain {
@@ -238,7 +251,7 @@ fn received_text(summary: &ReceivedSummary) -> String {
         }
         let _ = writeln!(
             out,
-            "  {} {}{}: {} reports {}..{}, {} successful, {} failed",
+            "  {} {}{}: {} {}..{}, {} successful, {}",
             smtp::untrusted(&policy.reporter),
             smtp::untrusted(&policy.policy_type),
             if policy.mx_host.is_empty() {
@@ -246,11 +259,11 @@ fn received_text(summary: &ReceivedSummary) -> String {
             } else {
                 format!(" (mx {})", smtp::untrusted(&policy.mx_host.join(", ")))
             },
-            policy.reports,
+            smtp::count(policy.reports as u64, "report", "reports"),
             policy.first_day,
             policy.last_day,
             policy.successful,
-            policy.failed
+            failed(policy.failed)
         );
         if !policy.result_types.is_empty() {
             let _ = writeln!(
@@ -263,14 +276,14 @@ fn received_text(summary: &ReceivedSummary) -> String {
     if summary.days_with_failures.is_empty() {
         out.push_str("no day with failures\n");
     } else {
-        out.push_str("days with failures:\n");
+        let _ = writeln!(out, "{}", paint(Tone::Warning, "days with failures:"));
         for day in &summary.days_with_failures {
             let _ = writeln!(
                 out,
-                "  {} {}: {} failed ({}){}",
+                "  {} {}: {} ({}){}",
                 day.day,
-                day.policy_domain,
-                day.failed,
+                smtp::untrusted(&day.policy_domain),
+                failed(day.failed),
                 smtp::untrusted(&day.reporters.join(", ")),
                 if day.result_types.is_empty() {
                     String::new()
@@ -283,8 +296,8 @@ fn received_text(summary: &ReceivedSummary) -> String {
     if summary.unreadable > 0 {
         let _ = writeln!(
             out,
-            "{} stored reports could not be read",
-            summary.unreadable
+            "{} could not be read",
+            smtp::count(summary.unreadable as u64, "stored report", "stored reports")
         );
     }
     out
@@ -293,6 +306,6 @@ fn received_text(summary: &ReceivedSummary) -> String {
 fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::Runtime(anyhow!("cannot write JSON: {e}")))?;
-    println!("{text}");
+    crate::output::json(&text);
     Ok(())
 }

@@ -203,7 +203,14 @@ fn write_sts(out: &mut String, plan: &DeliveryPlan) -> std::fmt::Result {
 fn requirement(requirement: &Requirement) -> String {
     match requirement {
         Requirement::Dane { records, .. } => {
-            format!("DANE ({} usable TLSA records)", records.len())
+            format!(
+                "DANE ({})",
+                smtp::count(
+                    records.len() as u64,
+                    "usable TLSA record",
+                    "usable TLSA records"
+                )
+            )
         }
         Requirement::TlsMandatoryUnauthenticated => "TLS, certificate not authenticated".into(),
         Requirement::Opportunistic => "opportunistic TLS".into(),

@@ -29,7 +29,8 @@ pub fn run(command: Command) -> Result<ExitCode, Failure> {
 fn add(name: &str) -> Result<ExitCode, Failure> {
     if name.is_empty() || name.chars().any(char::is_control) {
         return Err(Failure::Input(anyhow!(
-            "{name:?} is not a user name (empty or with control characters)"
+            "{} is not a user name (empty or with control characters)",
+            smtp::quoted(name)
         )));
     }
     let password = if std::io::stdin().is_terminal() {
@@ -50,11 +51,12 @@ fn add(name: &str) -> Result<ExitCode, Failure> {
     }
     let hash = server::users::hash(&password)
         .map_err(|e| Failure::Runtime(anyhow!("cannot hash the password: {e}")))?;
-    println!(
-        "[[user]]\nname = {}\npassword_hash = {}",
+    // A block to paste: never wrapped or coloured.
+    crate::output::verbatim(&format!(
+        "[[user]]\nname = {}\npassword_hash = {}\n",
         toml_string(name),
         toml_string(&hash)
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
