@@ -3,9 +3,12 @@
 //! of a snapshot. What changes from run to run — ports, key digests,
 //! temporary paths, times — is masked.
 
+mod masks;
+
 use std::net::SocketAddr;
 use std::process::Output;
 
+use masks::mask_hex;
 use testworld::ca::TestCa;
 use testworld::dns::{Denial, DnsServer, DnsWorld, standard};
 use testworld::net::{free_port, loopback};
@@ -106,33 +109,6 @@ async fn sealane(args: &[String]) -> Output {
         .output()
         .await
         .expect("sealane runs")
-}
-
-/// Runs of 16 or more hex digits (digests, key material) become `[HEX]`,
-/// runs of 12 or more decimal digits (time-based ids) `[NUMBER]`.
-fn mask_hex(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= 12 && run.chars().all(|c| c.is_ascii_digit()) {
-            out.push_str("[NUMBER]");
-        } else if run.len() >= 16 {
-            out.push_str("[HEX]");
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_hexdigit() {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
 }
 
 /// Exit status, then standard output, then standard error, as one text.
