@@ -37,7 +37,7 @@ pub enum TrustAnchor {
 #[non_exhaustive]
 pub enum TrustAnchorError {
     /// The file could not be read.
-    #[error("cannot read trust anchor file {path}: {source}")]
+    #[error("cannot read trust anchor file {path}: {}", crate::texts::file_error(.source))]
     Read {
         /// The file.
         path: String,

@@ -94,6 +94,19 @@ pub(crate) fn exchange_failure(error: &NetError) -> String {
     }
 }
 
+/// Why a file could not be read, without the system's code
+/// (`No such file or directory (os error 2)`).
+pub(crate) fn file_error(error: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match error.kind() {
+        K::NotFound => "no such file or directory".into(),
+        K::PermissionDenied => "permission denied".into(),
+        K::IsADirectory => "it is a directory".into(),
+        K::InvalidData => "it is not UTF-8 text".into(),
+        other => other.to_string(),
+    }
+}
+
 /// A response code as `dig` prints it (RFC 1035 §4.1.1, RFC 6895 §2.3).
 pub(crate) fn rcode(code: ResponseCode) -> String {
     let name = match code {

@@ -135,5 +135,29 @@ async fn a_missing_file_is_said_once() {
     .await;
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
-    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    assert_eq!(err.matches("no such file or directory").count(), 1, "{err}");
+    assert!(!err.contains("os error"), "{err}");
+}
+
+#[test]
+fn a_refused_connection_is_said_without_the_system_code() {
+    let port = testworld::net::free_port(&[testworld::net::loopback(1)]);
+    let server = format!("127.0.0.1:{port}");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sealane"))
+        .args([
+            "sendmail",
+            "-f",
+            "me@client.test",
+            "--server",
+            &server,
+            "you@example.test",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("sealane runs");
+    assert_eq!(output.status.code(), Some(75));
+    assert_eq!(
+        stderr(&output),
+        format!("sealane: sendmail: {server}: connect: connection refused\n")
+    );
 }
