@@ -49,7 +49,7 @@ pub async fn relay_plan(
                 Name::root(),
                 Err(Trouble::with_detail(
                     Cause::LocalSoftware,
-                    format!("relay host {}: {e}", smtp::quoted(&host)),
+                    format!("relay host {}: {e}", smtp::quoted(host)),
                 )),
                 DnssecStatus::Indeterminate,
             ),

@@ -32,7 +32,7 @@ pub fn parse_id(id: &str) -> Result<QueueId, StoreError> {
     id.parse().map_err(|_| {
         corrupt(
             "queue id",
-            format!("{} is not a queue id", smtp::quoted(&id)),
+            format!("{} is not a queue id", smtp::quoted(id)),
         )
     })
 }

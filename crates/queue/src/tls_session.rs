@@ -162,7 +162,7 @@ impl TlsReportState {
             }),
             other => Err(crate::columns::corrupt(
                 "TLS report state",
-                format!("{} is not a report state", smtp::quoted(&other)),
+                format!("{} is not a report state", smtp::quoted(other)),
             )),
         }
     }

@@ -37,11 +37,11 @@ pub fn parse(text: &str) -> Result<ReportUri, String> {
     let (scheme, rest) = text
         .split_once(':')
         .filter(|(scheme, _)| is_scheme(scheme))
-        .ok_or_else(|| format!("{} is not a URI (no scheme)", smtp::quoted(&text)))?;
+        .ok_or_else(|| format!("{} is not a URI (no scheme)", smtp::quoted(text)))?;
     if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!(
             "{} contains spaces or control characters",
-            smtp::quoted(&text)
+            smtp::quoted(text)
         ));
     }
     let (scheme, host) = match scheme.to_ascii_lowercase().as_str() {
@@ -50,20 +50,20 @@ pub fn parse(text: &str) -> Result<ReportUri, String> {
             let (local, domain) = address.rsplit_once('@').ok_or_else(|| {
                 format!(
                     "{}: no address (local@domain) after mailto:",
-                    smtp::quoted(&text)
+                    smtp::quoted(text)
                 )
             })?;
             if local.is_empty() {
                 return Err(format!(
                     "{}: the address has no local part",
-                    smtp::quoted(&text)
+                    smtp::quoted(text)
                 ));
             }
             (Scheme::Mailto, host_name(text, domain)?)
         }
         "https" => {
             let authority = rest.strip_prefix("//").ok_or_else(|| {
-                format!("{}: https: must be followed by //host", smtp::quoted(&text))
+                format!("{}: https: must be followed by //host", smtp::quoted(text))
             })?;
             let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
             // `host [ ":" port ]`, the host possibly an IP literal in brackets.
@@ -71,7 +71,7 @@ pub fn parse(text: &str) -> Result<ReportUri, String> {
                 Some(literal) => {
                     let (inside, after) = literal
                         .split_once(']')
-                        .ok_or_else(|| format!("{}: unclosed IP literal", smtp::quoted(&text)))?;
+                        .ok_or_else(|| format!("{}: unclosed IP literal", smtp::quoted(text)))?;
                     (format!("[{inside}]"), after.strip_prefix(':'))
                 }
                 None => match authority.split_once(':') {
@@ -84,8 +84,8 @@ pub fn parse(text: &str) -> Result<ReportUri, String> {
             {
                 return Err(format!(
                     "{}: bad port {}",
-                    smtp::quoted(&text),
-                    smtp::quoted(&port)
+                    smtp::quoted(text),
+                    smtp::quoted(port)
                 ));
             }
             (Scheme::Https, host)
@@ -125,8 +125,8 @@ fn host_name(uri: &str, host: &str) -> Result<String, String> {
     } else {
         Err(format!(
             "{}: {} is not a valid host name",
-            smtp::quoted(&uri),
-            smtp::quoted(&host)
+            smtp::quoted(uri),
+            smtp::quoted(host)
         ))
     }
 }

@@ -133,7 +133,7 @@ mod tests {
     fn durations_read_as_limits_are_written() {
         assert_eq!(duration(Duration::from_secs(30)), "30s");
         assert_eq!(duration(Duration::from_secs(300)), "5m");
-        assert_eq!(duration(&Duration::from_millis(1500)), "1.5s");
+        assert_eq!(duration(Duration::from_millis(1500)), "1.5s");
         assert_eq!(duration(Duration::from_millis(250)), "250ms");
     }
 

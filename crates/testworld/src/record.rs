@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 /// A wait that ran out of time, with what had arrived.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("waited {waited:?} for {wanted} {what}, {got} arrived")]
+#[error("waited {} for {wanted} {what}, {got} arrived", smtp::duration(.waited))]
 pub struct WaitTimeout {
     /// What was waited for.
     pub what: &'static str,

@@ -225,8 +225,8 @@ fn uris(tag: &str, value: &str) -> Result<Vec<DmarcUri>, DmarcError> {
                         tag: tag.to_owned(),
                         reason: format!(
                             "{}: bad size limit {} (e.g. !10m)",
-                            smtp::quoted(&item),
-                            smtp::quoted(&size)
+                            smtp::quoted(item),
+                            smtp::quoted(size)
                         ),
                     });
                 }

@@ -101,7 +101,7 @@ pub(super) fn validate_domain_spec(text: &str) -> Result<(), String> {
     let label = tail.rfind('.').map(|at| &tail[at + 1..]).ok_or_else(|| {
         format!(
             "{} is not a domain name with at least two labels",
-            smtp::quoted(&text)
+            smtp::quoted(text)
         )
     })?;
     if is_toplabel(label) {
@@ -109,7 +109,7 @@ pub(super) fn validate_domain_spec(text: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "{} is not a valid top-level label",
-            smtp::quoted(&label)
+            smtp::quoted(label)
         ))
     }
 }

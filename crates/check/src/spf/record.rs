@@ -209,7 +209,7 @@ fn parse_term(word: &str) -> Result<Term, TermError> {
         "ip4" => Mechanism::Ip4(network::<Ipv4Addr>(args, 32).map_err(|r| fail(&r))?),
         "ip6" => Mechanism::Ip6(network::<Ipv6Addr>(args, 128).map_err(|r| fail(&r))?),
         "" => return Err(fail("a qualifier with no mechanism")),
-        other => return Err(fail(&format!("unknown mechanism {}", smtp::quoted(&other)))),
+        other => return Err(fail(&format!("unknown mechanism {}", smtp::quoted(other)))),
     };
     Ok(Term {
         text: word.to_owned(),
@@ -266,7 +266,7 @@ fn cidr(text: &str, max: u8) -> Result<u8, String> {
     let bad = || {
         format!(
             "{} is not a prefix length from 0 to {max}",
-            smtp::quoted(&text)
+            smtp::quoted(text)
         )
     };
     if text.is_empty() || (text.len() > 1 && text.starts_with('0')) {
@@ -290,7 +290,7 @@ fn network<A: std::str::FromStr>(args: &str, max: u8) -> Result<String, String> 
     };
     address
         .parse::<A>()
-        .map_err(|_| format!("{} is not a valid address", smtp::quoted(&address)))?;
+        .map_err(|_| format!("{} is not a valid address", smtp::quoted(address)))?;
     if let Some(length) = length {
         cidr(length, max)?;
     }

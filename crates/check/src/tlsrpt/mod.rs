@@ -58,7 +58,7 @@ pub async fn check_tlsrpt(resolver: &Resolver, domain: &Name) -> Vec<Finding> {
         .bad_uris
         .iter()
         .map(|(uri, reason)| {
-            texts::BAD_URI.finding(&shown, format!("rua {}: {reason}", smtp::quoted(&uri)))
+            texts::BAD_URI.finding(&shown, format!("rua {}: {reason}", smtp::quoted(uri)))
         })
         .collect();
     if record.rua.is_empty() {

@@ -171,11 +171,11 @@ pub fn policy_from_columns(
         domain: domain.to_owned(),
         reason,
     };
-    let mode = Mode::parse(mode).ok_or_else(|| damaged(format!("mode {}", smtp::quoted(&mode))))?;
+    let mode = Mode::parse(mode).ok_or_else(|| damaged(format!("mode {}", smtp::quoted(mode))))?;
     let max_age = u32::try_from(max_age).map_err(|_| damaged(format!("max_age {max_age}")))?;
     let mx = mx
         .lines()
-        .map(|p| MxPattern::parse(p).map_err(|e| damaged(format!("mx {}: {e}", smtp::quoted(&p)))))
+        .map(|p| MxPattern::parse(p).map_err(|e| damaged(format!("mx {}: {e}", smtp::quoted(p)))))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Policy { mode, max_age, mx })
 }

@@ -164,7 +164,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             .ok_or_else(|| {
                 Failure::Input(anyhow!(
                     "--to {} is not an address (local@domain)",
-                    smtp::quoted(&to)
+                    smtp::quoted(to)
                 ))
             })?;
         by_domain.entry(domain).or_default().push(to.clone());

@@ -129,7 +129,7 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
         .iter()
         .map(|text| {
             text.parse::<Tlsa>()
-                .map_err(|e| Failure::Input(anyhow!("--tlsa {}: {e}", smtp::quoted(&text))))
+                .map_err(|e| Failure::Input(anyhow!("--tlsa {}: {e}", smtp::quoted(text))))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let now = match &args.at {
@@ -138,11 +138,11 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
             let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
                 Failure::Input(anyhow!(
                     "--at {} is not an RFC 3339 time: {e}",
-                    smtp::quoted(&text)
+                    smtp::quoted(text)
                 ))
             })?;
             let seconds = u64::try_from(at.unix_timestamp()).map_err(|_| {
-                Failure::Input(anyhow!("--at {} is before 1970", smtp::quoted(&text)))
+                Failure::Input(anyhow!("--at {} is before 1970", smtp::quoted(text)))
             })?;
             UnixTime::since_unix_epoch(std::time::Duration::from_secs(seconds))
         }

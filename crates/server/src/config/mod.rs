@@ -332,7 +332,7 @@ impl Config {
                         return Err(invalid(
                             &format!("{key}.relay"),
                             line,
-                            format!("{} is not host:port", smtp::quoted(&target)),
+                            format!("{} is not host:port", smtp::quoted(target)),
                         ));
                     }
                     let tls = match d.relay_tls.unwrap_or(RawRelayTls::Opportunistic) {

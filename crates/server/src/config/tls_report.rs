@@ -51,7 +51,7 @@ impl TlsReportSettings {
         {
             return Err(format!(
                 "receive_address {} is not an address",
-                smtp::quoted(&address)
+                smtp::quoted(address)
             ));
         }
         Ok(Self {

@@ -52,19 +52,24 @@ fn main() {
             ("smtp", [addr, chain, key]) => {
                 let identity = identity(Path::new(chain), Path::new(key));
                 let receiver = Receiver::start(address(addr), Behaviour::starttls(&identity))
-                    .unwrap_or_else(|e| fail(&format!("cannot listen on {addr}: {e}")));
+                    .unwrap_or_else(|e| {
+                        fail(&format!("cannot listen on {addr}: {}", smtp::io_text(&e)))
+                    });
                 receivers.push(receiver);
             }
             ("https", [addr, chain, key, policy]) => {
                 let identity = identity(Path::new(chain), Path::new(key));
-                let policy = std::fs::read_to_string(policy)
-                    .unwrap_or_else(|e| fail(&format!("cannot read {policy}: {e}")));
+                let policy = std::fs::read_to_string(policy).unwrap_or_else(|e| {
+                    fail(&format!("cannot read {policy}: {}", smtp::io_text(&e)))
+                });
                 let host =
                     PolicyHost::start(address(addr), PolicyBehaviour::serving(&identity, &policy))
-                        .unwrap_or_else(|e| fail(&format!("cannot listen on {addr}: {e}")));
+                        .unwrap_or_else(|e| {
+                            fail(&format!("cannot listen on {addr}: {}", smtp::io_text(&e)))
+                        });
                 hosts.push(host);
             }
-            _ => fail(&format!("cannot read the peer {spec:?}")),
+            _ => fail(&format!("cannot read the peer {}", smtp::quoted(spec))),
         }
     }
     if let Err(e) = std::fs::write(dir.join("ready"), "") {
@@ -109,7 +114,7 @@ fn identity(chain: &Path, key: &Path) -> Identity {
 
 fn address(text: &str) -> SocketAddr {
     text.parse()
-        .unwrap_or_else(|_| fail(&format!("{text:?} is not an IP:PORT address")))
+        .unwrap_or_else(|_| fail(&format!("{} is not an IP:PORT address", smtp::quoted(text))))
 }
 
 fn append(path: &Path, line: &str) {
