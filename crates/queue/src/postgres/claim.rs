@@ -44,8 +44,11 @@ pub async fn claim(
     // Some candidates may be skipped (limits, other nodes); look at a few
     // more than asked for.
     let look_at = (request.max_domains + request.skip_domains.len()) * 4 + 16;
-    let candidates: Vec<String> = conn
-        .query(
+    let own_lease = request.continuing.as_ref().map_or(0, |c| c.lease_id);
+    let candidates: Vec<String> = if let Some(continuing) = &request.continuing {
+        vec![continuing.domain.clone()]
+    } else {
+        conn.query(
             "SELECT domain FROM recipients WHERE due_at <= $1
              GROUP BY domain ORDER BY MIN(due_at), domain LIMIT $2",
             &[&now, &i64::try_from(look_at).unwrap_or(i64::MAX)],
@@ -53,7 +56,8 @@ pub async fn claim(
         .await?
         .iter()
         .map(|row| row.get(0))
-        .collect();
+        .collect()
+    };
     let mut batches = Vec::new();
     for domain in candidates {
         if batches.len() >= request.max_domains {
@@ -80,8 +84,9 @@ pub async fn claim(
             let leases: i64 = conn
                 .query_one(
                     "SELECT COUNT(DISTINCT lease_id) FROM recipients
-                     WHERE domain = $1 AND state = 'in-flight' AND due_at > $2",
-                    &[&domain, &now],
+                     WHERE domain = $1 AND state = 'in-flight' AND due_at > $2
+                       AND lease_id <> $3",
+                    &[&domain, &now, &own_lease],
                 )
                 .await?
                 .get(0);
