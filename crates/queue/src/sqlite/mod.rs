@@ -49,7 +49,7 @@ use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 use writer::Writer;
 
 /// Reader connections kept open between reads.
-const IDLE_READERS: usize = 8;
+pub(crate) const IDLE_READERS: usize = 8;
 
 /// The queue in one SQLite file.
 pub struct SqliteStore {
@@ -73,7 +73,7 @@ impl Readers {
                     &self.path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
-                schema::configure(&conn)?;
+                schema::configure_reader(&conn)?;
                 Ok(conn)
             }
         }
@@ -88,6 +88,10 @@ impl Readers {
 }
 
 impl SqliteStore {
+    /// Page cache of each reader connection, in KiB (the writer keeps
+    /// SQLite's default of 2 MiB).
+    pub const READER_CACHE_KIB: i64 = schema::READER_CACHE_KIB;
+
     /// Opens (creating if needed) the queue database at `path`, bringing
     /// its schema up to date; fails with [`StoreError::SchemaTooNew`] if
     /// a newer Sealane wrote it. Times are read from `clock`.
