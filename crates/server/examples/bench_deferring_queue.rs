@@ -57,9 +57,13 @@ async fn report(w: &World, label: &str, started: Instant) -> u64 {
         in_flight += d.in_flight;
     }
     println!(
-        "{label}: RSS {} MiB (peak {} MiB); queue: {queued} queued, {deferred} deferred, {in_flight} in flight; queue files {} MiB; {:.1} s",
+        "{label}: RSS {} MiB (peak {} MiB; heap and stacks {} MiB, files {} MiB, shared memory {} MiB; {} threads); queue: {queued} queued, {deferred} deferred, {in_flight} in flight; queue files {} MiB; {:.1} s",
         status_kib("VmRSS:") / 1024,
         status_kib("VmHWM:") / 1024,
+        status_kib("RssAnon:") / 1024,
+        status_kib("RssFile:") / 1024,
+        status_kib("RssShmem:") / 1024,
+        status_kib("Threads:"),
         queue_bytes(w) / (1024 * 1024),
         started.elapsed().as_secs_f64(),
     );
@@ -116,8 +120,19 @@ async fn main() {
         started,
     )
     .await;
+    // A second pass (past the next hourly retry) and an idle pause, after
+    // which the runtime's idle blocking threads (10 s keep-alive) are gone.
+    let pass = Instant::now();
+    w.advance(Duration::from_secs(70 * 60)).await;
     println!(
-        "sealane-deferring: RSS {at_first_step} MiB at {} queued, {at_n} MiB at {n}, {after} MiB after the pass; SQLite page caches are bounded at 2 MiB (writer) + 8 x {} KiB (readers)",
+        "sealane-deferring: a second pass took {:.1} s",
+        pass.elapsed().as_secs_f64()
+    );
+    report(&w, "sealane-deferring: after the second pass", started).await;
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let idle = report(&w, "sealane-deferring: after 12 s idle", started).await;
+    println!(
+        "sealane-deferring: RSS {at_first_step} MiB at {} queued, {at_n} MiB at {n}, {after} MiB after the pass, {idle} MiB after 12 s idle; SQLite page caches are bounded at 2 MiB (writer) + 8 x {} KiB (readers)",
         STEP.min(n),
         queue::SqliteStore::READER_CACHE_KIB,
     );

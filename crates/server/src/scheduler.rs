@@ -114,6 +114,8 @@ impl Scheduler {
         let mut workers = JoinSet::new();
         loop {
             self.shared.store.release_lapsed().await?;
+            // A finished worker's task is kept until it is joined.
+            while workers.try_join_next().is_some() {}
             let started = self.pass(&mut workers).await?;
             if started == 0 && workers.join_next().await.is_none() {
                 return Ok(());
