@@ -61,6 +61,8 @@ pub struct SqliteStore {
 struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// One permit per read running.
+    running: Arc<tokio::sync::Semaphore>,
 }
 
 impl Readers {
@@ -108,6 +110,7 @@ impl SqliteStore {
             readers: Arc::new(Readers {
                 path,
                 idle: Mutex::new(Vec::new()),
+                running: Arc::new(tokio::sync::Semaphore::new(IDLE_READERS)),
             }),
             clock,
         })
@@ -134,6 +137,7 @@ impl SqliteStore {
             readers: Arc::new(Readers {
                 path,
                 idle: Mutex::new(Vec::new()),
+                running: Arc::new(tokio::sync::Semaphore::new(IDLE_READERS)),
             }),
             clock,
         })
@@ -154,11 +158,19 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        // At most IDLE_READERS reads at once: each has a kept connection
+        // (none is opened and closed again under load) and the runtime's
+        // blocking threads stay few.
+        let permit = Arc::clone(&self.readers.running)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Closed)?;
         let readers = Arc::clone(&self.readers);
         tokio::task::spawn_blocking(move || {
             let conn = readers.take()?;
             let result = work(&conn);
             readers.give_back(conn);
+            drop(permit);
             result
         })
         .await
