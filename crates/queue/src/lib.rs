@@ -76,8 +76,8 @@ pub use schedule::{Retry, RetrySchedule};
 pub use sqlite::SqliteStore;
 pub use state::{RecipientState, TroubleRecord};
 pub use store::{
-    AttemptReport, Batch, ClaimRequest, ClaimedMessage, ClaimedRecipient, Lease, Outcome,
-    QueuedNotice, Selector, Store,
+    AttemptReport, Batch, ClaimRequest, ClaimedMessage, ClaimedRecipient, Continuation, Lease,
+    Outcome, QueuedNotice, Selector, Store,
 };
 pub use tls_from_delivery::tls_sessions;
 pub use tls_received::ReceivedTlsReport;

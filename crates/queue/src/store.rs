@@ -52,6 +52,21 @@ pub struct ClaimRequest {
     /// in the store, every worker and every node together: a domain that
     /// has as many is not claimed (the per-destination concurrency limit).
     pub domain_limit: Option<usize>,
+    /// A worker going on with what came due for its domain while it
+    /// delivered: only that domain is claimed, and the worker's own lease
+    /// is not counted against `domain_limit`, so the slot it holds passes
+    /// to its next batch and no other worker takes it in between.
+    pub continuing: Option<Continuation>,
+}
+
+/// The domain and lease of a worker that asks for more of the same
+/// destination (see [`ClaimRequest::continuing`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Continuation {
+    /// The destination domain of the batch the worker holds.
+    pub domain: String,
+    /// The id of the lease the worker holds.
+    pub lease_id: i64,
 }
 
 /// A recipient handed to a worker.

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use delivery::{DeliveryOptions, HostFailureMemory};
 use dns::clock::Clock;
@@ -215,6 +216,7 @@ impl Daemon {
             schedule,
             wake: Notify::new(),
             owner,
+            stopping: AtomicBool::new(false),
         });
         let (shutdown, watch) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -273,6 +275,7 @@ impl Daemon {
 
     /// Stops accepting, waits for running deliveries, and returns.
     pub async fn stop(mut self) {
+        self.shared.stopping.store(true, Ordering::Relaxed);
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
         info!("stopped");

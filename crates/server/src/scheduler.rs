@@ -18,7 +18,7 @@ use crate::shared::Shared;
 use crate::worker;
 
 /// Messages of one domain handed to one worker at most.
-const BATCH_MESSAGES: usize = 50;
+pub(crate) const BATCH_MESSAGES: usize = 50;
 
 /// How often, at most, the loop looks at the store when nothing wakes it.
 const IDLE_POLL: Duration = Duration::from_secs(5);
@@ -71,6 +71,7 @@ impl Scheduler {
             skip_domains,
             // Counted in the store too, so the limit holds across nodes.
             domain_limit: Some(limit as usize),
+            continuing: None,
         };
         let batches = self.shared.store.claim(&request).await?;
         let started = batches.len();
@@ -113,6 +114,8 @@ impl Scheduler {
         let mut workers = JoinSet::new();
         loop {
             self.shared.store.release_lapsed().await?;
+            // A finished worker's task is kept until it is joined.
+            while workers.try_join_next().is_some() {}
             let started = self.pass(&mut workers).await?;
             if started == 0 && workers.join_next().await.is_none() {
                 return Ok(());

@@ -3,6 +3,7 @@
 //! DNS and policy answers), the delivery options and the clock.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use delivery::DeliveryOptions;
 use dns::Resolver;
@@ -33,11 +34,18 @@ pub struct Shared {
     pub wake: Notify,
     /// Who this node is, in leases (`host:pid`).
     pub owner: String,
+    /// Set when the daemon stops: workers take no more work.
+    pub stopping: AtomicBool,
 }
 
 impl Shared {
     /// The current time by the daemon's clock.
     pub fn now(&self) -> std::time::SystemTime {
         self.clock.now()
+    }
+
+    /// Whether the daemon is stopping.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
     }
 }

@@ -32,6 +32,32 @@ use crate::time::from_millis;
 /// (the second is the domain's hash); distinct from the migration lock.
 const CLAIM_LOCK: i32 = 0x5345_414c;
 
+/// The domains with recipients due at `$1`, earliest due first, at most
+/// `$2`: a recursive query steps from one domain to the next in the
+/// domain's due index and reads each one's earliest row, one index search
+/// per domain however many recipients are due (a `GROUP BY domain` reads
+/// and sorts every due row on every claim).
+const DUE_DOMAINS: &str = "WITH RECURSIVE d(domain) AS (
+         SELECT MIN(domain) FROM recipients WHERE due_at IS NOT NULL
+         UNION ALL
+         SELECT (SELECT MIN(domain) FROM recipients
+                 WHERE due_at IS NOT NULL AND domain > d.domain)
+         FROM d WHERE d.domain IS NOT NULL)
+     SELECT domain FROM (
+         SELECT domain, (SELECT MIN(due_at) FROM recipients
+                         WHERE domain = d.domain AND due_at IS NOT NULL) AS first
+         FROM d WHERE domain IS NOT NULL) c
+     WHERE first <= $1 ORDER BY first, domain LIMIT $2";
+
+/// The messages of domain `$1`'s recipients due at `$2`, earliest first,
+/// at most `$3` rows (read through the domain's due index).
+const DUE_ROWS_OF_DOMAIN: &str = "SELECT message FROM recipients
+     WHERE domain = $1 AND due_at IS NOT NULL AND due_at <= $2 ORDER BY due_at LIMIT $3";
+
+/// Rows read per message wanted: a message may have several recipients
+/// at one domain; a batch short of messages is only smaller.
+const ROWS_PER_MESSAGE: usize = 4;
+
 pub async fn claim(
     conn: &mut Conn<'_>,
     request: &ClaimRequest,
@@ -44,16 +70,19 @@ pub async fn claim(
     // Some candidates may be skipped (limits, other nodes); look at a few
     // more than asked for.
     let look_at = (request.max_domains + request.skip_domains.len()) * 4 + 16;
-    let candidates: Vec<String> = conn
-        .query(
-            "SELECT domain FROM recipients WHERE due_at <= $1
-             GROUP BY domain ORDER BY MIN(due_at), domain LIMIT $2",
+    let own_lease = request.continuing.as_ref().map_or(0, |c| c.lease_id);
+    let candidates: Vec<String> = if let Some(continuing) = &request.continuing {
+        vec![continuing.domain.clone()]
+    } else {
+        conn.query(
+            DUE_DOMAINS,
             &[&now, &i64::try_from(look_at).unwrap_or(i64::MAX)],
         )
         .await?
         .iter()
         .map(|row| row.get(0))
-        .collect();
+        .collect()
+    };
     let mut batches = Vec::new();
     for domain in candidates {
         if batches.len() >= request.max_domains {
@@ -80,8 +109,9 @@ pub async fn claim(
             let leases: i64 = conn
                 .query_one(
                     "SELECT COUNT(DISTINCT lease_id) FROM recipients
-                     WHERE domain = $1 AND state = 'in-flight' AND due_at > $2",
-                    &[&domain, &now],
+                     WHERE domain = $1 AND state = 'in-flight' AND due_at > $2
+                       AND lease_id <> $3",
+                    &[&domain, &now, &own_lease],
                 )
                 .await?
                 .get(0);
@@ -130,20 +160,37 @@ async fn claim_domain(
     now: i64,
     until: i64,
 ) -> Result<Option<Batch>, StoreError> {
+    // The earliest due rows, only as many as a batch can use: a message
+    // with several recipients at the domain has several rows.
+    let mut chosen: Vec<String> = Vec::new();
+    for row in conn
+        .query(
+            DUE_ROWS_OF_DOMAIN,
+            &[
+                &domain,
+                &now,
+                &i64::try_from(request.max_messages.saturating_mul(ROWS_PER_MESSAGE))
+                    .unwrap_or(i64::MAX),
+            ],
+        )
+        .await?
+    {
+        let message: String = row.try_get(0)?;
+        if chosen.len() >= request.max_messages {
+            break;
+        }
+        if !chosen.contains(&message) {
+            chosen.push(message);
+        }
+    }
     let rows = conn
         .query(
             "SELECT message, idx, spec, state, attempts, trouble, lease_owner, due_at
              FROM recipients
-             WHERE domain = $1 AND due_at <= $2 AND message IN (
-                 SELECT message FROM recipients WHERE domain = $1 AND due_at <= $2
-                 GROUP BY message ORDER BY MIN(due_at), message LIMIT $3)
+             WHERE domain = $1 AND due_at <= $2 AND message = ANY($3)
              ORDER BY message, idx
              FOR UPDATE SKIP LOCKED",
-            &[
-                &domain,
-                &now,
-                &i64::try_from(request.max_messages).unwrap_or(i64::MAX),
-            ],
+            &[&domain, &now, &chosen],
         )
         .await?
         .iter()

@@ -34,7 +34,8 @@ pub const DUE_ROWS_OF_DOMAIN: &str = "SELECT message FROM recipients
 /// The unary `+` keeps `due_at` out of index selection: the domain's due
 /// index would walk every deferred recipient of the domain.
 pub const LEASES_OF_DOMAIN: &str = "SELECT COUNT(DISTINCT lease_id) FROM recipients
-     WHERE domain = ?1 AND lease_id IS NOT NULL AND state = 'in-flight' AND +due_at > ?2";
+     WHERE domain = ?1 AND lease_id IS NOT NULL AND lease_id != ?3
+       AND state = 'in-flight' AND +due_at > ?2";
 
 /// The recipients in flight under a lease that lapsed by time `?1`. Read
 /// through the index of leases (only recipients in flight are in it): the

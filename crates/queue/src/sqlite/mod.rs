@@ -49,7 +49,7 @@ use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 use writer::Writer;
 
 /// Reader connections kept open between reads.
-const IDLE_READERS: usize = 8;
+pub(crate) const IDLE_READERS: usize = 8;
 
 /// The queue in one SQLite file.
 pub struct SqliteStore {
@@ -61,6 +61,8 @@ pub struct SqliteStore {
 struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// One permit per read running.
+    running: Arc<tokio::sync::Semaphore>,
 }
 
 impl Readers {
@@ -73,7 +75,7 @@ impl Readers {
                     &self.path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
-                schema::configure(&conn)?;
+                schema::configure_reader(&conn)?;
                 Ok(conn)
             }
         }
@@ -88,6 +90,10 @@ impl Readers {
 }
 
 impl SqliteStore {
+    /// Page cache of each reader connection, in KiB (the writer keeps
+    /// SQLite's default of 2 MiB).
+    pub const READER_CACHE_KIB: i64 = schema::READER_CACHE_KIB;
+
     /// Opens (creating if needed) the queue database at `path`, bringing
     /// its schema up to date; fails with [`StoreError::SchemaTooNew`] if
     /// a newer Sealane wrote it. Times are read from `clock`.
@@ -104,6 +110,7 @@ impl SqliteStore {
             readers: Arc::new(Readers {
                 path,
                 idle: Mutex::new(Vec::new()),
+                running: Arc::new(tokio::sync::Semaphore::new(IDLE_READERS)),
             }),
             clock,
         })
@@ -130,6 +137,7 @@ impl SqliteStore {
             readers: Arc::new(Readers {
                 path,
                 idle: Mutex::new(Vec::new()),
+                running: Arc::new(tokio::sync::Semaphore::new(IDLE_READERS)),
             }),
             clock,
         })
@@ -150,11 +158,19 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        // At most IDLE_READERS reads at once: each has a kept connection
+        // (none is opened and closed again under load) and the runtime's
+        // blocking threads stay few.
+        let permit = Arc::clone(&self.readers.running)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Closed)?;
         let readers = Arc::clone(&self.readers);
         tokio::task::spawn_blocking(move || {
             let conn = readers.take()?;
             let result = work(&conn);
             readers.give_back(conn);
+            drop(permit);
             result
         })
         .await

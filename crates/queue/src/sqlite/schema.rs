@@ -146,6 +146,20 @@ pub fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Page cache of a reader connection, in KiB. Readers look up one message
+/// or one list at a time and the kernel caches the file, so each keeps a
+/// small cache; the writer keeps SQLite's default (2 MiB). With
+/// [`super::IDLE_READERS`] readers the page caches of a store stay under
+/// 2 MiB + 8 × 512 KiB = 6 MiB however deep the queue.
+pub const READER_CACHE_KIB: i64 = 512;
+
+/// [`configure`] for a reader connection.
+pub fn configure_reader(conn: &Connection) -> Result<(), StoreError> {
+    configure(conn)?;
+    conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
+    Ok(())
+}
+
 /// Checks, without changing anything, that the file is at exactly
 /// [`SCHEMA_VERSION`] (see [`crate::SqliteStore::open_existing`]).
 pub fn check(conn: &Connection) -> Result<(), StoreError> {

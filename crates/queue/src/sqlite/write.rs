@@ -78,7 +78,18 @@ pub fn claim(
     now: i64,
 ) -> Result<Vec<Batch>, StoreError> {
     let mut domains = Vec::new();
-    {
+    let own_lease = request.continuing.as_ref().map_or(0, |c| c.lease_id);
+    if let Some(continuing) = &request.continuing {
+        if !at_limit(
+            conn,
+            &continuing.domain,
+            request.domain_limit,
+            own_lease,
+            now,
+        )? {
+            domains.push(continuing.domain.clone());
+        }
+    } else {
         let mut stmt = conn.prepare_cached(due::DUE_DOMAINS)?;
         let mut rows = stmt.query(params![now])?;
         while domains.len() < request.max_domains {
@@ -88,7 +99,7 @@ pub fn claim(
                 .skip_domains
                 .iter()
                 .any(|d| d.eq_ignore_ascii_case(&domain))
-                && !at_limit(conn, &domain, request.domain_limit, now)?
+                && !at_limit(conn, &domain, request.domain_limit, own_lease, now)?
             {
                 domains.push(domain);
             }
@@ -114,11 +125,13 @@ pub fn claim(
     Ok(batches)
 }
 
-/// Whether `domain` has `limit` current leases or more.
+/// Whether `domain` has `limit` current leases or more, not counting
+/// `own_lease` (0: none).
 fn at_limit(
     conn: &Connection,
     domain: &str,
     limit: Option<usize>,
+    own_lease: i64,
     now: i64,
 ) -> Result<bool, StoreError> {
     let Some(limit) = limit else {
@@ -126,7 +139,7 @@ fn at_limit(
     };
     let leases: i64 = conn
         .prepare_cached(due::LEASES_OF_DOMAIN)?
-        .query_row(params![domain, now], |row| row.get(0))?;
+        .query_row(params![domain, now, own_lease], |row| row.get(0))?;
     Ok(leases >= i64::try_from(limit).unwrap_or(i64::MAX))
 }
 

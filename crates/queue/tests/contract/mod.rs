@@ -18,9 +18,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dns::clock::{Clock, ManualClock};
 use queue::{
-    AttemptRecord, AttemptReport, Batch, ClaimRequest, Envelope, EventKind, MessageMeta,
-    NewMessage, NoticeKind, Outcome, QueueId, QueuedNotice, RecipientState, Retry, RetrySchedule,
-    Selector, Store, StoreError, TroubleRecord,
+    AttemptRecord, AttemptReport, Batch, ClaimRequest, Continuation, Envelope, EventKind,
+    MessageMeta, NewMessage, NoticeKind, Outcome, QueueId, QueuedNotice, RecipientState, Retry,
+    RetrySchedule, Selector, Store, StoreError, TroubleRecord,
 };
 use smtp::{EnhancedCode, Recipient};
 
@@ -40,6 +40,7 @@ macro_rules! contract_tests {
             trace_lookup_and_purge,
             claim_limits,
             domain_limit_counts_every_owners_leases,
+            a_continuing_worker_keeps_its_slot_at_the_limit,
             concurrent_claims_never_share_a_recipient,
             tls_sessions_are_counted,
             tls_reports_due_until_sent,
@@ -91,6 +92,7 @@ pub fn request(owner: &str) -> ClaimRequest {
         max_messages: 100,
         skip_domains: Vec::new(),
         domain_limit: None,
+        continuing: None,
     }
 }
 
@@ -814,4 +816,59 @@ pub async fn concurrent_claims_never_share_a_recipient(store: &dyn Store, clock:
     let distinct: std::collections::BTreeSet<_> = all.iter().cloned().collect();
     assert_eq!(all.len(), distinct.len(), "a recipient was claimed twice");
     assert_eq!(distinct, expected, "every recipient claimed");
+}
+
+/// A worker at the per-destination limit goes on with its domain's new
+/// mail (its own lease is not counted), while a fresh claim is refused and
+/// other domains are not taken by the continuation.
+pub async fn a_continuing_worker_keeps_its_slot_at_the_limit(
+    store: &dyn Store,
+    clock: &ManualClock,
+) {
+    for _ in 0..3 {
+        store
+            .insert(message(clock, &["u@busy.example"]))
+            .await
+            .expect("insert");
+        clock.advance(Duration::from_millis(1));
+    }
+    store
+        .insert(message(clock, &["u@other.example"]))
+        .await
+        .expect("insert");
+    let limited = |owner: &str| {
+        let mut req = request(owner);
+        req.max_messages = 1;
+        req.domain_limit = Some(1);
+        req.skip_domains = vec!["other.example".into()];
+        req
+    };
+    let first = store.claim(&limited("worker-a")).await.expect("claim");
+    assert_eq!(first.len(), 1);
+    assert!(
+        store
+            .claim(&limited("worker-b"))
+            .await
+            .expect("claim")
+            .is_empty(),
+        "busy.example is at its limit of one lease"
+    );
+    let mut next = limited("worker-a");
+    next.skip_domains.clear();
+    next.continuing = Some(Continuation {
+        domain: "busy.example".into(),
+        lease_id: first[0].lease.id,
+    });
+    let second = store.claim(&next).await.expect("claim");
+    assert_eq!(second.len(), 1, "the holder of the slot goes on");
+    assert_eq!(second[0].domain, "busy.example", "only its own domain");
+    assert_ne!(second[0].messages[0].id, first[0].messages[0].id);
+    next.continuing = Some(Continuation {
+        domain: "busy.example".into(),
+        lease_id: -1,
+    });
+    assert!(
+        store.claim(&next).await.expect("claim").is_empty(),
+        "a lease that is not the caller's still counts"
+    );
 }

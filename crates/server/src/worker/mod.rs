@@ -13,19 +13,25 @@ mod tenure;
 mod tls_report;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use delivery::{Connections, DeliveryOptions, DeliveryReport, Message};
 use dns::Resolver;
 use policy::{Cause, Trouble};
-use queue::{Batch, ClaimedMessage};
+use queue::{Batch, ClaimRequest, ClaimedMessage, Continuation};
+use tokio::time::Instant;
 use tracing::warn;
 
 use crate::shared::Shared;
 use record::Recorder;
+
+/// How long a worker goes on with new mail for its destination before it
+/// leaves the slot to the scheduler's next pass (fairness among workers).
+const CONTINUE_FOR: Duration = Duration::from_secs(30);
 use tenure::Tenure;
 
 /// Delivers one batch and records the outcome of every recipient.
-pub async fn run(shared: Arc<Shared>, batch: Batch) {
+pub async fn run(shared: Arc<Shared>, mut batch: Batch) {
     let domain = batch.domain.clone();
     let mut tenure = Tenure::new(batch.lease.clone(), shared.config.queue.lease);
     let mut recorder = Recorder::new(&shared, &batch.lease);
@@ -56,66 +62,125 @@ pub async fn run(shared: Arc<Shared>, batch: Batch) {
         }
     };
     let options = shared.config.local_policy_for(&domain);
-    let mut plan = policy::plan_with_sts(&shared.resolver, &name, &options, &shared.sts).await;
-    // Messages of the batch share connections opened under the same
-    // security context; a changed plan (after an MTA-STS re-check) opens
-    // its own.
+    // Messages share connections opened under the same security context,
+    // also across the batches this worker goes on with; a changed plan
+    // (new DNS answers, an MTA-STS re-check) opens its own.
     let mut connections = Connections::new();
-    for (i, message) in batch.messages.iter().enumerate() {
-        if tenure.renewal_due(&shared) {
-            recorder.settle().await;
-        }
-        if !tenure.hold(&shared, &batch.messages[i..]).await {
-            warn!(queue_id = %message.id, "lease lost before delivery; left for another attempt");
-            continue;
-        }
-        let body = match shared.store.body(message.id).await {
-            Ok(body) => body,
-            Err(e) => {
-                warn!(queue_id = %message.id, error = %e, "cannot read the message body; left for a later attempt");
+    let began = Instant::now();
+    loop {
+        let mut plan = policy::plan_with_sts(&shared.resolver, &name, &options, &shared.sts).await;
+        for (i, message) in batch.messages.iter().enumerate() {
+            if tenure.renewal_due(&shared) {
+                recorder.settle().await;
+            }
+            if !tenure.hold(&shared, &batch.messages[i..]).await {
+                warn!(queue_id = %message.id, "lease lost before delivery; left for another attempt");
                 continue;
             }
-        };
-        let wire = Message {
-            sender: message.envelope.sender.clone(),
-            recipients: message
-                .recipients
-                .iter()
-                .map(|r| r.recipient.address.clone())
-                .collect(),
-            data: body.clone(),
-            require_tls: message.envelope.require_tls,
-        };
-        let outbound = outbound(&shared, message);
-        let mut report = delivery::deliver_reusing(&plan, &wire, &outbound, &mut connections).await;
-        remember_failures(&shared, &report);
-        recorder.sessions(message, &report).await;
-        let mut settled = settle::report(&shared, message, &report);
-        if settled.sts_recheck_needed {
-            // RFC 8461 §5.1: before an enforce failure becomes final, check
-            // the policy again; a changed policy may let the message through.
-            if let Err(e) = shared.sts.refresh(&name).await {
-                warn!(domain = %domain, error = %e, "MTA-STS policy re-check failed");
-            }
-            plan = policy::plan_with_sts(&shared.resolver, &name, &options, &shared.sts).await;
-            let retry = settled.expiring_recipients();
-            let again = Message {
-                recipients: retry,
-                ..wire
-            };
-            let second =
-                delivery::deliver_reusing(&plan, &again, &outbound, &mut connections).await;
-            remember_failures(&shared, &second);
-            recorder.sessions(message, &second).await;
-            report = merge(report, second);
-            settled = settle::report(&shared, message, &report);
-            settled.sts_recheck_needed = false;
+            deliver(
+                &shared,
+                message,
+                &name,
+                &options,
+                &mut plan,
+                &mut connections,
+                &mut recorder,
+            )
+            .await;
         }
-        delay::owe(&shared, message, &mut settled).await;
-        recorder.outcome(message, settled, Some(body)).await;
+        let next = continuation(&shared, &batch, began).await;
+        recorder.finish().await;
+        let Some(next) = next else { break };
+        batch = next;
+        tenure = Tenure::new(batch.lease.clone(), shared.config.queue.lease);
+        recorder = Recorder::new(&shared, &batch.lease);
     }
     connections.close().await;
-    recorder.finish().await;
+}
+
+/// Delivers one message of the batch by `plan` and records its outcome.
+async fn deliver(
+    shared: &Arc<Shared>,
+    message: &ClaimedMessage,
+    name: &dns::Name,
+    options: &policy::PlanOptions,
+    plan: &mut policy::DeliveryPlan,
+    connections: &mut Connections,
+    recorder: &mut Recorder,
+) {
+    let body = match shared.store.body(message.id).await {
+        Ok(body) => body,
+        Err(e) => {
+            warn!(queue_id = %message.id, error = %e, "cannot read the message body; left for a later attempt");
+            return;
+        }
+    };
+    let wire = Message {
+        sender: message.envelope.sender.clone(),
+        recipients: message
+            .recipients
+            .iter()
+            .map(|r| r.recipient.address.clone())
+            .collect(),
+        data: body.clone(),
+        require_tls: message.envelope.require_tls,
+    };
+    let outbound = outbound(shared, message);
+    let mut report = delivery::deliver_reusing(plan, &wire, &outbound, connections).await;
+    remember_failures(shared, &report);
+    recorder.sessions(message, &report).await;
+    let mut settled = settle::report(shared, message, &report);
+    if settled.sts_recheck_needed {
+        // RFC 8461 §5.1: before an enforce failure becomes final, check
+        // the policy again; a changed policy may let the message through.
+        if let Err(e) = shared.sts.refresh(name).await {
+            warn!(domain = %name, error = %e, "MTA-STS policy re-check failed");
+        }
+        *plan = policy::plan_with_sts(&shared.resolver, name, options, &shared.sts).await;
+        let retry = settled.expiring_recipients();
+        let again = Message {
+            recipients: retry,
+            ..wire
+        };
+        let second = delivery::deliver_reusing(plan, &again, &outbound, connections).await;
+        remember_failures(shared, &second);
+        recorder.sessions(message, &second).await;
+        report = merge(report, second);
+        settled = settle::report(shared, message, &report);
+        settled.sts_recheck_needed = false;
+    }
+    delay::owe(shared, message, &mut settled).await;
+    recorder.outcome(message, settled, Some(body)).await;
+}
+
+/// The next batch for the same destination, when its mail came due while
+/// this one was delivered: the worker keeps its connections and its slot
+/// under the per-destination limit (its lease is still held while it
+/// claims, so no other worker takes the slot in between). None at
+/// shutdown, after [`CONTINUE_FOR`], or when nothing is due.
+async fn continuation(shared: &Shared, batch: &Batch, began: Instant) -> Option<Batch> {
+    if shared.is_stopping() || began.elapsed() >= CONTINUE_FOR {
+        return None;
+    }
+    let request = ClaimRequest {
+        owner: shared.owner.clone(),
+        lease: shared.config.queue.lease,
+        max_domains: 1,
+        max_messages: crate::scheduler::BATCH_MESSAGES,
+        skip_domains: Vec::new(),
+        domain_limit: Some(shared.config.limits.per_destination as usize),
+        continuing: Some(Continuation {
+            domain: batch.domain.clone(),
+            lease_id: batch.lease.id,
+        }),
+    };
+    match shared.store.claim(&request).await {
+        Ok(mut batches) => batches.pop(),
+        Err(e) => {
+            warn!(domain = %batch.domain, error = %e, "cannot claim more for the destination");
+            None
+        }
+    }
 }
 
 /// How `message` connects out: from its pool's address and with its
