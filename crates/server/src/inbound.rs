@@ -15,7 +15,7 @@ use tracing::{info, warn};
 
 use crate::config::Role;
 use crate::shared::Shared;
-use crate::{forward, pool};
+use crate::{forward, limits, pool};
 
 /// One SMTP session's handler.
 pub struct Inbound {
@@ -69,7 +69,7 @@ impl Handler for Inbound {
         Decision::Accept
     }
 
-    async fn rcpt(&mut self, rcpt: &RcptTo, _mail: &MailFrom, session: &SessionFacts) -> Decision {
+    async fn rcpt(&mut self, rcpt: &RcptTo, mail: &MailFrom, session: &SessionFacts) -> Decision {
         let now = self.shared.now();
         match forward::reverse_srs(&self.shared.config, &rcpt.recipient.address, now) {
             Some(Ok(_)) => return Decision::Accept,
@@ -84,7 +84,10 @@ impl Handler for Inbound {
             || crate::tls_report_inbox::is_report_address(&self.shared, &rcpt.recipient.address)
             || self.may_relay(session)
         {
-            Decision::Accept
+            match limits::at_rcpt(&self.shared, session, &mail.sender).await {
+                Some(reply) => Decision::Reply(reply),
+                None => Decision::Accept,
+            }
         } else {
             info!(client = %session.client, to = %rcpt.recipient.address, "relay denied");
             Decision::Reply(replies::RELAY_DENIED.reply())
@@ -198,6 +201,22 @@ impl Handler for Inbound {
                 Some(&f.alias),
                 route,
             ));
+        }
+        // Every recipient of the transaction counts, whatever copy it is in.
+        let counted = limits::count(
+            &self.shared,
+            &message.session,
+            sender,
+            message.envelope.recipients.len(),
+            |block| {
+                let route = pool::Route::blocked(block.to_string());
+                let recipients = message.envelope.recipients.clone();
+                arrival.queued(config, sender, recipients, None, route)
+            },
+        )
+        .await;
+        if let limits::Counted::Refused(reply) = counted {
+            return Decision::Reply(reply);
         }
         let mut ids = Vec::new();
         for new in queued {

@@ -297,6 +297,14 @@ pub const FORWARD_LOOP: Canned = Canned::new(
     Some(EnhancedCode::new(Class::Permanent, 4, 6)),
     "Routing loop detected:",
 );
+/// 550 to RCPT or to the end of data: the authenticated user or the
+/// sender domain went over a sending limit and is blocked until an
+/// administrator releases it (DESIGN §3); the limit follows the text.
+pub const SENDING_LIMIT: Canned = Canned::new(
+    550,
+    Some(EnhancedCode::new(Class::Permanent, 7, 1)),
+    "Sending limit exceeded, blocked until an administrator releases it:",
+);
 /// 250 to the end of data when the message was a TLS report (RFC 8460
 /// §5.3) to our report address and is kept; its policy domains follow.
 pub const TLS_REPORT_KEPT: Canned = Canned::new(250, Some(EnhancedCode::OK), "TLS report kept for");
@@ -359,6 +367,7 @@ mod tests {
             AUTH_LINE_TOO_LONG,
             SRS_REFUSED,
             FORWARD_LOOP,
+            SENDING_LIMIT,
             TLS_REPORT_KEPT,
             NOT_A_TLS_REPORT,
         ] {

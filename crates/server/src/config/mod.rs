@@ -12,6 +12,7 @@ mod outbound;
 mod period;
 mod pools;
 mod raw;
+mod sending;
 mod store;
 mod tls_report;
 
@@ -31,6 +32,7 @@ pub use outbound::Outbound;
 pub use period::{Period, PeriodError};
 pub use pools::{HIGH_RISK, NORMAL, Pool, Pools, RELAY};
 use raw::{RawConfig, RawDelayNotice, RawRelayTls, RawRole};
+pub use sending::{DOMAIN_DEFAULT, SendingLimitSettings, USER_DEFAULT};
 pub use store::{PasswordSource, StoreSettings};
 pub use tls_report::{DEFAULT_MAX_DESTINATIONS, TlsReportSettings};
 
@@ -81,6 +83,9 @@ pub struct Config {
     pub forwarding: Forwarding,
     /// DKIM keys for the mail we write ourselves (`[[dkim.sign]]`).
     pub dkim_sign: Vec<SigningKey>,
+    /// Sending limits per authenticated user and sender domain
+    /// (`[sending_limits]`).
+    pub sending_limits: SendingLimitSettings,
 }
 
 /// What a listener is for.
@@ -514,6 +519,7 @@ impl Config {
             path,
         )?;
         let dkim_sign = dkim::load(raw.dkim).map_err(|reason| invalid("dkim", None, reason))?;
+        let sending_limits = sending::parse(raw.sending_limits, text, path)?;
         Ok(Config {
             hostname,
             data_dir: raw
@@ -541,6 +547,7 @@ impl Config {
             pools,
             forwarding,
             dkim_sign,
+            sending_limits,
         })
     }
 

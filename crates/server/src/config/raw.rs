@@ -53,6 +53,8 @@ pub(crate) struct RawConfig {
     pub forward: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     pub dkim: super::dkim::RawDkim,
+    #[serde(default)]
+    pub sending_limits: super::sending::RawSendingLimits,
 }
 
 #[derive(Debug, Default, Deserialize)]
