@@ -116,6 +116,19 @@ impl Handler for Inbound {
         if let Some(reply) = crate::tls_report_inbox::take(&self.shared, recipients, &data).await {
             return Decision::Reply(reply);
         }
+        let mut spam = false;
+        if let Some(settings) = &self.shared.config.spam {
+            match crate::spam::check(settings, &message, &data).await {
+                crate::spam::Verdict::Accept => {}
+                crate::spam::Verdict::Spam => spam = true,
+                crate::spam::Verdict::Refuse(reply) => return Decision::Reply(reply),
+            }
+        }
+        let auth_header = if spam {
+            format!("{}{auth_header}", crate::spam::SPAM_HEADER)
+        } else {
+            auth_header
+        };
         let now = self.shared.now();
         let config = &self.shared.config;
         let split = match forward::split(config, &message.envelope.recipients, now) {
@@ -136,7 +149,7 @@ impl Handler for Inbound {
         let facts = |origin| pool::Facts {
             sender,
             origin,
-            spam: false,
+            spam,
             sender_domain,
         };
         let arrival = Arrival {

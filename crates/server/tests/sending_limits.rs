@@ -66,14 +66,21 @@ impl Session {
 
     async fn send(&mut self, line: &str) -> String {
         let stream = self.stream.get_mut();
-        stream.write_all(format!("{line}\r\n").as_bytes()).await.unwrap();
+        stream
+            .write_all(format!("{line}\r\n").as_bytes())
+            .await
+            .unwrap();
         stream.flush().await.unwrap();
         self.reply().await
     }
 
     /// One transaction to `to`; the reply to the end of data.
     async fn message(&mut self, to: &[&str]) -> String {
-        assert!(self.send("MAIL FROM:<alice@sender.test>").await.starts_with("250"));
+        assert!(
+            self.send("MAIL FROM:<alice@sender.test>")
+                .await
+                .starts_with("250")
+        );
         for rcpt in to {
             let r = self.send(&format!("RCPT TO:<{rcpt}>")).await;
             assert!(r.starts_with("250"), "RCPT {rcpt}: {r}");
@@ -89,7 +96,11 @@ fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -145,7 +156,11 @@ async fn a_user_over_a_limit_is_blocked_until_released() {
         "the reply names the limit: {over}"
     );
     // Blocked now: refused at RCPT, whatever the count.
-    assert!(s.send("MAIL FROM:<alice@sender.test>").await.starts_with("250"));
+    assert!(
+        s.send("MAIL FROM:<alice@sender.test>")
+            .await
+            .starts_with("250")
+    );
     let rcpt = s.send("RCPT TO:<e@sender.test>").await;
     assert!(rcpt.starts_with("550 5.7.1"), "{rcpt}");
     assert!(rcpt.contains("recipients per hour of user alice"), "{rcpt}");
@@ -156,13 +171,23 @@ async fn a_user_over_a_limit_is_blocked_until_released() {
     let blocks = store.sending_blocks().await.unwrap();
     assert_eq!(blocks.len(), 1, "{blocks:?}");
     assert_eq!(blocks[0].subject, Subject::user("alice"));
-    assert_eq!((blocks[0].limit, blocks[0].count), (LimitKind::RecipientsPerHour, 4));
+    assert_eq!(
+        (blocks[0].limit, blocks[0].count),
+        (LimitKind::RecipientsPerHour, 4)
+    );
     let traced = store.trace("d@sender.test").await.unwrap();
     assert_eq!(traced.len(), 1);
-    assert!(traced[0].recipients.iter().all(|r| r.state == RecipientState::Bounced));
+    assert!(
+        traced[0]
+            .recipients
+            .iter()
+            .all(|r| r.state == RecipientState::Bounced)
+    );
     let events = &traced[0].events;
     assert!(
-        events.iter().any(|e| matches!(&e.kind, EventKind::SendingLimit(b) if b.subject == Subject::user("alice"))),
+        events.iter().any(
+            |e| matches!(&e.kind, EventKind::SendingLimit(b) if b.subject == Subject::user("alice"))
+        ),
         "{events:?}"
     );
     let pool = events.iter().find_map(|e| match &e.kind {
@@ -174,7 +199,9 @@ async fn a_user_over_a_limit_is_blocked_until_released() {
 
     // Released: the counts start again.
     assert_eq!(store.release_sending("alice").await.unwrap(), 1);
-    let again = s.message(&["c@sender.test", "d@sender.test", "e@sender.test"]).await;
+    let again = s
+        .message(&["c@sender.test", "d@sender.test", "e@sender.test"])
+        .await;
     assert!(again.starts_with("250"), "{again}");
     s.send("QUIT").await;
     daemon.stop().await;
@@ -190,7 +217,10 @@ async fn messages_per_minute_count_each_transaction() {
     }
     let third = s.message(&["a@sender.test"]).await;
     assert!(third.starts_with("550 5.7.1"), "{third}");
-    assert!(third.contains("messages per minute of user alice (2)"), "{third}");
+    assert!(
+        third.contains("messages per minute of user alice (2)"),
+        "{third}"
+    );
     s.send("QUIT").await;
     daemon.stop().await;
 }

@@ -13,6 +13,7 @@ mod period;
 mod pools;
 mod raw;
 mod sending;
+mod spam;
 mod store;
 mod tls_report;
 
@@ -33,6 +34,7 @@ pub use period::{Period, PeriodError};
 pub use pools::{HIGH_RISK, NORMAL, Pool, Pools, RELAY};
 use raw::{RawConfig, RawDelayNotice, RawRelayTls, RawRole};
 pub use sending::{DOMAIN_DEFAULT, SendingLimitSettings, USER_DEFAULT};
+pub use spam::{SpamSettings, WhenDown};
 pub use store::{PasswordSource, StoreSettings};
 pub use tls_report::{DEFAULT_MAX_DESTINATIONS, TlsReportSettings};
 
@@ -86,6 +88,8 @@ pub struct Config {
     /// Sending limits per authenticated user and sender domain
     /// (`[sending_limits]`).
     pub sending_limits: SendingLimitSettings,
+    /// The spam filter (`[spam]`, rspamd); `None`: no filter.
+    pub spam: Option<SpamSettings>,
 }
 
 /// What a listener is for.
@@ -520,6 +524,7 @@ impl Config {
         )?;
         let dkim_sign = dkim::load(raw.dkim).map_err(|reason| invalid("dkim", None, reason))?;
         let sending_limits = sending::parse(raw.sending_limits, text, path)?;
+        let spam = spam::parse(raw.spam, text, path)?;
         Ok(Config {
             hostname,
             data_dir: raw
@@ -548,6 +553,7 @@ impl Config {
             forwarding,
             dkim_sign,
             sending_limits,
+            spam,
         })
     }
 

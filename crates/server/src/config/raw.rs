@@ -55,6 +55,7 @@ pub(crate) struct RawConfig {
     pub dkim: super::dkim::RawDkim,
     #[serde(default)]
     pub sending_limits: super::sending::RawSendingLimits,
+    pub spam: Option<super::spam::RawSpam>,
 }
 
 #[derive(Debug, Default, Deserialize)]
