@@ -1,6 +1,7 @@
 //! Sending limits on arrival (DESIGN §3): who a transaction is counted
-//! under — the authenticated user, and the sender domain of mail from a
-//! client that may relay — the check at RCPT (a blocked subject is
+//! under — the authenticated user, and the domain it sends as; clients of
+//! the relay networks are our own infrastructure (applications, load
+//! balancers, other MTAs) and are not counted — the check at RCPT (a blocked subject is
 //! refused at once) and the count at the end of data, every recipient of
 //! the transaction counted. A message over a limit is refused, not moved
 //! to a pool; its trace is kept with the block.
@@ -15,7 +16,7 @@ use tracing::{info, warn};
 use crate::shared::Shared;
 
 /// The subjects of a transaction from `sender` in `session`, each with its
-/// limits; none for mail from outside to our domains.
+/// limits; none unless the client authenticated.
 pub(crate) fn subjects(
     shared: &Shared,
     session: &SessionFacts,
@@ -26,8 +27,9 @@ pub(crate) fn subjects(
     if let Some(user) = &session.user {
         subjects.push((Subject::user(user), config.sending_limits.for_user(user)));
     }
-    let ours = session.user.is_some() || config.may_relay(session.client.ip());
-    if ours && let Some((_, domain)) = sender.rsplit_once('@') {
+    if session.user.is_some()
+        && let Some((_, domain)) = sender.rsplit_once('@')
+    {
         let subject = Subject::domain(domain);
         let limits = config.sending_limits.for_domain(&subject.name);
         subjects.push((subject, limits));
