@@ -12,6 +12,7 @@ use smtp::Reply;
 
 use crate::id::QueueId;
 use crate::meta::{MessageMeta, TlsSummary};
+use crate::sending::SendingBlock;
 use crate::state::TroubleRecord;
 
 /// One event of the trace.
@@ -144,4 +145,8 @@ pub enum EventKind {
         /// The worker that held it.
         owner: String,
     },
+    /// The message was refused on arrival because its sender went over a
+    /// sending limit (DESIGN §3), and the sender is blocked until an
+    /// administrator releases it.
+    SendingLimit(SendingBlock),
 }

@@ -41,6 +41,10 @@
 //! [`Store`] is a [`policy::sts::PolicyStore`], so nodes sharing a queue
 //! database share their policies.
 //!
+//! Sending limits are counted here too (`sending.rs`): per authenticated
+//! user and per sender domain, shared by every node, with the subjects
+//! blocked for going over ([`Store::count_sending`]).
+//!
 //! A notice owed by an outcome is queued by the same transaction that
 //! records the outcome ([`AttemptReport::notices`]), so a crash neither
 //! loses it nor sends it twice.
@@ -55,6 +59,7 @@ mod id;
 mod meta;
 pub mod postgres;
 mod schedule;
+mod sending;
 pub mod sqlite;
 mod state;
 mod store;
@@ -73,6 +78,10 @@ pub use id::{QueueId, QueueIdError};
 pub use meta::{MessageMeta, NewMessage, TlsSummary};
 pub use postgres::{PgOptions, PgStore, PgUrlError};
 pub use schedule::{Retry, RetrySchedule};
+pub use sending::{
+    LimitKind, SendingBlock, SendingCounts, SendingLimits, SendingRequest, SendingVerdict, Subject,
+    SubjectKind,
+};
 pub use sqlite::SqliteStore;
 pub use state::{RecipientState, TroubleRecord};
 pub use store::{

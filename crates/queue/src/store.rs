@@ -11,9 +11,10 @@ use smtp::Reply;
 
 use crate::envelope::Envelope;
 use crate::error::StoreError;
-use crate::event::{AttemptRecord, Event, NoticeKind};
+use crate::event::{AttemptRecord, Event, EventKind, NoticeKind};
 use crate::id::QueueId;
 use crate::meta::{MessageMeta, NewMessage};
+use crate::sending::{SendingBlock, SendingRequest, SendingVerdict, Subject};
 use crate::state::TroubleRecord;
 use crate::tls_received::ReceivedTlsReport;
 use crate::tls_session::{
@@ -302,4 +303,36 @@ pub trait Store: PolicyStore + Send + Sync {
         policy_domain: Option<&str>,
         since: Option<SystemTime>,
     ) -> Result<Vec<ReceivedTlsReport>, StoreError>;
+
+    /// Checks a message against the sending limits of each of its
+    /// subjects and, when it is within them all, counts it under each:
+    /// one transaction, serialised per subject across every node. A
+    /// subject already blocked, or that this message would take over a
+    /// limit (which blocks it now), makes the verdict
+    /// [`SendingVerdict::Blocked`] and nothing is counted.
+    async fn count_sending(&self, request: SendingRequest) -> Result<SendingVerdict, StoreError>;
+
+    /// The block of the first of `subjects` that is blocked, if any.
+    async fn sending_block(&self, subjects: &[Subject])
+    -> Result<Option<SendingBlock>, StoreError>;
+
+    /// Every blocked subject, oldest block first.
+    async fn sending_blocks(&self) -> Result<Vec<SendingBlock>, StoreError>;
+
+    /// Lifts the block of the user or domain named `name` and forgets its
+    /// counts, so it starts again from zero; returns how many blocks were
+    /// lifted (0: none was blocked).
+    async fn release_sending(&self, name: &str) -> Result<u64, StoreError>;
+
+    /// Keeps the trace of a message refused on arrival (so `sealane trace`
+    /// finds it): its envelope and arrival, each recipient bounced with
+    /// `trouble`, then `events`. Nothing is delivered and no notice is
+    /// sent; the caller leaves the body out. The message is finished at
+    /// once and purged with the others.
+    async fn trace_refused(
+        &self,
+        message: NewMessage,
+        trouble: TroubleRecord,
+        events: Vec<EventKind>,
+    ) -> Result<(), StoreError>;
 }

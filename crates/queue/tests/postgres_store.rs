@@ -221,3 +221,11 @@ async fn connecting_to_an_existing_queue_never_migrates() {
         "{err}"
     );
 }
+
+/// Two nodes on one database share sending counts and blocks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sending_counts_are_shared_by_two_nodes() {
+    let (db, clock, a) = fresh_store().await;
+    let b = connect(&db, &clock).await;
+    contract::sending::sending_counts_are_shared(&a, &b, &clock).await;
+}

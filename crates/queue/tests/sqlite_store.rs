@@ -70,7 +70,8 @@ async fn a_version_2_file_is_migrated() {
     let path = dir.path().join("queue.db");
     let conn = rusqlite::Connection::open(&path).expect("open");
     conn.execute_batch(
-        "DROP INDEX recipients_leases; DROP TABLE tls_received; DROP TABLE sts_policies;
+        "DROP TABLE sending_counts; DROP TABLE sending_blocks;
+         DROP INDEX recipients_leases; DROP TABLE tls_received; DROP TABLE sts_policies;
          PRAGMA user_version = 2;",
     )
     .expect("back to version 2");
@@ -86,6 +87,7 @@ async fn a_version_2_file_is_migrated() {
         2
     );
     contract::tls_report::received_tls_reports_are_kept_once_per_domain(&store, &clock).await;
+    contract::sending::sender_domain_limit_counts_every_user(&store, &clock).await;
     let conn = rusqlite::Connection::open(&path).expect("open");
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
@@ -238,4 +240,13 @@ async fn opening_an_existing_queue_never_migrates() {
             .expect("version");
         assert_eq!(kept, version, "left as it was");
     }
+}
+
+/// Two stores on one file (two processes) share sending counts and
+/// blocks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sending_counts_are_shared_by_two_handles() {
+    let (dir, clock, a) = fresh();
+    let b = open(&dir, &clock);
+    contract::sending::sending_counts_are_shared(&a, &b, &clock).await;
 }

@@ -61,6 +61,10 @@ enum Command {
     /// Every event of a message, found by queue id, Message-ID or
     /// recipient, with the security line of each attempt.
     Trace(cmd::queue::TraceArgs),
+    /// Users and sender domains blocked for going over a sending limit:
+    /// list them, release one.
+    #[command(subcommand)]
+    Limits(cmd::limits::Command),
     /// SMTP TLS reports (RFC 8460): ours as sent, and those others send us.
     #[command(subcommand)]
     Report(cmd::report::Command),
@@ -149,6 +153,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve(_) => unreachable!("serve runs on its own runtime"),
             Command::Queue(command) => cmd::queue::run(command).await,
             Command::Trace(args) => cmd::queue::trace(args).await,
+            Command::Limits(command) => cmd::limits::run(command).await,
             Command::Report(command) => cmd::report::run(command).await,
             Command::Config(command) => cmd::config::run(command),
             Command::User(command) => cmd::user::run(command),

@@ -225,6 +225,27 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "sealane limits",
+        &[(
+            "sealane limits list",
+            "Users and sender domains blocked for going over a sending limit.",
+        )],
+    ),
+    (
+        "sealane limits list",
+        &[(
+            "sealane limits list --json --config /etc/sealane/sealane.toml",
+            "The blocks as JSON: who, which limit, the count and since when.",
+        )],
+    ),
+    (
+        "sealane limits release",
+        &[(
+            "sealane limits release alice",
+            "Let alice send again, her counts starting from zero.",
+        )],
+    ),
+    (
         "sealane report",
         &[(
             "sealane report tls read report.json.gz",

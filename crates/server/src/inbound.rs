@@ -15,7 +15,7 @@ use tracing::{info, warn};
 
 use crate::config::Role;
 use crate::shared::Shared;
-use crate::{forward, pool};
+use crate::{forward, limits, pool};
 
 /// One SMTP session's handler.
 pub struct Inbound {
@@ -69,7 +69,7 @@ impl Handler for Inbound {
         Decision::Accept
     }
 
-    async fn rcpt(&mut self, rcpt: &RcptTo, _mail: &MailFrom, session: &SessionFacts) -> Decision {
+    async fn rcpt(&mut self, rcpt: &RcptTo, mail: &MailFrom, session: &SessionFacts) -> Decision {
         let now = self.shared.now();
         match forward::reverse_srs(&self.shared.config, &rcpt.recipient.address, now) {
             Some(Ok(_)) => return Decision::Accept,
@@ -84,7 +84,10 @@ impl Handler for Inbound {
             || crate::tls_report_inbox::is_report_address(&self.shared, &rcpt.recipient.address)
             || self.may_relay(session)
         {
-            Decision::Accept
+            match limits::at_rcpt(&self.shared, session, &mail.sender).await {
+                Some(reply) => Decision::Reply(reply),
+                None => Decision::Accept,
+            }
         } else {
             info!(client = %session.client, to = %rcpt.recipient.address, "relay denied");
             Decision::Reply(replies::RELAY_DENIED.reply())
@@ -113,6 +116,19 @@ impl Handler for Inbound {
         if let Some(reply) = crate::tls_report_inbox::take(&self.shared, recipients, &data).await {
             return Decision::Reply(reply);
         }
+        let mut spam = false;
+        if let Some(settings) = &self.shared.config.spam {
+            match crate::spam::check(settings, &message, &data).await {
+                crate::spam::Verdict::Accept => {}
+                crate::spam::Verdict::Spam => spam = true,
+                crate::spam::Verdict::Refuse(reply) => return Decision::Reply(reply),
+            }
+        }
+        let auth_header = if spam {
+            format!("{}{auth_header}", crate::spam::SPAM_HEADER)
+        } else {
+            auth_header
+        };
         let now = self.shared.now();
         let config = &self.shared.config;
         let split = match forward::split(config, &message.envelope.recipients, now) {
@@ -133,7 +149,7 @@ impl Handler for Inbound {
         let facts = |origin| pool::Facts {
             sender,
             origin,
-            spam: false,
+            spam,
             sender_domain,
         };
         let arrival = Arrival {
@@ -198,6 +214,22 @@ impl Handler for Inbound {
                 Some(&f.alias),
                 route,
             ));
+        }
+        // Every recipient of the transaction counts, whatever copy it is in.
+        let counted = limits::count(
+            &self.shared,
+            &message.session,
+            sender,
+            message.envelope.recipients.len(),
+            |block| {
+                let route = pool::Route::blocked(block.to_string());
+                let recipients = message.envelope.recipients.clone();
+                arrival.queued(config, sender, recipients, None, route)
+            },
+        )
+        .await;
+        if let limits::Counted::Refused(reply) = counted {
+            return Decision::Reply(reply);
         }
         let mut ids = Vec::new();
         for new in queued {

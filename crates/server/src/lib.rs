@@ -10,7 +10,8 @@
 //! (`tls_reports.rs`), the reports others send to our report address
 //! (`tls_report_inbox.rs`),
 //! the outbound pool each message leaves from (`pool.rs`, the one routing
-//! module), and the wiring of the shared resolver, policy cache and store. It does
+//! module), the sending limits of users and sender domains (`limits.rs`), the
+//! spam filter's verdict (`spam.rs`, rspamd), and the wiring of the shared resolver, policy cache and store. It does
 //! not own the queue's storage (`queue`), the SMTP wire protocol (`smtp`),
 //! the security decisions (`policy`), how one delivery is carried out
 //! (`delivery`) or how a notice is written (`report`).
@@ -20,10 +21,12 @@ pub mod config;
 mod daemon;
 mod forward;
 mod inbound;
+mod limits;
 mod listener;
 mod pool;
 mod scheduler;
 mod shared;
+mod spam;
 pub mod store;
 mod sts_import;
 mod tls_files;

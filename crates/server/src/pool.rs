@@ -92,6 +92,9 @@ pub(crate) enum Reason {
     DomainAssigned(String),
     /// No rule applied.
     Default,
+    /// No pool: the sender went over a sending limit and the message was
+    /// refused (DESIGN §3: blocked, not moved to a pool).
+    Blocked(String),
 }
 
 impl fmt::Display for Reason {
@@ -115,6 +118,7 @@ impl fmt::Display for Reason {
             Reason::SenderAssigned(s) => write!(f, "pool given to sender {s}"),
             Reason::DomainAssigned(d) => write!(f, "pool given to sender domain {d}"),
             Reason::Default => f.write_str("no rule applied"),
+            Reason::Blocked(why) => write!(f, "none: blocked, {why}"),
         }
     }
 }
@@ -129,6 +133,14 @@ pub(crate) struct Route {
 }
 
 impl Route {
+    /// No pool, for a message refused for a sending limit.
+    pub(crate) fn blocked(why: String) -> Route {
+        Route {
+            pool: String::new(),
+            reason: Reason::Blocked(why),
+        }
+    }
+
     /// Writes the choice into the message's metadata (and so its trace).
     pub(crate) fn record(self, meta: &mut MessageMeta) {
         meta.pool = self.pool;

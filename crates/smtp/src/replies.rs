@@ -297,6 +297,34 @@ pub const FORWARD_LOOP: Canned = Canned::new(
     Some(EnhancedCode::new(Class::Permanent, 4, 6)),
     "Routing loop detected:",
 );
+/// 550 to RCPT or to the end of data: the authenticated user or the
+/// sender domain went over a sending limit and is blocked until an
+/// administrator releases it (DESIGN §3); the limit follows the text.
+pub const SENDING_LIMIT: Canned = Canned::new(
+    550,
+    Some(EnhancedCode::new(Class::Permanent, 7, 1)),
+    "Sending limit exceeded, blocked until an administrator releases it:",
+);
+/// 550 to the end of data: the spam filter's action is `reject`.
+pub const SPAM_REJECTED: Canned = Canned::new(
+    550,
+    Some(EnhancedCode::new(Class::Permanent, 7, 1)),
+    "Message rejected as spam",
+);
+/// 451 to the end of data: the spam filter asks to try again later
+/// (`soft reject`, `greylist`).
+pub const SPAM_DEFERRED: Canned = Canned::new(
+    451,
+    Some(EnhancedCode::new(Class::Transient, 7, 1)),
+    "Message deferred by the spam filter, try again later",
+);
+/// 451 to the end of data: the spam filter could not judge the message
+/// (down, too slow) and unjudged mail is not taken.
+pub const SPAM_UNAVAILABLE: Canned = Canned::new(
+    451,
+    Some(EnhancedCode::new(Class::Transient, 7, 1)),
+    "Spam filter unavailable, try again later",
+);
 /// 250 to the end of data when the message was a TLS report (RFC 8460
 /// §5.3) to our report address and is kept; its policy domains follow.
 pub const TLS_REPORT_KEPT: Canned = Canned::new(250, Some(EnhancedCode::OK), "TLS report kept for");
@@ -359,6 +387,10 @@ mod tests {
             AUTH_LINE_TOO_LONG,
             SRS_REFUSED,
             FORWARD_LOOP,
+            SENDING_LIMIT,
+            SPAM_REJECTED,
+            SPAM_DEFERRED,
+            SPAM_UNAVAILABLE,
             TLS_REPORT_KEPT,
             NOT_A_TLS_REPORT,
         ] {

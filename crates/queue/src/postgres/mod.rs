@@ -18,6 +18,7 @@ mod claim;
 mod pool;
 mod read;
 mod schema;
+mod sending;
 mod sts;
 mod tls;
 mod tls_received;
@@ -34,9 +35,11 @@ pub use pool::MAX_CONNECTIONS;
 pub use schema::SCHEMA_VERSION;
 
 use crate::error::StoreError;
-use crate::event::Event;
+use crate::event::{Event, EventKind};
 use crate::id::QueueId;
 use crate::meta::NewMessage;
+use crate::sending::{SendingBlock, SendingRequest, SendingVerdict, Subject};
+use crate::state::TroubleRecord;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
 use crate::sts_cache::cache_error;
 use crate::time::{from_millis, to_millis};
@@ -317,6 +320,44 @@ impl Store for PgStore {
     ) -> Result<Vec<ReceivedTlsReport>, StoreError> {
         let since = since.map(to_millis);
         tls_received::received(&mut self.conn().await?, policy_domain, since).await
+    }
+
+    async fn count_sending(&self, request: SendingRequest) -> Result<SendingVerdict, StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| sending::count(conn, &request, now))
+    }
+
+    async fn sending_block(
+        &self,
+        subjects: &[Subject],
+    ) -> Result<Option<SendingBlock>, StoreError> {
+        let mut conn = self.conn().await?;
+        for subject in subjects {
+            if let Some(block) = sending::block_of(&mut conn, subject).await? {
+                return Ok(Some(block));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn sending_blocks(&self) -> Result<Vec<SendingBlock>, StoreError> {
+        sending::blocks(&mut self.conn().await?).await
+    }
+
+    async fn release_sending(&self, name: &str) -> Result<u64, StoreError> {
+        in_transaction!(self, |conn| sending::release(conn, name))
+    }
+
+    async fn trace_refused(
+        &self,
+        message: NewMessage,
+        trouble: TroubleRecord,
+        events: Vec<EventKind>,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| sending::trace_refused(
+            conn, message, &trouble, &events, now
+        ))
     }
 }
 

@@ -10,7 +10,7 @@ use super::pool::Conn;
 use crate::error::StoreError;
 
 /// The newest schema version this binary knows: the last migration's.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The advisory lock key that serialises migrations (any constant no
 /// other application of the database uses: "sealane" in ASCII).
@@ -140,8 +140,32 @@ CREATE TABLE tls_received (
 CREATE INDEX tls_received_end ON tls_received(end_at);
 ";
 
+/// Version 5: sending limits (DESIGN §3), as the SQLite backend's
+/// version 6: what each subject sent per minute, for a day, and the
+/// subjects blocked until released.
+const V5: &str = "
+CREATE TABLE sending_counts (
+    kind       TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    minute     BIGINT NOT NULL,
+    messages   BIGINT NOT NULL,
+    recipients BIGINT NOT NULL,
+    PRIMARY KEY (kind, subject, minute)
+);
+
+CREATE TABLE sending_blocks (
+    kind       TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    limit_kind TEXT NOT NULL,
+    allowed    BIGINT NOT NULL,
+    count      BIGINT NOT NULL,
+    blocked_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, subject)
+);
+";
+
 /// Every migration, in order: (version, SQL).
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses it if a newer
 /// Sealane has migrated it further.

@@ -16,6 +16,7 @@ mod due;
 mod read;
 mod rows;
 mod schema;
+mod sending;
 mod sts;
 mod tls;
 mod tls_received;
@@ -35,9 +36,11 @@ pub use schema::SCHEMA_VERSION;
 pub use writer::WriteStats;
 
 use crate::error::StoreError;
-use crate::event::Event;
+use crate::event::{Event, EventKind};
 use crate::id::QueueId;
 use crate::meta::NewMessage;
+use crate::sending::{SendingBlock, SendingRequest, SendingVerdict, Subject};
+use crate::state::TroubleRecord;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
 use crate::sts_cache::cache_error;
 use crate::time::{from_millis, to_millis};
@@ -371,6 +374,52 @@ impl Store for SqliteStore {
         let policy_domain = policy_domain.map(str::to_owned);
         let since = since.map(to_millis);
         self.read(move |conn| tls_received::received(conn, policy_domain.as_deref(), since))
+            .await
+    }
+
+    async fn count_sending(&self, request: SendingRequest) -> Result<SendingVerdict, StoreError> {
+        let now = self.now();
+        self.writer
+            .write(move |conn| sending::count(conn, &request, now))
+            .await
+    }
+
+    async fn sending_block(
+        &self,
+        subjects: &[Subject],
+    ) -> Result<Option<SendingBlock>, StoreError> {
+        let subjects = subjects.to_vec();
+        self.read(move |conn| {
+            for subject in &subjects {
+                if let Some(block) = sending::block_of(conn, subject)? {
+                    return Ok(Some(block));
+                }
+            }
+            Ok(None)
+        })
+        .await
+    }
+
+    async fn sending_blocks(&self) -> Result<Vec<SendingBlock>, StoreError> {
+        self.read(sending::blocks).await
+    }
+
+    async fn release_sending(&self, name: &str) -> Result<u64, StoreError> {
+        let name = name.to_owned();
+        self.writer
+            .write(move |conn| sending::release(conn, &name))
+            .await
+    }
+
+    async fn trace_refused(
+        &self,
+        message: NewMessage,
+        trouble: TroubleRecord,
+        events: Vec<EventKind>,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        self.writer
+            .write(move |conn| sending::trace_refused(conn, message, &trouble, &events, now))
             .await
     }
 }

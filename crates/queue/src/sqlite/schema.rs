@@ -6,7 +6,7 @@ use crate::error::StoreError;
 
 /// The schema version this binary writes. Bump it with a migration step
 /// in [`prepare`] whenever the layout changes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Version 1. Times are milliseconds since the Unix epoch. A recipient's
 /// `due_at` is set exactly while it is schedulable: its first attempt or
@@ -135,6 +135,30 @@ const V5: &str = "
 CREATE INDEX recipients_leases ON recipients(domain, lease_id) WHERE lease_id IS NOT NULL;
 ";
 
+/// Version 6: sending limits (DESIGN §3). What each subject (an
+/// authenticated user or a sender domain) sent, per minute, for a day;
+/// and the subjects blocked for going over a limit, until released.
+const V6: &str = "
+CREATE TABLE sending_counts (
+    kind       TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    minute     INTEGER NOT NULL,
+    messages   INTEGER NOT NULL,
+    recipients INTEGER NOT NULL,
+    PRIMARY KEY (kind, subject, minute)
+);
+
+CREATE TABLE sending_blocks (
+    kind       TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    limit_kind TEXT NOT NULL,
+    allowed    INTEGER NOT NULL,
+    count      INTEGER NOT NULL,
+    blocked_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, subject)
+);
+";
+
 /// Settings every connection gets. `synchronous=FULL` in WAL mode syncs
 /// the log at every commit, so a committed insert survives a crash or a
 /// power cut: that commit is what the 250 waits for. (`NORMAL` would
@@ -206,6 +230,9 @@ pub fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
     }
     if found < 5 {
         tx.execute_batch(V5)?;
+    }
+    if found < 6 {
+        tx.execute_batch(V6)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -5,9 +5,14 @@
 
 #![allow(dead_code)]
 
+pub mod sending;
 pub mod sts_cache;
 pub mod tls_report;
 
+pub use sending::{
+    concurrent_counts_never_exceed_a_limit, refused_message_is_traced,
+    sender_domain_limit_counts_every_user, sending_limits_block_and_release,
+};
 pub use sts_cache::{sts_failures_and_expiring_policies, sts_policy_round_trip};
 pub use tls_report::{
     received_tls_reports_are_kept_once_per_domain, tls_report_status_reads_back,
@@ -48,6 +53,10 @@ macro_rules! contract_tests {
             sts_failures_and_expiring_policies,
             tls_report_status_reads_back,
             received_tls_reports_are_kept_once_per_domain,
+            sending_limits_block_and_release,
+            sender_domain_limit_counts_every_user,
+            concurrent_counts_never_exceed_a_limit,
+            refused_message_is_traced,
         );
     };
     (@each $fresh:path, $($name:ident),* $(,)?) => {

@@ -9,6 +9,7 @@ pub mod demo;
 mod demo_text;
 pub mod dns;
 mod endpoint;
+pub mod limits;
 pub mod mta_sts;
 pub mod publish;
 pub mod queue;

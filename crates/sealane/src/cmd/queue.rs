@@ -19,10 +19,10 @@ const LIST_LIMIT: usize = 10_000;
 
 /// Which queue to open, and how to print.
 #[derive(clap::Args)]
-pub struct Common {
+pub(crate) struct Common {
     /// Print the queue's records as JSON (the admin API's shapes).
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// The data directory holding queue.db (SQLite).
     #[arg(long, value_name = "DIR", conflicts_with = "config")]
     data_dir: Option<PathBuf>,
@@ -226,7 +226,7 @@ fn queue_id(text: &str) -> Result<QueueId, Failure> {
 /// Opens the queue the configuration names, as the daemons left it: it
 /// must exist already (a wrong directory would otherwise show an empty
 /// queue) and is never created or migrated here.
-async fn open(common: &Common) -> Result<Arc<dyn Store>, Failure> {
+pub(crate) async fn open(common: &Common) -> Result<Arc<dyn Store>, Failure> {
     let config = load_config(common.config.as_ref(), common.data_dir.as_ref())?;
     open_store(&config).await
 }
@@ -263,11 +263,11 @@ pub(crate) async fn open_store(config: &Config) -> Result<Arc<dyn Store>, Failur
         .map_err(|e| Failure::Runtime(e.into()))
 }
 
-fn runtime(e: queue::StoreError) -> Failure {
+pub(crate) fn runtime(e: queue::StoreError) -> Failure {
     Failure::Runtime(anyhow::Error::new(e).context("queue"))
 }
 
-fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .context("cannot write JSON")
         .map_err(Failure::Runtime)?;

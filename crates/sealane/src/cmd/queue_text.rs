@@ -87,7 +87,11 @@ pub fn detail(d: &MessageDetail) -> String {
         let _ = writeln!(out, "  message-id {}", shown(id));
     }
     let _ = writeln!(out, "  size       {} octets", meta.size);
-    let _ = write!(out, "  outbound_pool {}", shown(&meta.pool));
+    if meta.pool.is_empty() {
+        out.push_str("  outbound_pool none");
+    } else {
+        let _ = write!(out, "  outbound_pool {}", shown(&meta.pool));
+    }
     if !meta.pool_reason.is_empty() {
         let _ = write!(out, " ({})", shown(&meta.pool_reason));
     }
@@ -208,6 +212,12 @@ fn event(out: &mut String, e: &Event) {
         EventKind::Released => "released".to_owned(),
         EventKind::RetryRequested => "retry requested".to_owned(),
         EventKind::LeaseLapsed { owner } => format!("lease of {} lapsed", shown(owner)),
+        EventKind::SendingLimit(block) => format!(
+            "refused: {}; {} blocked until released (sealane limits release {})",
+            shown(&block.to_string()),
+            block.subject.kind.as_str(),
+            shown(&block.subject.name)
+        ),
     };
     let _ = writeln!(out, "    {at}{who} {what}");
 }
@@ -275,7 +285,7 @@ fn attempt(out: &mut String, a: &AttemptRecord) {
     }
 }
 
-fn timestamp(at: SystemTime) -> String {
+pub(crate) fn timestamp(at: SystemTime) -> String {
     OffsetDateTime::from(at)
         .replace_millisecond(0)
         .unwrap_or(OffsetDateTime::from(at))

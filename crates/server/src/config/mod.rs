@@ -12,6 +12,8 @@ mod outbound;
 mod period;
 mod pools;
 mod raw;
+mod sending;
+mod spam;
 mod store;
 mod tls_report;
 
@@ -31,6 +33,8 @@ pub use outbound::Outbound;
 pub use period::{Period, PeriodError};
 pub use pools::{HIGH_RISK, NORMAL, Pool, Pools, RELAY};
 use raw::{RawConfig, RawDelayNotice, RawRelayTls, RawRole};
+pub use sending::{DOMAIN_DEFAULT, SendingLimitSettings, USER_DEFAULT};
+pub use spam::{SpamSettings, WhenDown};
 pub use store::{PasswordSource, StoreSettings};
 pub use tls_report::{DEFAULT_MAX_DESTINATIONS, TlsReportSettings};
 
@@ -81,6 +85,11 @@ pub struct Config {
     pub forwarding: Forwarding,
     /// DKIM keys for the mail we write ourselves (`[[dkim.sign]]`).
     pub dkim_sign: Vec<SigningKey>,
+    /// Sending limits per authenticated user and sender domain
+    /// (`[sending_limits]`).
+    pub sending_limits: SendingLimitSettings,
+    /// The spam filter (`[spam]`, rspamd); `None`: no filter.
+    pub spam: Option<SpamSettings>,
 }
 
 /// What a listener is for.
@@ -514,6 +523,8 @@ impl Config {
             path,
         )?;
         let dkim_sign = dkim::load(raw.dkim).map_err(|reason| invalid("dkim", None, reason))?;
+        let sending_limits = sending::parse(raw.sending_limits, text, path)?;
+        let spam = spam::parse(raw.spam, text, path)?;
         Ok(Config {
             hostname,
             data_dir: raw
@@ -541,6 +552,8 @@ impl Config {
             pools,
             forwarding,
             dkim_sign,
+            sending_limits,
+            spam,
         })
     }
 

@@ -53,6 +53,9 @@ pub(crate) struct RawConfig {
     pub forward: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     pub dkim: super::dkim::RawDkim,
+    #[serde(default)]
+    pub sending_limits: super::sending::RawSendingLimits,
+    pub spam: Option<super::spam::RawSpam>,
 }
 
 #[derive(Debug, Default, Deserialize)]
