@@ -116,10 +116,36 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "sealane publish",
+        &[
+            (
+                "sealane publish example.com --mx mx.example.com --cert mail.pem",
+                "The records and MTA-STS policy to publish, in the order to roll them out.",
+            ),
+            (
+                "sealane publish example.com --mx mx.example.com --dkim-selector s1 --dkim-key dkim.pem",
+                "The same with the DKIM key record of selector s1.",
+            ),
+        ],
+    ),
+    (
+        "sealane dkim",
         &[(
-            "sealane publish example.com --mx mx.example.com --cert mail.pem",
-            "The records and MTA-STS policy to publish, in the order to roll them out.",
+            "sealane dkim keygen --domain example.com --selector s1",
+            "A new RSA-2048 key in example.com.s1.pem and its record.",
         )],
+    ),
+    (
+        "sealane dkim keygen",
+        &[
+            (
+                "sealane dkim keygen --domain example.com --selector s1",
+                "A new RSA-2048 key in example.com.s1.pem and the TXT record to publish.",
+            ),
+            (
+                "sealane dkim keygen --domain example.com --selector e1 --algorithm ed25519 --out /etc/sealane/e1.pem",
+                "An Ed25519 key (RFC 8463) beside it, written where the server reads it.",
+            ),
+        ],
     ),
     (
         "sealane mta-sts",
@@ -145,6 +171,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "sealane check --file domains.txt --json",
                 "Many domains, one JSON object per line (docs/check-json.md).",
+            ),
+            (
+                "sealane check example.com --dkim-selector s1",
+                "Also the DKIM key record of selector s1: present, well formed, long enough.",
             ),
         ],
     ),

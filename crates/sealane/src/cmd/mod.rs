@@ -7,6 +7,7 @@ pub mod config;
 pub mod deliver;
 pub mod demo;
 mod demo_text;
+pub mod dkim;
 pub mod dns;
 mod endpoint;
 pub mod mta_sts;
