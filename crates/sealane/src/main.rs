@@ -45,6 +45,10 @@ enum Command {
     /// MTA-STS policy file to publish for a domain, with the order to roll
     /// them out.
     Publish(cmd::publish::Args),
+    /// Sender authentication now, like spfquery and dkimverify: SPF for an
+    /// address, a message file's DKIM, ARC and DMARC, DKIM signing.
+    #[command(subcommand)]
+    Auth(cmd::auth::Command),
     /// DKIM keys: make one and print the record to publish.
     #[command(subcommand)]
     Dkim(cmd::dkim::Command),
@@ -149,6 +153,7 @@ fn main() -> std::process::ExitCode {
             Command::Deliver(args) => cmd::deliver::run(args).await,
             Command::Route(args) => cmd::route::run(args).await,
             Command::Publish(args) => cmd::publish::run(args),
+            Command::Auth(command) => cmd::auth::run(command).await,
             Command::Dkim(command) => cmd::dkim::run(command),
             Command::MtaSts(command) => cmd::mta_sts::run(command).await,
             Command::Check(args) => cmd::check::run(args).await,

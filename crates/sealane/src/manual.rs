@@ -128,6 +128,52 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "sealane auth",
+        &[(
+            "sealane auth verify message.eml --ip 192.0.2.1 --sender alice@example.org",
+            "SPF, DKIM, ARC and DMARC of a message, as an Authentication-Results header.",
+        )],
+    ),
+    (
+        "sealane auth spf",
+        &[
+            (
+                "sealane auth spf --ip 192.0.2.1 --sender alice@example.org",
+                "May 192.0.2.1 send for example.org? The result and every DNS question asked.",
+            ),
+            (
+                "sealane auth spf --ip 2001:db8::1 --sender '' --helo mail.example.org --json",
+                "The null sender (checked as postmaster@mail.example.org) and the HELO name, as JSON.",
+            ),
+        ],
+    ),
+    (
+        "sealane auth verify",
+        &[
+            (
+                "sealane auth verify message.eml",
+                "DKIM, ARC and DMARC of a saved message.",
+            ),
+            (
+                "sealane auth verify message.eml --ip 192.0.2.1 --sender alice@example.org --helo mail.example.org --json",
+                "With SPF too, every result as JSON.",
+            ),
+        ],
+    ),
+    (
+        "sealane auth sign",
+        &[
+            (
+                "sealane auth sign message.eml --domain example.org --selector s1 --key s1.pem > signed.eml",
+                "Sign a message; the signed message goes to standard output.",
+            ),
+            (
+                "sealane auth sign message.eml --domain example.org --selector s1 --key s1.pem --check --dns-server 127.0.0.1",
+                "Sign, and check the signature against the key published in DNS.",
+            ),
+        ],
+    ),
+    (
         "sealane dkim",
         &[(
             "sealane dkim keygen --domain example.com --selector s1",

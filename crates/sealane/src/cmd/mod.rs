@@ -1,5 +1,7 @@
 //! One module per subcommand, plus the options they share.
 
+pub mod auth;
+mod auth_oneshot_text;
 mod auth_text;
 pub mod check;
 mod check_text;
