@@ -24,6 +24,7 @@ mod listener;
 mod pool;
 mod scheduler;
 mod shared;
+mod signing;
 pub mod store;
 mod sts_import;
 mod tls_files;
