@@ -136,6 +136,11 @@ impl DkimKey {
         }
     }
 
+    /// The key for mail-auth's builders (the ARC sealer).
+    pub(crate) fn into_inner(self) -> Inner {
+        self.inner
+    }
+
     /// The key record to publish at `selector._domainkey.domain` (RFC 6376
     /// §3.6.1): `v=DKIM1; k=…; p=…`.
     pub fn record(&self) -> String {
