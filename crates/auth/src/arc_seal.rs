@@ -167,12 +167,8 @@ fn dmarc_output(verdict: &DmarcVerdict) -> DmarcOutput {
     let aligned = |pass: bool| match verdict.result {
         _ if pass => mail_auth::DmarcResult::Pass,
         DmarcResult::Fail => mail_auth::DmarcResult::Fail(mail_auth::Error::NotAligned),
-        DmarcResult::TempError => {
-            mail_auth::DmarcResult::TempError(mail_auth::Error::NotAligned)
-        }
-        DmarcResult::PermError => {
-            mail_auth::DmarcResult::PermError(mail_auth::Error::NotAligned)
-        }
+        DmarcResult::TempError => mail_auth::DmarcResult::TempError(mail_auth::Error::NotAligned),
+        DmarcResult::PermError => mail_auth::DmarcResult::PermError(mail_auth::Error::NotAligned),
         _ => mail_auth::DmarcResult::None,
     };
     DmarcOutput::new(verdict.from_domain.clone())

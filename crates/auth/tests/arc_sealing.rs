@@ -52,17 +52,13 @@ async fn a_sealed_message_verifies_and_a_second_seal_passes_the_chain() {
     let server = common::serve(world()).await;
     let resolver = common::resolver(&server);
     let signer = DkimSigner::new("sender.test", "s1", DkimKey::from_pem(RSA_PEM).unwrap());
-    let signed = on_top(&signer.sign(MESSAGE.as_bytes()).unwrap(), MESSAGE.as_bytes());
+    let signed = on_top(
+        &signer.sign(MESSAGE.as_bytes()).unwrap(),
+        MESSAGE.as_bytes(),
+    );
 
     let dkim = auth::dkim::verify(&resolver, &signed).await;
-    let dmarc = auth::dmarc::evaluate(
-        &resolver,
-        "sender.test",
-        &none_spf(),
-        &dkim,
-        0,
-    )
-    .await;
+    let dmarc = auth::dmarc::evaluate(&resolver, "sender.test", &none_spf(), &dkim, 0).await;
     let input = SealInput {
         ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
         helo: "mail.sender.test",
@@ -76,7 +72,10 @@ async fn a_sealed_message_verifies_and_a_second_seal_passes_the_chain() {
         .unwrap();
     assert!(first.contains("ARC-Seal: i=1;"), "{first}");
     assert!(first.contains("cv=none"), "{first}");
-    assert!(first.contains("ARC-Authentication-Results: i=1; mx.forwarder.test;"), "{first}");
+    assert!(
+        first.contains("ARC-Authentication-Results: i=1; mx.forwarder.test;"),
+        "{first}"
+    );
     assert!(first.contains("dkim=pass"), "{first}");
     assert!(first.contains("dmarc=pass"), "{first}");
     let sealed = on_top(&first, &signed);
@@ -90,14 +89,19 @@ async fn a_sealed_message_verifies_and_a_second_seal_passes_the_chain() {
         .seal(&resolver, &sealed, &input)
         .await
         .unwrap();
-    assert!(second.contains("ARC-Seal: i=2;") && second.contains("cv=pass"), "{second}");
+    assert!(
+        second.contains("ARC-Seal: i=2;") && second.contains("cv=pass"),
+        "{second}"
+    );
     let twice = on_top(&second, &sealed);
     let verdict = auth::arc::verify(&resolver, &twice).await;
     assert_eq!(verdict.result, ArcResult::Pass, "{verdict:?}");
     assert_eq!(verdict.hops.len(), 2);
 
     // A change after sealing breaks the newest message signature.
-    let changed = String::from_utf8(twice).unwrap().replace("attached", "lost");
+    let changed = String::from_utf8(twice)
+        .unwrap()
+        .replace("attached", "lost");
     let verdict = auth::arc::verify(&resolver, changed.as_bytes()).await;
     assert_eq!(verdict.result, ArcResult::Fail, "{verdict:?}");
 }
@@ -126,7 +130,10 @@ async fn a_failed_chain_is_not_extended() {
     // RFC 8617 §5.1.2: a chain that failed gets one more set with
     // cv=fail, and no more after it.
     let headers = second.unwrap();
-    assert!(headers.contains("ARC-Seal: i=2;") && headers.contains("cv=fail"), "{headers}");
+    assert!(
+        headers.contains("ARC-Seal: i=2;") && headers.contains("cv=fail"),
+        "{headers}"
+    );
     let ended = on_top(&headers, broken.as_bytes());
     let third = sealer("forwarder.test")
         .seal(&resolver, &ended, &input)
