@@ -3,6 +3,10 @@
 //! `dkim_interop sign DOMAIN SELECTOR KEY.pem < message` prints the message
 //! with Sealane's DKIM-Signature on top.
 //!
+//! `dkim_interop seal DOMAIN SELECTOR KEY.pem < message` prints the message
+//! with Sealane's ARC set on top (RFC 8617; a message with no chain before,
+//! so no DNS answer is needed).
+//!
 //! `dkim_interop verify DOMAIN SELECTOR RECORD < message` serves RECORD at
 //! `SELECTOR._domainkey.DOMAIN` from a test-world DNS zone, verifies the
 //! message through Sealane's resolver, prints each result and exits 0 only
@@ -28,6 +32,28 @@ async fn main() {
                 .sign(&message)
                 .expect("signs");
             print!("{header}");
+            print!("{}", String::from_utf8_lossy(&message));
+        }
+        Some("seal") if args.len() == 5 => {
+            let pem = std::fs::read_to_string(&args[4]).expect("key file");
+            let key = DkimKey::from_pem(&pem).expect("usable key");
+            let server = DnsWorld::new().serve().await.expect("DNS starts");
+            let anchors = dns::TrustAnchor::parse(&server.trust_anchor_ds()).expect("DS");
+            let resolver = dns::Resolver::new(
+                dns::ResolverConfig::new(vec![server.addr()]).with_trust_anchors(anchors),
+            );
+            let input = auth::SealInput {
+                ip: std::net::IpAddr::from([192, 0, 2, 1]),
+                helo: "mail.sender.test",
+                mail_from: "alice@sender.test",
+                spf: None,
+                dmarc: None,
+            };
+            let headers = auth::ArcSealer::new(&args[2], &args[3], key, &format!("mx.{}", args[2]))
+                .seal(&resolver, &message, &input)
+                .await
+                .expect("seals");
+            print!("{headers}");
             print!("{}", String::from_utf8_lossy(&message));
         }
         Some("verify") if args.len() == 5 => {
@@ -65,7 +91,7 @@ async fn main() {
         }
         _ => {
             eprintln!(
-                "usage: dkim_interop sign DOMAIN SELECTOR KEY.pem | verify DOMAIN SELECTOR RECORD  (message on stdin)"
+                "usage: dkim_interop sign|seal DOMAIN SELECTOR KEY.pem | verify DOMAIN SELECTOR RECORD  (message on stdin)"
             );
             std::process::exit(2);
         }

@@ -135,6 +135,16 @@ pub fn author_domain(message: &[u8]) -> Result<String, String> {
     }
 }
 
+/// The `pct` sample of a message (RFC 7489 §6.6.4): 0 to 99, from a hash
+/// of its content, so a retried message (or the same file checked again)
+/// is sampled the same way.
+pub fn roll(data: &[u8]) -> u8 {
+    let hash = data.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (hash % 100) as u8
+}
+
 /// Evaluates DMARC for a message from `from_domain` with its SPF (MAIL
 /// FROM) and DKIM results. `roll` is a number in 0..100 drawn for this
 /// message: it is sampled in when below the record's `pct` (§6.6.4).

@@ -3,7 +3,7 @@
 //! This crate owns what Sealane concludes about who sent a message: SPF
 //! (RFC 7208) for the HELO and MAIL FROM identities with a record of every
 //! DNS question asked, DKIM verification (RFC 6376, RFC 8463, with the RFC
-//! 8301 minimums), DKIM signing, ARC verification (RFC 8617), DMARC (RFC 7489, organizational domains
+//! 8301 minimums), DKIM signing, ARC verification and sealing (RFC 8617), DMARC (RFC 7489, organizational domains
 //! from the Public Suffix List) and the `Authentication-Results` header
 //! field (RFC 8601) with our authserv-id, removing forged ones, and the
 //! Sender Rewriting Scheme for forwarded mail (`srs`). Every question goes through Sealane's own
@@ -17,6 +17,7 @@
 
 mod answers;
 pub mod arc;
+pub mod arc_seal;
 pub mod dkim;
 pub mod dmarc;
 pub mod results;
@@ -24,6 +25,7 @@ pub mod spf;
 pub mod srs;
 
 pub use arc::{ArcHop, ArcResult, ArcVerdict};
+pub use arc_seal::{ArcSealer, SealError, SealInput};
 pub use dkim::{DkimKey, DkimResult, DkimSigner, DkimVerdict};
 pub use dmarc::{DmarcResult, DmarcVerdict, Policy};
 pub use results::{Checked, header as authentication_results, strip_ours};

@@ -105,6 +105,40 @@ async fn rfc8463_ed25519_and_rsa_vectors_verify() {
 }
 
 #[tokio::test]
+async fn new_keys_sign_mail_that_verifies_through_their_published_records() {
+    let rsa = auth::dkim::generate(auth::dkim::KeyAlgorithm::Rsa).unwrap();
+    let ed = auth::dkim::generate(auth::dkim::KeyAlgorithm::Ed25519).unwrap();
+    let mut world = DnsWorld::new();
+    world
+        .signed_zone("sender.test.", Denial::Nsec)
+        .txt("new-rsa._domainkey.sender.test.", &rsa.key.record())
+        .txt("new-ed._domainkey.sender.test.", &ed.key.record());
+    let server = common::serve(world).await;
+    let resolver = common::resolver(&server);
+    let mut signed = Vec::new();
+    for (selector, new) in [("new-rsa", rsa), ("new-ed", ed)] {
+        // The key as the server reads it: from the PEM written to the file.
+        let key = DkimKey::from_pem(&new.pem).unwrap();
+        let signer = DkimSigner::new("sender.test", selector, key);
+        signed.extend(signer.sign(OUR_MESSAGE.as_bytes()).unwrap().into_bytes());
+    }
+    signed.extend(OUR_MESSAGE.as_bytes());
+    let verdicts = verify(&resolver, &signed).await;
+    let results: Vec<(DkimResult, &str)> = verdicts
+        .iter()
+        .map(|v| (v.result, v.algorithm.as_str()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            (DkimResult::Pass, "rsa-sha256"),
+            (DkimResult::Pass, "ed25519-sha256")
+        ],
+        "{verdicts:?}"
+    );
+}
+
+#[tokio::test]
 async fn rfc8463_vectors_fail_when_the_body_changes() {
     let server = common::serve(football()).await;
     let resolver = common::resolver(&server);

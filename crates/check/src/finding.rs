@@ -19,10 +19,10 @@
 //! }
 //! ```
 //!
-//! - `area`: `mx`, `dnssec`, `dane`, `mta-sts`, `tls-rpt`, `spf`, `dmarc`,
+//! - `area`: `mx`, `dnssec`, `dane`, `mta-sts`, `tls-rpt`, `spf`, `dkim`, `dmarc`,
 //!   `delivery`.
 //! - `severity`: `error`, `warning`, `info`, `pass`.
-//! - `id`: kebab-case, prefixed by its area (`spf-`, `dmarc-`, `tlsrpt-`, …).
+//! - `id`: kebab-case, prefixed by its area (`spf-`, `dkim-`, `dmarc-`, `tlsrpt-`, …).
 //! - `evidence`: what was seen, for people; not meant to be parsed.
 //! - `remedy`: what to do; empty for a pass.
 //! - `detail`: present only for findings that carry structure, tagged by
@@ -49,6 +49,8 @@ pub enum Area {
     TlsRpt,
     /// Sender Policy Framework (RFC 7208).
     Spf,
+    /// A DKIM selector's key record (RFC 6376 §3.6.1).
+    Dkim,
     /// DMARC (RFC 7489).
     Dmarc,
     /// What delivery would do now (the verdict `sealane route` gives).
@@ -65,6 +67,7 @@ impl Area {
             Self::MtaSts => "mta-sts",
             Self::TlsRpt => "tls-rpt",
             Self::Spf => "spf",
+            Self::Dkim => "dkim",
             Self::Dmarc => "dmarc",
             Self::Delivery => "delivery",
         }

@@ -5,7 +5,8 @@
 //! that claims to be from me? — answered as [`Finding`]s with a severity,
 //! the evidence (including the DNSSEC status of every answer it rests on)
 //! and a remedy. It holds the record analyzers for SPF ([`check_spf`]),
-//! DMARC ([`check_dmarc`]) and TLS-RPT ([`check_tlsrpt`]), each reading its
+//! DMARC ([`check_dmarc`]) and TLS-RPT ([`check_tlsrpt`]) and a DKIM selector's key
+//! record ([`check_dkim`]), each reading its
 //! TXT records through the `dns` crate's validating resolver; the
 //! transport-security areas — MX ([`check_mx`]), DNSSEC with the cause of
 //! a bogus answer ([`check_dnssec`]), DANE ([`check_dane`]) and MTA-STS
@@ -22,6 +23,7 @@
 
 pub mod batch;
 mod dane;
+mod dkim;
 mod dmarc;
 mod dnssec;
 mod finding;
@@ -39,6 +41,7 @@ use report::uri;
 mod verdict;
 
 pub use dane::check_dane;
+pub use dkim::check_dkim;
 pub use dmarc::{
     Alignment, DmarcError, DmarcRecord, DmarcUri, PolicyPlacement, RequestedPolicy, check_dmarc,
     is_dmarc,

@@ -12,8 +12,8 @@ use serde::Serialize;
 use crate::finding::{Finding, Severity, worst};
 use crate::names::bare;
 use crate::{
-    check_dane, check_dmarc, check_dnssec, check_mta_sts, check_mx, check_spf, check_tlsrpt,
-    verdict,
+    check_dane, check_dkim, check_dmarc, check_dnssec, check_mta_sts, check_mx, check_spf,
+    check_tlsrpt, verdict,
 };
 
 /// Everything the checker needs, shared by every domain it checks: one
@@ -28,6 +28,9 @@ pub struct Checker<S = NetworkSource> {
     pub sts: StsPolicies<S>,
     /// How the MTA-STS check fetches policies (port, roots, timeout).
     pub fetch: FetchOptions,
+    /// DKIM selectors whose key records to check for every domain
+    /// (`--dkim-selector`); none by default, as selectors cannot be listed.
+    pub dkim_selectors: Vec<String>,
 }
 
 /// The report on one domain.
@@ -41,7 +44,8 @@ pub struct DomainReport {
     /// What delivery would do now, as `sealane route` says.
     pub verdict: Verdict,
     /// Every finding, grouped by area in a fixed order: mx, dnssec, dane,
-    /// mta-sts, tls-rpt, spf, dmarc, delivery.
+    /// mta-sts, tls-rpt, spf, dkim (for the selectors asked about), dmarc,
+    /// delivery.
     pub findings: Vec<Finding>,
 }
 
@@ -57,10 +61,18 @@ impl<S: StsSource> Checker<S> {
             let probes = delivery::probe(&plan, &self.delivery).await;
             (plan, probes)
         };
-        let ((plan, probes), tlsrpt, spf, dmarc) = tokio::join!(
+        let dkim = async {
+            let mut findings = Vec::new();
+            for selector in &self.dkim_selectors {
+                findings.extend(check_dkim(&self.resolver, domain, selector).await);
+            }
+            findings
+        };
+        let ((plan, probes), tlsrpt, spf, dkim, dmarc) = tokio::join!(
             route,
             check_tlsrpt(&self.resolver, domain),
             check_spf(&self.resolver, domain),
+            dkim,
             check_dmarc(&self.resolver, domain),
         );
         let verdict = Verdict::of(&plan, &probes);
@@ -77,6 +89,7 @@ impl<S: StsSource> Checker<S> {
                 let mut findings = self.transport(domain, &plan, &probes).await;
                 findings.extend(tlsrpt);
                 findings.extend(spf);
+                findings.extend(dkim);
                 findings.extend(dmarc);
                 findings
             }
@@ -152,6 +165,7 @@ impl Checker<NetworkSource> {
             delivery,
             sts,
             fetch,
+            dkim_selectors: Vec::new(),
         })
     }
 }

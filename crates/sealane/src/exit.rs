@@ -97,6 +97,22 @@ Exit status:
   1  the chain matches no record
   2  unusable input (a bad certificate, key or record)";
 
+    /// `sealane auth spf`.
+    pub const AUTH_SPF: &str = "\
+Exit status:
+  0  SPF pass: the address may send for the sender
+  1  temperror: a DNS lookup failed for now
+  2  unusable input
+  3  any other result (fail, softfail, neutral, none, permerror)";
+
+    /// `sealane auth verify`.
+    pub const AUTH_VERIFY: &str = "\
+Exit status:
+  0  the message authenticates: DMARC pass or, without a DMARC policy, a DKIM signature or SPF passed
+  1  nothing passed and a lookup failed for now (temperror), or the check could not run
+  2  unusable input
+  3  the message does not authenticate";
+
     /// `sealane sendmail`.
     pub const SENDMAIL: &str = "\
 Exit status:

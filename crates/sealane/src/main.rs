@@ -41,14 +41,23 @@ enum Command {
     /// handshake with every MX host, and what would happen to a message now.
     #[command(after_help = exit::statuses::ROUTE)]
     Route(cmd::route::Args),
-    /// Print the DNS records (MTA-STS, TLS-RPT, TLSA, SPF) and the MTA-STS
-    /// policy file to publish for a domain, with the order to roll them out.
+    /// Print the DNS records (MTA-STS, TLS-RPT, TLSA, SPF, DKIM) and the
+    /// MTA-STS policy file to publish for a domain, with the order to roll
+    /// them out.
     Publish(cmd::publish::Args),
+    /// Sender authentication now, like spfquery and dkimverify: SPF for an
+    /// address, a message file's DKIM, ARC and DMARC, DKIM signing.
+    #[command(subcommand)]
+    Auth(cmd::auth::Command),
+    /// DKIM keys: make one and print the record to publish.
+    #[command(subcommand)]
+    Dkim(cmd::dkim::Command),
     /// Serve a domain's MTA-STS policy over HTTPS.
     #[command(subcommand, name = "mta-sts")]
     MtaSts(cmd::mta_sts::Command),
     /// Check the posture of domains: MX, DNSSEC, DANE, MTA-STS, TLS-RPT,
-    /// SPF, DMARC and the delivery verdict, with a remedy for each finding.
+    /// SPF, DKIM selectors, DMARC and the delivery verdict, with a remedy for
+    /// each finding.
     #[command(after_help = exit::statuses::CHECK)]
     Check(cmd::check::Args),
     /// Run the mail server: SMTP listeners, queue and delivery, until
@@ -148,6 +157,8 @@ fn main() -> std::process::ExitCode {
             Command::Deliver(args) => cmd::deliver::run(args).await,
             Command::Route(args) => cmd::route::run(args).await,
             Command::Publish(args) => cmd::publish::run(args),
+            Command::Auth(command) => cmd::auth::run(command).await,
+            Command::Dkim(command) => cmd::dkim::run(command),
             Command::MtaSts(command) => cmd::mta_sts::run(command).await,
             Command::Check(args) => cmd::check::run(args).await,
             Command::Serve(_) => unreachable!("serve runs on its own runtime"),

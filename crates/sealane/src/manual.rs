@@ -116,10 +116,82 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "sealane publish",
+        &[
+            (
+                "sealane publish example.com --mx mx.example.com --cert mail.pem",
+                "The records and MTA-STS policy to publish, in the order to roll them out.",
+            ),
+            (
+                "sealane publish example.com --mx mx.example.com --dkim-selector s1 --dkim-key dkim.pem",
+                "The same with the DKIM key record of selector s1.",
+            ),
+        ],
+    ),
+    (
+        "sealane auth",
         &[(
-            "sealane publish example.com --mx mx.example.com --cert mail.pem",
-            "The records and MTA-STS policy to publish, in the order to roll them out.",
+            "sealane auth verify message.eml --ip 192.0.2.1 --sender alice@example.org",
+            "SPF, DKIM, ARC and DMARC of a message, as an Authentication-Results header.",
         )],
+    ),
+    (
+        "sealane auth spf",
+        &[
+            (
+                "sealane auth spf --ip 192.0.2.1 --sender alice@example.org",
+                "May 192.0.2.1 send for example.org? The result and every DNS question asked.",
+            ),
+            (
+                "sealane auth spf --ip 2001:db8::1 --sender '' --helo mail.example.org --json",
+                "The null sender (checked as postmaster@mail.example.org) and the HELO name, as JSON.",
+            ),
+        ],
+    ),
+    (
+        "sealane auth verify",
+        &[
+            (
+                "sealane auth verify message.eml",
+                "DKIM, ARC and DMARC of a saved message.",
+            ),
+            (
+                "sealane auth verify message.eml --ip 192.0.2.1 --sender alice@example.org --helo mail.example.org --json",
+                "With SPF too, every result as JSON.",
+            ),
+        ],
+    ),
+    (
+        "sealane auth sign",
+        &[
+            (
+                "sealane auth sign message.eml --domain example.org --selector s1 --key s1.pem > signed.eml",
+                "Sign a message; the signed message goes to standard output.",
+            ),
+            (
+                "sealane auth sign message.eml --domain example.org --selector s1 --key s1.pem --check --dns-server 127.0.0.1",
+                "Sign, and check the signature against the key published in DNS.",
+            ),
+        ],
+    ),
+    (
+        "sealane dkim",
+        &[(
+            "sealane dkim keygen --domain example.com --selector s1",
+            "A new RSA-2048 key in example.com.s1.pem and its record.",
+        )],
+    ),
+    (
+        "sealane dkim keygen",
+        &[
+            (
+                "sealane dkim keygen --domain example.com --selector s1",
+                "A new RSA-2048 key in example.com.s1.pem and the TXT record to publish.",
+            ),
+            (
+                "sealane dkim keygen --domain example.com --selector e1 --algorithm ed25519 --out /etc/sealane/e1.pem",
+                "An Ed25519 key (RFC 8463) beside it, written where the server reads it.",
+            ),
+        ],
     ),
     (
         "sealane mta-sts",
@@ -145,6 +217,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "sealane check --file domains.txt --json",
                 "Many domains, one JSON object per line (docs/check-json.md).",
+            ),
+            (
+                "sealane check example.com --dkim-selector s1",
+                "Also the DKIM key record of selector s1: present, well formed, long enough.",
             ),
         ],
     ),

@@ -1,5 +1,6 @@
-//! The publisher and the checker agree: what `sealane publish` prints, once
-//! published in a test-world zone and served, makes `sealane check` pass.
+//! The publisher and the checker agree: what `sealane publish` prints (with
+//! the DKIM record of a key from `sealane dkim keygen`), once published in a
+//! test-world zone and served, makes `sealane check` pass.
 
 use std::net::SocketAddr;
 use std::process::Output;
@@ -30,9 +31,29 @@ async fn published_records_and_policy_make_check_pass() {
     std::fs::write(path("next.pem"), next.chain_pem()).unwrap();
     ca.write_root_pem(&dir.path().join("ca.pem")).unwrap();
 
+    let made = sealane(&[
+        "dkim".into(),
+        "keygen".into(),
+        "--domain".into(),
+        "example.test".into(),
+        "--selector".into(),
+        "s1".into(),
+        "--out".into(),
+        path("dkim.pem"),
+    ])
+    .await;
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let published = sealane(&[
         "publish".into(),
         "example.test".into(),
+        "--dkim-selector".into(),
+        "s1".into(),
+        "--dkim-key".into(),
+        path("dkim.pem"),
         "--mx".into(),
         "mx.example.test".into(),
         "--cert".into(),
@@ -99,6 +120,8 @@ async fn published_records_and_policy_make_check_pass() {
     let checked = sealane(&[
         "check".into(),
         "example.test".into(),
+        "--dkim-selector".into(),
+        "s1".into(),
         "--json".into(),
         "--dns-server".into(),
         dns.addr().to_string(),
@@ -131,7 +154,12 @@ async fn published_records_and_policy_make_check_pass() {
         .iter()
         .map(|f| f["id"].as_str().unwrap())
         .collect();
-    for expected in ["dane-match", "mta-sts-mx-covered", "spf-all"] {
+    for expected in [
+        "dane-match",
+        "mta-sts-mx-covered",
+        "spf-all",
+        "dkim-key-valid",
+    ] {
         assert!(ids.contains(&expected), "{expected} missing from {ids:?}");
     }
     assert_ne!(checked.status.code(), Some(4), "{report:#}");

@@ -26,6 +26,7 @@ mod listener;
 mod pool;
 mod scheduler;
 mod shared;
+mod signing;
 mod spam;
 pub mod store;
 mod sts_import;

@@ -168,7 +168,13 @@ async fn queue_mail(
             now,
         },
     );
-    let data = sign(shared, &settings.sender, data);
+    // RFC 8460 §5.3: reports are signed.
+    let data = crate::signing::sign(
+        &shared.config.dkim_sign,
+        &settings.sender,
+        data,
+        "TLS report",
+    );
     let mut meta = MessageMeta::new(now);
     meta.size = data.len() as u64;
     let facts = pool::Facts {
@@ -195,25 +201,6 @@ async fn queue_mail(
     info!(domain = %domain, queue_id = %id, to = %to.join(", "), report_id = %report.report_id, "TLS report queued");
     shared.wake.notify_one();
     Ok(())
-}
-
-/// The report mail with a `DKIM-Signature` on top when a key for the
-/// sender's domain is configured (RFC 8460 §5.3: reports are signed).
-fn sign(shared: &Shared, sender: &str, data: Vec<u8>) -> Vec<u8> {
-    let Some(key) = crate::config::dkim_key_for(&shared.config.dkim_sign, sender) else {
-        return data;
-    };
-    match key.signer.sign(&data) {
-        Ok(header) => {
-            let mut signed = header.into_bytes();
-            signed.extend_from_slice(&data);
-            signed
-        }
-        Err(error) => {
-            warn!(domain = %key.domain, error = %error, "TLS report mail not DKIM-signed");
-            data
-        }
-    }
 }
 
 /// The address of a `mailto:` URI (RFC 6068): before any `?`, with

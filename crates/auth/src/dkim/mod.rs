@@ -1,11 +1,16 @@
 //! DKIM (RFC 6376, RFC 8463 for Ed25519): verification on arrival with the
-//! minimums of RFC 8301, and signing on departure.
+//! minimums of RFC 8301, signing on departure, new keys and what their
+//! published records say.
 
+mod keygen;
+mod record;
 mod sign;
 mod verify;
 
 use serde::Serialize;
 
+pub use keygen::{KeyAlgorithm, NewKey, generate};
+pub use record::{KeyRecord, RecordError};
 pub use sign::{DkimKey, DkimSigner, KeyError, SignError};
 pub use verify::verify;
 

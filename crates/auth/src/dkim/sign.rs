@@ -22,7 +22,7 @@ const SIGNED: &[&str] = &[
     "Content-Transfer-Encoding",
 ];
 /// The smallest RSA modulus we sign with, in bits.
-const MIN_RSA_BITS: usize = 2048;
+pub(crate) const MIN_RSA_BITS: usize = 2048;
 
 /// Why a private key file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +37,9 @@ pub enum KeyError {
     /// An RSA key below 2048 bits.
     #[error("RSA key shorter than {MIN_RSA_BITS} bits")]
     TooShort,
+    /// A new key could not be made (no system randomness).
+    #[error("cannot generate a key: {0}")]
+    Generate(String),
 }
 
 impl KeyError {
@@ -62,8 +65,15 @@ impl SignError {
     }
 }
 
-/// A DKIM private key: RSA (used with SHA-256) or Ed25519 (RFC 8463).
-pub struct DkimKey(Inner);
+/// A DKIM private key: RSA (used with SHA-256) or Ed25519 (RFC 8463),
+/// with the public key that goes into its record.
+pub struct DkimKey {
+    inner: Inner,
+    /// The `p=` value's octets: SubjectPublicKeyInfo for RSA (RFC 6376
+    /// erratum 3017, what verifiers expect), the raw key for Ed25519 (RFC
+    /// 8463 §4.2).
+    public: Vec<u8>,
+}
 
 impl DkimKey {
     /// Reads a PEM private key: PKCS#1 RSA, or PKCS#8 RSA or Ed25519.
@@ -75,7 +85,13 @@ impl DkimKey {
             PrivateKeyDer::Pkcs8(pkcs8) => {
                 let bytes = pkcs8.secret_pkcs8_der();
                 match Ed25519Key::from_pkcs8_maybe_unchecked_der(bytes) {
-                    Ok(key) => Ok(Self(Inner::Ed25519(key))),
+                    Ok(key) => {
+                        let public = key.public_key();
+                        Ok(Self {
+                            inner: Inner::Ed25519(key),
+                            public,
+                        })
+                    }
                     Err(_) => Self::rsa(bytes, true),
                 }
             }
@@ -98,6 +114,7 @@ impl DkimKey {
         if pair.public().modulus_len() * 8 < MIN_RSA_BITS {
             return Err(KeyError::TooShort);
         }
+        let public = super::keygen::rsa_spki(pair.public().as_ref())?;
         let der = if pkcs8 {
             PrivateKeyDer::Pkcs8(der.to_vec().into())
         } else {
@@ -105,15 +122,31 @@ impl DkimKey {
         };
         let key = RsaKey::<Sha256>::from_key_der(der)
             .map_err(|e| KeyError::Unsupported(e.to_string()))?;
-        Ok(Self(Inner::Rsa(key)))
+        Ok(Self {
+            inner: Inner::Rsa(key),
+            public,
+        })
     }
 
     /// The `k=` tag of the key record.
     pub fn key_type(&self) -> &'static str {
-        match self.0 {
+        match self.inner {
             Inner::Rsa(_) => "rsa",
             Inner::Ed25519(_) => "ed25519",
         }
+    }
+
+    /// The key for mail-auth's builders (the ARC sealer).
+    pub(crate) fn into_inner(self) -> Inner {
+        self.inner
+    }
+
+    /// The key record to publish at `selector._domainkey.domain` (RFC 6376
+    /// §3.6.1): `v=DKIM1; k=…; p=…`.
+    pub fn record(&self) -> String {
+        use base64::Engine;
+        let p = base64::engine::general_purpose::STANDARD.encode(&self.public);
+        format!("v=DKIM1; k={}; p={p}", self.key_type())
     }
 }
 
@@ -133,7 +166,7 @@ impl DkimSigner {
             .iter()
             .flat_map(|n| [*n, *n])
             .chain(SIGNED.iter().copied());
-        let built = Built::from_key(key.0)
+        let built = Built::from_key(key.inner)
             .domain(domain.clone())
             .selector(selector)
             .headers(names)

@@ -7,7 +7,13 @@ use policy::sts::Mode;
 use super::records::{Key, PolicyFile, TTL};
 
 /// The steps for `domain`, given the keys with TLSA records and the policy.
-pub(crate) fn steps(domain: &str, mode: Mode, keys: &[Key], policy: &PolicyFile) -> Vec<String> {
+pub(crate) fn steps(
+    domain: &str,
+    mode: Mode,
+    keys: &[Key],
+    policy: &PolicyFile,
+    dkim_selector: Option<&str>,
+) -> Vec<String> {
     let mut steps = Vec::new();
     match keys {
         [] => steps.push(
@@ -54,5 +60,12 @@ pub(crate) fn steps(domain: &str, mode: Mode, keys: &[Key], policy: &PolicyFile)
         "SPF: publish the SPF record if {domain} has none; otherwise add `mx` to the existing one \
          (one SPF record only)"
     ));
+    if let Some(selector) = dkim_selector {
+        steps.push(format!(
+            "DKIM: publish the {selector}._domainkey TXT record, check it with `sealane check \
+             {domain} --dkim-selector {selector}`, then sign with it: a [[dkim.sign]] entry \
+             (domain = \"{domain}\", selector = \"{selector}\", key_file = the key)"
+        ));
+    }
     steps
 }

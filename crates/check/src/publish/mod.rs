@@ -2,8 +2,8 @@
 //! hosts and (optionally) their current and next TLS keys, the DNS records
 //! and the MTA-STS policy file a domain owner publishes to be reached
 //! securely — MTA-STS (RFC 8461), TLS-RPT (RFC 8460), DANE TLSA `3 1 1`
-//! (RFC 7672 §3.1.1) with a rollover record, and a starting SPF (RFC 7208)
-//! — with the order to roll them out in. Every generated text is checked
+//! (RFC 7672 §3.1.1) with a rollover record, a starting SPF (RFC 7208) and
+//! a DKIM key record (RFC 6376 §3.6.1) for a signing key — with the order to roll them out in. Every generated text is checked
 //! against the parser the checker and the delivery path use.
 
 mod checklist;
@@ -15,7 +15,7 @@ use policy::sts::{Mode, MxPattern};
 use serde::Serialize;
 
 pub use id::{fresh_id, id_at};
-pub use records::{DnsRecord, PolicyFile, RecordKind, TTL};
+pub use records::{DnsRecord, PolicyFile, RecordKind, TTL, dkim_txt};
 
 /// What to publish for: the inputs of `sealane publish`.
 #[derive(Clone, Debug)]
@@ -32,6 +32,18 @@ pub struct Request {
     pub report_to: Vec<String>,
     /// The MTA-STS mode: [`Mode::Testing`] or [`Mode::Enforce`].
     pub mode: Mode,
+    /// A DKIM signing key whose record to publish, if any.
+    pub dkim: Option<DkimInput>,
+}
+
+/// A DKIM key to publish: its selector and its private key, from which
+/// the public record is made.
+#[derive(Clone, Debug)]
+pub struct DkimInput {
+    /// The selector (`s=`).
+    pub selector: String,
+    /// The PEM private key, as `[[dkim.sign]] key_file` holds it.
+    pub key_pem: Vec<u8>,
 }
 
 /// Why nothing can be generated; every case is bad input.
@@ -58,6 +70,9 @@ pub enum PublishError {
         /// Why.
         reason: String,
     },
+    /// A DKIM selector is not a sequence of DNS labels (RFC 6376 §3.1).
+    #[error("DKIM selector {0:?} is not made of DNS labels")]
+    BadSelector(String),
     /// The next key is the current one: no rollover.
     #[error("the next key is the current key; a rollover record needs a new key")]
     SameKey,
@@ -128,11 +143,15 @@ impl Publication {
             records::tlsrpt_txt(&domain, &report_to)?,
             records::spf_txt(&domain)?,
         ];
+        if let Some(dkim) = &request.dkim {
+            all.push(records::dkim_txt(&domain, &dkim.selector, &dkim.key_pem)?);
+        }
         for host in &mx {
             all.extend(keys.iter().map(|key| records::tlsa(host, key)));
         }
         let policy = records::policy_file(&domain, &mx, request.mode)?;
-        let checklist = checklist::steps(&domain, request.mode, &keys, &policy);
+        let dkim_selector = request.dkim.as_ref().map(|d| d.selector.as_str());
+        let checklist = checklist::steps(&domain, request.mode, &keys, &policy, dkim_selector);
         Ok(Self {
             domain,
             mode: request.mode,
@@ -178,6 +197,7 @@ mod tests {
             next_key_pem: None,
             report_to: Vec::new(),
             mode,
+            dkim: None,
         }
     }
 
@@ -294,6 +314,46 @@ mod tests {
             }),
             PublishError::SameKey
         );
+    }
+
+    #[test]
+    fn a_dkim_key_gives_its_record_split_into_strings_for_the_zone_file() {
+        let mut req = request(Mode::Testing);
+        req.dkim = Some(DkimInput {
+            selector: "s1".into(),
+            key_pem: include_bytes!("../../../auth/tests/keys/rsa2048.pem").to_vec(),
+        });
+        let publication = Publication::new(&req).unwrap();
+        let published = include_str!("../../../auth/tests/keys/rsa2048.txt").trim();
+        assert_eq!(txt(&publication, "s1._domainkey.example.test."), published);
+        let zone = publication.to_zone_text();
+        let line = zone
+            .lines()
+            .find(|l| l.starts_with("s1._domainkey.example.test. 3600 IN TXT \"v=DKIM1; k=rsa; p="))
+            .unwrap_or_else(|| panic!("{zone}"));
+        // 392 characters: two strings, the first of 255.
+        let strings: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+        assert_eq!(strings.len(), 2, "{line}");
+        assert_eq!(strings[0].len(), 255);
+        assert_eq!(strings.concat(), published);
+        assert!(zone.contains("sealane check example.test --dkim-selector s1"));
+
+        req.dkim = Some(DkimInput {
+            selector: "bad selector".into(),
+            key_pem: include_bytes!("../../../auth/tests/keys/rsa2048.pem").to_vec(),
+        });
+        assert!(matches!(
+            Publication::new(&req).unwrap_err(),
+            PublishError::BadSelector(_)
+        ));
+        req.dkim = Some(DkimInput {
+            selector: "s1".into(),
+            key_pem: include_bytes!("../../../auth/tests/keys/rsa1024.pem").to_vec(),
+        });
+        assert!(matches!(
+            Publication::new(&req).unwrap_err(),
+            PublishError::BadKey { .. }
+        ));
     }
 
     #[test]

@@ -46,6 +46,14 @@ pub struct DnsRecord {
     pub purpose: String,
 }
 
+impl DnsRecord {
+    /// The record as a zone-file line (RFC 1035 §5), long TXT texts split
+    /// into strings of 255 characters.
+    pub fn zone_line(&self) -> String {
+        super::zone::line(self)
+    }
+}
+
 /// The MTA-STS policy file (RFC 8461 §3.2) and where to serve it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PolicyFile {
@@ -169,6 +177,47 @@ pub(crate) fn spf_txt(domain: &str) -> Result<DnsRecord, PublishError> {
         data,
         purpose: "SPF: a start, only the MX hosts send mail; merge with an existing record".into(),
     })
+}
+
+/// `<selector>._domainkey.<domain>. TXT "v=DKIM1; k=…; p=…"` (RFC 6376
+/// §3.6.1) for the private key `key_pem`, read back by the checker's parser
+/// and by the verifier's.
+pub fn dkim_txt(domain: &str, selector: &str, key_pem: &[u8]) -> Result<DnsRecord, PublishError> {
+    if !is_selector(selector) {
+        return Err(PublishError::BadSelector(selector.to_owned()));
+    }
+    let bad_key = |reason: String| PublishError::BadKey {
+        what: "DKIM key",
+        reason,
+    };
+    let pem = std::str::from_utf8(key_pem).map_err(|e| bad_key(e.to_string()))?;
+    let key = auth::DkimKey::from_pem(pem).map_err(|e| bad_key(e.to_string()))?;
+    let data = key.record();
+    let _parsed = auth::dkim::KeyRecord::parse(&data).map_err(self_check("DKIM record"))?;
+    auth::dkim::KeyRecord::verifier_accepts(&data).map_err(self_check("DKIM record"))?;
+    Ok(DnsRecord {
+        name: format!("{selector}._domainkey.{domain}."),
+        ttl: TTL,
+        kind: RecordKind::Txt,
+        data,
+        purpose: format!(
+            "DKIM: the {} public key of selector {selector}, for [[dkim.sign]]",
+            key.key_type()
+        ),
+    })
+}
+
+/// A selector is a domain name's labels (RFC 6376 §3.1): letters, digits
+/// and inner hyphens, dot-separated.
+fn is_selector(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
 }
 
 /// `_25._tcp.<host>. TLSA 3 1 1 <sha256 of the key>` (RFC 7672 §3.1.1).

@@ -41,9 +41,21 @@ pub(crate) fn line(record: &DnsRecord) -> String {
     format!("{} {} IN {kind} {data}", record.name, record.ttl)
 }
 
-/// A TXT character-string, quoted (RFC 1035 §5.1); generated texts hold no
-/// quote or backslash, but they would be escaped.
+/// A TXT text as quoted character-strings of at most 255 octets each
+/// (RFC 1035 §3.3.14, §5.1), as a DKIM key needs (RFC 6376 §3.6.2.2);
+/// generated texts are ASCII and hold no quote or backslash, but they
+/// would be escaped.
 fn quote(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("\"{escaped}\"")
+    text.as_bytes()
+        .chunks(MAX_STRING)
+        .map(|chunk| {
+            let chunk = String::from_utf8_lossy(chunk);
+            let escaped = chunk.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("\"{escaped}\"")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
+
+/// The longest character-string (RFC 1035 §3.3).
+const MAX_STRING: usize = 255;

@@ -12,6 +12,12 @@ use super::fields::{self, date, printable};
 use super::texts;
 use super::{Notice, NoticeKind};
 
+/// The `From:` address of our notices: `MAILER-DAEMON@` the reporting MTA
+/// (its domain picks the DKIM key they are signed with).
+pub fn from_address(reporting_mta: &str) -> String {
+    format!("{}@{reporting_mta}", texts::FROM_LOCAL)
+}
+
 /// Writes the notice: a human part, the `message/delivery-status` part and
 /// the original (its header for `RET=HDRS` or no `RET`, all of it for
 /// `RET=FULL`; none for a success notice's header-only default). Lines end
@@ -105,7 +111,7 @@ pub fn build(notice: &Notice<'_>) -> Vec<u8> {
         );
     }
 
-    let from = format!("{}@{}", texts::FROM_LOCAL, notice.reporting_mta);
+    let from = from_address(notice.reporting_mta);
     let message_id = format!("{}.notice@{}", notice.queue_id, notice.reporting_mta);
     let builder = MessageBuilder::new()
         .from((texts::FROM_NAME, from.as_str()))

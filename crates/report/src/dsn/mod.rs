@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use smtp::{DsnReturn, EnhancedCode};
 
-pub use build::build;
+pub use build::{build, from_address};
 
 /// Which notice (RFC 3464 §2.3.3 `Action`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! `sealane check`: the posture of one or many domains — MX, DNSSEC, DANE,
-//! MTA-STS, TLS-RPT, SPF, DMARC and the delivery verdict `sealane route`
+//! MTA-STS, TLS-RPT, SPF, DKIM selectors given, DMARC and the delivery verdict `sealane route`
 //! would give — as a readable report or JSON Lines (`docs/check-json.md`).
 //!
 //! Exit status: 0 when nothing worse than `info` was found, 3 when the
@@ -40,6 +40,10 @@ pub struct Args {
     /// Print one JSON object per domain, one per line (see docs/check-json.md).
     #[arg(long)]
     json: bool,
+    /// A DKIM selector whose key record to check for each domain (at
+    /// SELECTOR._domainkey.DOMAIN); repeat for several.
+    #[arg(long, value_name = "SELECTOR")]
+    dkim_selector: Vec<String>,
     /// How many domains to check at once.
     #[arg(long, value_name = "N", default_value_t = check::batch::DEFAULT_CONCURRENCY)]
     concurrency: usize,
@@ -67,6 +71,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
         .with_time(delivery.time.clone());
     let json = args.json;
     let concurrency = args.concurrency;
+    let selectors = args.dkim_selector.clone();
     // Batches are CPU-bound (TLS, DNSSEC): they run on a runtime with a
     // worker per core, built on a thread of its own.
     let worst = std::thread::spawn(move || {
@@ -77,9 +82,10 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             .map_err(Failure::Setup)?;
         runtime.block_on(async move {
             let resolver = Resolver::new(config);
-            let checker = Checker::new(resolver, delivery, fetch)
+            let mut checker = Checker::new(resolver, delivery, fetch)
                 .context("cannot open the MTA-STS policy cache")
                 .map_err(Failure::Setup)?;
+            checker.dkim_selectors = selectors;
             Ok::<_, Failure>(batch(Arc::new(checker), domains, concurrency, json).await)
         })
     })

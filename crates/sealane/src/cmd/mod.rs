@@ -1,5 +1,7 @@
 //! One module per subcommand, plus the options they share.
 
+pub mod auth;
+mod auth_oneshot_text;
 mod auth_text;
 pub mod check;
 mod check_text;
@@ -7,6 +9,7 @@ pub mod config;
 pub mod deliver;
 pub mod demo;
 mod demo_text;
+pub mod dkim;
 pub mod dns;
 mod endpoint;
 pub mod limits;

@@ -1,11 +1,12 @@
 //! `sealane publish`: the DNS records and MTA-STS policy file a domain
-//! publishes to be reached securely, and the order to roll them out in.
+//! publishes to be reached securely (and the DKIM key record of a signing
+//! key), and the order to roll them out in.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use check::publish::{Publication, Request};
+use check::publish::{DkimInput, Publication, Request};
 use policy::sts::Mode;
 
 use crate::exit::Failure;
@@ -42,6 +43,13 @@ pub struct Args {
     /// The MTA-STS mode.
     #[arg(long, value_enum, default_value = "testing")]
     mode: ModeArg,
+    /// A DKIM selector to publish the key record of (with --dkim-key).
+    #[arg(long, value_name = "SELECTOR", requires = "dkim_key")]
+    dkim_selector: Option<String>,
+    /// The PEM private key of that selector (as [[dkim.sign]] key_file or
+    /// `sealane dkim keygen` has it); only its public half is printed.
+    #[arg(long, value_name = "FILE", requires = "dkim_selector")]
+    dkim_key: Option<PathBuf>,
     /// Print the publication as JSON.
     #[arg(long)]
     json: bool,
@@ -64,6 +72,13 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         mode: match args.mode {
             ModeArg::Testing => Mode::Testing,
             ModeArg::Enforce => Mode::Enforce,
+        },
+        dkim: match (args.dkim_selector, args.dkim_key.as_deref()) {
+            (Some(selector), Some(path)) => Some(DkimInput {
+                selector,
+                key_pem: read(path)?,
+            }),
+            _ => None,
         },
     };
     let publication = Publication::new(&request).map_err(|e| Failure::Input(e.into()))?;

@@ -236,7 +236,8 @@ fn with_from(message: Vec<u8>, sender: &str, name: Option<&str>) -> Vec<u8> {
     out
 }
 
-fn host_name() -> String {
+/// This machine's host name, or `localhost`.
+pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_owned())
         .ok()

@@ -62,6 +62,6 @@ fn add(name: &str) -> Result<ExitCode, Failure> {
 
 /// A TOML basic string. JSON string syntax as serde_json writes it (`\"`,
 /// `\\`, `\n`, `\uXXXX`) is a subset of TOML's (TOML 1.0 "String").
-fn toml_string(text: &str) -> String {
+pub(crate) fn toml_string(text: &str) -> String {
     serde_json::to_string(text).expect("a str always serialises to JSON")
 }

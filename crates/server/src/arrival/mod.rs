@@ -69,7 +69,9 @@ pub(crate) async fn check(shared: &Shared, message: &ReceivedMessage) -> Arrival
     let spf = auth::check_mail_from(resolver, &input).await;
     let dkim = auth::dkim::verify(resolver, &data).await;
     let dmarc = match dmarc::author_domain(&data) {
-        Ok(domain) => Some(dmarc::evaluate(resolver, &domain, &spf, &dkim, roll(&data)).await),
+        Ok(domain) => {
+            Some(dmarc::evaluate(resolver, &domain, &spf, &dkim, dmarc::roll(&data)).await)
+        }
         Err(_) => None,
     };
     let arc = auth::arc::verify(resolver, &data).await;
@@ -151,15 +153,6 @@ fn decide(
         return Decision::Mark(format!("SPF fail for {} without DMARC", spf.domain));
     }
     Decision::Accept
-}
-
-/// The `pct` sample of a message (RFC 7489 §6.6.4): 0 to 99, from a hash
-/// of its content, so a retried message is sampled the same way.
-fn roll(data: &[u8]) -> u8 {
-    let hash = data.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    (hash % 100) as u8
 }
 
 #[cfg(test)]

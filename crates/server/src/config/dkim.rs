@@ -1,7 +1,8 @@
 //! `[[dkim.sign]]`: the DKIM keys (RFC 6376) mail we write ourselves is
 //! signed with: a domain, a selector and a PEM key file each, read and
-//! checked when the configuration is loaded. TLS reports are signed with
-//! the key of their `From:` domain (RFC 8460 §5.3 wants them signed).
+//! checked when the configuration is loaded. TLS reports (RFC 8460 §5.3
+//! wants them signed) and notices are signed with the key of their
+//! `From:` domain (`crate::signing`).
 
 use std::fmt;
 use std::path::PathBuf;

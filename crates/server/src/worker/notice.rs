@@ -1,7 +1,9 @@
 //! Notices to the sender (RFC 3464): built by the `report` crate from the
 //! trouble table's texts, queued like any message with the null sender in
 //! the `high-risk` pool (DESIGN §3), and named in the original's trace.
-//! They are queued with the outcome that owes them, in one transaction.
+//! They are queued with the outcome that owes them, in one transaction,
+//! DKIM-signed with the key of the system's domain when `[[dkim.sign]]`
+//! has one.
 
 use queue::{ClaimedMessage, Envelope, MessageMeta, NewMessage, QueueId, QueuedNotice};
 use report::dsn::{self, Notice, NoticeKind, RecipientNotice};
@@ -42,7 +44,12 @@ pub(crate) fn build(
                 .map(|n| recipient(shared, message, n))
                 .collect(),
         };
-        let data = dsn::build(&notice);
+        let data = crate::signing::sign(
+            &shared.config.dkim_sign,
+            &dsn::from_address(&shared.config.hostname),
+            dsn::build(&notice),
+            "notice",
+        );
         let mut meta = MessageMeta::new(now);
         meta.size = data.len() as u64;
         let facts = pool::Facts {

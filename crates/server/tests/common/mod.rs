@@ -316,7 +316,7 @@ pub async fn world_with_zones(
     .await
 }
 
-async fn world_of(net: Internet, extra: &str, outbound: &str, scheduling: Scheduling) -> World {
+pub async fn world_of(net: Internet, extra: &str, outbound: &str, scheduling: Scheduling) -> World {
     let text = net.config_text_with(extra, outbound, SocketAddr::from(([127, 0, 0, 1], 0)));
     let config = Config::parse(&text, std::path::Path::new("test.toml"))
         .expect("test configuration is valid");

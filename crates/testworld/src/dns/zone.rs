@@ -120,9 +120,19 @@ impl ZoneSpec {
         self.add(name(owner), RData::TLSA(rdata))
     }
 
-    /// Adds a TXT record holding one character string.
+    /// Adds a TXT record holding `text`, split into character-strings of
+    /// 255 octets when it is longer (RFC 1035 §3.3.14), as a DKIM key
+    /// record is published (RFC 6376 §3.6.2.2).
     pub fn txt(&mut self, owner: &str, text: &str) -> &mut Self {
-        self.add(name(owner), RData::TXT(TXT::new(vec![text.to_owned()])))
+        let strings = if text.is_empty() {
+            vec![String::new()]
+        } else {
+            text.as_bytes()
+                .chunks(255)
+                .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+                .collect()
+        };
+        self.add(name(owner), RData::TXT(TXT::new(strings)))
     }
 
     /// Adds a CNAME record.
