@@ -190,7 +190,7 @@ impl Daemon {
         smtp_config.capabilities.dsn = true;
         if let Some(tls) = server_tls {
             smtp_config = smtp_config.with_tls(tls);
-            if !config.users.is_empty() {
+            if config.smtp_users().next().is_some() {
                 smtp_config = smtp_config.with_auth();
             }
         }
@@ -206,6 +206,7 @@ impl Daemon {
             schedule,
             wake: Notify::new(),
             owner,
+            counters: Default::default(),
         });
         let (shutdown, watch) = watch::channel(false);
         let mut tasks = JoinSet::new();

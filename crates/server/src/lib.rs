@@ -17,6 +17,7 @@
 
 mod arrival;
 pub mod config;
+pub mod counters;
 mod daemon;
 mod forward;
 mod inbound;
@@ -26,8 +27,9 @@ mod scheduler;
 mod shared;
 pub mod store;
 mod sts_import;
-mod tls_files;
+pub mod tls_files;
 mod tls_report_inbox;
+pub mod tls_report_view;
 pub mod tls_reports;
 pub mod users;
 mod worker;

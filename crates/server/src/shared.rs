@@ -33,6 +33,8 @@ pub struct Shared {
     pub wake: Notify,
     /// Who this node is, in leases (`host:pid`).
     pub owner: String,
+    /// What this node counted since it started (`/metrics`).
+    pub counters: crate::counters::Counters,
 }
 
 impl Shared {

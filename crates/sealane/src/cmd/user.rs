@@ -16,17 +16,21 @@ pub enum Command {
     Add {
         /// The login name.
         name: String,
+        /// An administrator of the web console and API (`admin = true`),
+        /// who may not use SMTP AUTH.
+        #[arg(long)]
+        admin: bool,
     },
 }
 
 /// Runs a `user` subcommand.
 pub fn run(command: Command) -> Result<ExitCode, Failure> {
     match command {
-        Command::Add { name } => add(&name),
+        Command::Add { name, admin } => add(&name, admin),
     }
 }
 
-fn add(name: &str) -> Result<ExitCode, Failure> {
+fn add(name: &str, admin: bool) -> Result<ExitCode, Failure> {
     if name.is_empty() || name.chars().any(char::is_control) {
         return Err(Failure::Input(anyhow!(
             "{name:?} is not a user name (empty or with control characters)"
@@ -51,9 +55,10 @@ fn add(name: &str) -> Result<ExitCode, Failure> {
     let hash = server::users::hash(&password)
         .map_err(|e| Failure::Runtime(anyhow!("cannot hash the password: {e}")))?;
     println!(
-        "[[user]]\nname = {}\npassword_hash = {}",
+        "[[user]]\nname = {}\npassword_hash = {}{}",
         toml_string(name),
-        toml_string(&hash)
+        toml_string(&hash),
+        if admin { "\nadmin = true" } else { "" }
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -53,6 +53,7 @@ pub(crate) struct RawConfig {
     pub forward: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     pub dkim: super::dkim::RawDkim,
+    pub admin: Option<super::admin::RawAdmin>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,6 +105,8 @@ pub(crate) enum RawRelayTls {
 pub(crate) struct RawUser {
     pub name: String,
     pub password_hash: String,
+    #[serde(default)]
+    pub admin: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
