@@ -105,7 +105,10 @@ pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
              frame-ancestors 'none'; base-uri 'none'",
         ),
     );
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     if !cacheable {

@@ -64,7 +64,9 @@ pub(crate) async fn run(
                 Some(acceptor) => {
                     match tokio::time::timeout(HEAD_DEADLINE, acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => serve(stream, peer, router).await,
-                        Ok(Err(e)) => debug!(%peer, error = %e, "admin console TLS handshake failed"),
+                        Ok(Err(e)) => {
+                            debug!(%peer, error = %e, "admin console TLS handshake failed")
+                        }
                         Err(_) => debug!(%peer, "admin console TLS handshake timed out"),
                     }
                 }

@@ -99,10 +99,9 @@ pub(crate) async fn form(
             ],
         )
             .into_response(),
-        Err(Refusal::Wrong) => app.pages.login(
-            Some("Wrong name or password."),
-            StatusCode::UNAUTHORIZED,
-        ),
+        Err(Refusal::Wrong) => app
+            .pages
+            .login(Some("Wrong name or password."), StatusCode::UNAUTHORIZED),
         Err(Refusal::Limited(wait)) => {
             let mut response = app.pages.login(
                 Some("Too many failed logins from your address: wait a while and try again."),

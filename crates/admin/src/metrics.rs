@@ -89,7 +89,12 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
 /// The whole text.
 pub(crate) fn render(summary: &QueueSummary, counted: &Snapshot) -> String {
     let mut out = String::new();
-    family(&mut out, "sealane_queue_recipients", "gauge", "Recipients waiting in the queue, by state.");
+    family(
+        &mut out,
+        "sealane_queue_recipients",
+        "gauge",
+        "Recipients waiting in the queue, by state.",
+    );
     for (state, count) in by_state(summary) {
         let _ = writeln!(out, "sealane_queue_recipients{{state=\"{state}\"}} {count}");
     }
@@ -108,9 +113,18 @@ pub(crate) fn render(summary: &QueueSummary, counted: &Snapshot) -> String {
             cause.recipients
         );
     }
-    family(&mut out, "sealane_messages_received_total", "counter", "Messages queued on arrival, by outbound pool.");
+    family(
+        &mut out,
+        "sealane_messages_received_total",
+        "counter",
+        "Messages queued on arrival, by outbound pool.",
+    );
     for (pool, count) in &counted.received {
-        let _ = writeln!(out, "sealane_messages_received_total{{pool=\"{}\"}} {count}", label(pool));
+        let _ = writeln!(
+            out,
+            "sealane_messages_received_total{{pool=\"{}\"}} {count}",
+            label(pool)
+        );
     }
     family(
         &mut out,
@@ -147,7 +161,11 @@ pub(crate) fn render(summary: &QueueSummary, counted: &Snapshot) -> String {
         "counter",
         "Outbound connections whose DNS answers failed DNSSEC validation.",
     );
-    let _ = writeln!(out, "sealane_dnssec_failures_total {}", counted.dnssec_failures);
+    let _ = writeln!(
+        out,
+        "sealane_dnssec_failures_total {}",
+        counted.dnssec_failures
+    );
     family(
         &mut out,
         "sealane_delivery_latency_seconds",
@@ -155,7 +173,10 @@ pub(crate) fn render(summary: &QueueSummary, counted: &Snapshot) -> String {
         "Time from arrival to delivery, per delivered recipient.",
     );
     for (bound, count) in &counted.latency_buckets {
-        let _ = writeln!(out, "sealane_delivery_latency_seconds_bucket{{le=\"{bound}\"}} {count}");
+        let _ = writeln!(
+            out,
+            "sealane_delivery_latency_seconds_bucket{{le=\"{bound}\"}} {count}"
+        );
     }
     let _ = writeln!(
         out,

@@ -154,7 +154,10 @@ mod tests {
         let sessions = Sessions::new(Duration::from_secs(60), Duration::from_secs(60), false);
         let (id, session) = sessions.start("ann");
         let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, HeaderValue::from_str(&format!("x=1; sealane={id}")).unwrap());
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("x=1; sealane={id}")).unwrap(),
+        );
         assert_eq!(sessions.find(&headers).unwrap().1.csrf, session.csrf);
         sessions.end(&id);
         assert!(sessions.find(&headers).is_none());
@@ -165,7 +168,10 @@ mod tests {
         let sessions = Sessions::new(Duration::from_secs(60), Duration::ZERO, true);
         let (id, _) = sessions.start("ann");
         let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, HeaderValue::from_str(&format!("__Host-sealane={id}")).unwrap());
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_str(&format!("__Host-sealane={id}")).unwrap(),
+        );
         assert!(sessions.find(&headers).is_none());
     }
 

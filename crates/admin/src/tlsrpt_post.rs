@@ -8,13 +8,13 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::Router;
 use report::tlsrpt::{MAX_REPORT_SIZE, receive_post};
 use tokio::sync::Semaphore;
 use tracing::{info, warn};
@@ -30,9 +30,11 @@ pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route(
             "/tlsrpt",
-            post(move |state: State<Arc<App>>, headers: HeaderMap, body: Bytes| {
-                upload(state, headers, body, slots.clone())
-            }),
+            post(
+                move |state: State<Arc<App>>, headers: HeaderMap, body: Bytes| {
+                    upload(state, headers, body, slots.clone())
+                },
+            ),
         )
         .layer(DefaultBodyLimit::max(MAX_REPORT_SIZE))
 }

@@ -205,10 +205,18 @@ async fn a_deferred_message_is_listed_held_released_and_traced() {
     assert_eq!(none["messages"].as_array().unwrap().len(), 0);
     let too_young = client.get("/api/v1/queue?older_than=1h").await.json();
     assert_eq!(too_young["messages"].as_array().unwrap().len(), 0);
-    assert_eq!(client.get("/api/v1/queue?older_than=soon").await.status, 400);
+    assert_eq!(
+        client.get("/api/v1/queue?older_than=soon").await.status,
+        400
+    );
 
     let held = client
-        .send("POST", &format!("/api/v1/queue/{id}/hold"), None, Vec::new())
+        .send(
+            "POST",
+            &format!("/api/v1/queue/{id}/hold"),
+            None,
+            Vec::new(),
+        )
         .await;
     assert_eq!(held.status, 200, "{}", held.text());
     assert_eq!(held.json()["count"], 1);
@@ -232,10 +240,16 @@ async fn a_deferred_message_is_listed_held_released_and_traced() {
 
     let shown = client.get(&format!("/api/v1/queue/{id}")).await;
     assert_eq!(shown.status, 200);
-    assert_eq!(shown.json()["recipients"][0]["recipient"]["address"], "bob@dead.test");
+    assert_eq!(
+        shown.json()["recipients"][0]["recipient"]["address"],
+        "bob@dead.test"
+    );
     let traced = client.get("/api/v1/trace?q=bob@dead.test").await.json();
     assert_eq!(traced[0]["id"], id.as_str());
-    let by_sender = client.get("/api/v1/trace?sender=alice@sender.test").await.json();
+    let by_sender = client
+        .get("/api/v1/trace?sender=alice@sender.test")
+        .await
+        .json();
     assert_eq!(by_sender[0]["id"], id.as_str());
     let later = client
         .get("/api/v1/trace?q=bob@dead.test&since=2999-01-01")
@@ -287,11 +301,15 @@ async fn metrics_are_prometheus_text_without_login_when_enabled() {
             .unwrap_or_else(|_| panic!("not a number in {line:?}"));
         let name = series.split('{').next().unwrap();
         assert!(
-            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
             "{line}"
         );
         if let Some(labels) = series.strip_prefix(name) {
-            assert!(labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')), "{line}");
+            assert!(
+                labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')),
+                "{line}"
+            );
         }
         samples += 1;
     }
@@ -309,7 +327,8 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
-const RFC_EXAMPLE: &[u8] = include_bytes!("../../report/tests/fixtures/tlsrpt/rfc8460-example.json");
+const RFC_EXAMPLE: &[u8] =
+    include_bytes!("../../report/tests/fixtures/tlsrpt/rfc8460-example.json");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_gzip_tls_report_posted_without_login_is_kept_and_shown() {
@@ -332,7 +351,10 @@ async fn a_gzip_tls_report_posted_without_login_is_kept_and_shown() {
     assert_eq!(received.status, 200, "{}", received.text());
     let received = received.json();
     assert_eq!(received["reports"], 1, "{received}");
-    assert_eq!(received["policies"][0]["policy-domain"], "company-y.example");
+    assert_eq!(
+        received["policies"][0]["policy-domain"],
+        "company-y.example"
+    );
     let filtered = client
         .get("/api/v1/reports/tls/received?domain=other.example")
         .await
@@ -358,7 +380,10 @@ async fn over_tls_the_cookie_is_secure_and_host_prefixed() {
     );
     let text = net.config_text(&extra, SocketAddr::from(([127, 0, 0, 1], 0)));
     let config = Config::parse(&text, std::path::Path::new("test.toml")).unwrap();
-    assert!(config.admin.as_ref().unwrap().tls, "TLS is on when [tls] is configured");
+    assert!(
+        config.admin.as_ref().unwrap().tls,
+        "TLS is on when [tls] is configured"
+    );
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
     let daemon = Daemon::start(config, clock, Scheduling::Manual)
         .await

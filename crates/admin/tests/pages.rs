@@ -49,7 +49,10 @@ async fn every_page_renders_and_the_queue_forms_act() {
         let page = client.get(path).await;
         assert_eq!(page.status, 200, "{path}: {}", page.text());
         assert!(page.text().contains("<main id=\"main\">"), "{path}");
-        assert!(page.text().contains("name=\"csrf\""), "{path}: the logout form");
+        assert!(
+            page.text().contains("name=\"csrf\""),
+            "{path}: the logout form"
+        );
     }
     let queue = client.get("/queue?state=deferred").await.text();
     assert!(queue.contains(&id), "{queue}");
@@ -90,12 +93,17 @@ async fn every_page_renders_and_the_queue_forms_act() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_troubleshooter_explains_a_dane_mismatch() {
     let (_world, console, client) = console().await;
-    let page = client.get("/route?destination=someone%40mismatch.test").await;
+    let page = client
+        .get("/route?destination=someone%40mismatch.test")
+        .await;
     assert_eq!(page.status, 200, "{}", page.text());
     let text = page.text();
     assert!(text.contains("4.7.323"), "{text}");
     assert!(text.contains("tlsa-invalid"), "{text}");
-    let api = client.get("/api/v1/route/someone@mismatch.test").await.json();
+    let api = client
+        .get("/api/v1/route/someone@mismatch.test")
+        .await
+        .json();
     assert_eq!(api["version"], 1);
     assert_eq!(api["verdict"]["outcome"], "defer");
     let check = client.get("/check?domain=dane.test").await;
@@ -143,7 +151,10 @@ async fn hostile_values_in_a_trace_are_text_not_markup() {
         let text = page.text();
         assert!(!text.contains("<script>"), "{path}: {text}");
         assert!(!text.contains("o'neil&\"co"), "{path}: {text}");
-        assert!(text.contains("o&#x27;neil&amp;&quot;co&quot;@dead.test"), "{path}: {text}");
+        assert!(
+            text.contains("o&#x27;neil&amp;&quot;co&quot;@dead.test"),
+            "{path}: {text}"
+        );
     }
     let trace = client.get(&format!("/message/{id}")).await.text();
     assert!(

@@ -14,7 +14,16 @@ use serde::Serialize;
 
 /// Upper bounds (seconds) of the delivery latency histogram's buckets.
 pub const LATENCY_BUCKETS: [f64; 10] = [
-    1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 4.0 * 3600.0, 12.0 * 3600.0, 24.0 * 3600.0,
+    1.0,
+    5.0,
+    15.0,
+    60.0,
+    300.0,
+    900.0,
+    3600.0,
+    4.0 * 3600.0,
+    12.0 * 3600.0,
+    24.0 * 3600.0,
 ];
 
 /// The daemon's counters.
@@ -77,14 +86,22 @@ impl Counters {
 
     /// Recipients were settled after `attempts`; `age` is how long ago the
     /// message arrived (the latency of a delivery).
-    pub fn settled(&self, outcomes: &[(String, Outcome)], attempts: &[AttemptRecord], age: Duration) {
+    pub fn settled(
+        &self,
+        outcomes: &[(String, Outcome)],
+        attempts: &[AttemptRecord],
+        age: Duration,
+    ) {
         let mut inner = self.lock();
         for attempt in attempts {
-            let result = attempt.result_type.as_deref().unwrap_or(if attempt.trouble.is_none() {
-                "success"
-            } else {
-                "other"
-            });
+            let result = attempt
+                .result_type
+                .as_deref()
+                .unwrap_or(if attempt.trouble.is_none() {
+                    "success"
+                } else {
+                    "other"
+                });
             *inner
                 .tls
                 .entry((attempt.requirement.clone(), result.to_owned()))
@@ -161,7 +178,13 @@ mod tests {
     fn outcomes_are_counted_by_cause_and_security() {
         let counters = Counters::default();
         counters.settled(
-            &[("a@x.test".into(), Outcome::Delivered { mx: None, reply: None })],
+            &[(
+                "a@x.test".into(),
+                Outcome::Delivered {
+                    mx: None,
+                    reply: None,
+                },
+            )],
             &[attempt("dane", true, "a@x.test", None)],
             Duration::from_secs(2),
         );
@@ -177,9 +200,21 @@ mod tests {
             Duration::from_secs(2),
         );
         let snapshot = counters.snapshot();
-        assert!(snapshot.outcomes.contains(&(("delivered".into(), "none".into(), "dane".into()), 1)));
-        assert!(snapshot.outcomes.contains(&(("bounced".into(), "tlsa-no-match".into(), "dane".into()), 1)));
-        assert!(snapshot.tls.contains(&(("dane".into(), "tlsa-invalid".into()), 1)));
+        assert!(
+            snapshot
+                .outcomes
+                .contains(&(("delivered".into(), "none".into(), "dane".into()), 1))
+        );
+        assert!(
+            snapshot
+                .outcomes
+                .contains(&(("bounced".into(), "tlsa-no-match".into(), "dane".into()), 1))
+        );
+        assert!(
+            snapshot
+                .tls
+                .contains(&(("dane".into(), "tlsa-invalid".into()), 1))
+        );
         assert_eq!(snapshot.latency_count, 1);
         assert_eq!(snapshot.latency_buckets[0], (1.0, 0));
         assert_eq!(snapshot.latency_buckets[1], (5.0, 1));

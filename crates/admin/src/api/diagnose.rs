@@ -57,8 +57,7 @@ pub(crate) async fn route(
 
 /// The posture of `domain`, as one line of `sealane check --json`.
 pub(crate) async fn check_domain(app: &App, domain: &str) -> Result<serde_json::Value, ApiError> {
-    let name =
-        Resolver::parse_name(domain.trim()).map_err(|e| ApiError::input(e.to_string()))?;
+    let name = Resolver::parse_name(domain.trim()).map_err(|e| ApiError::input(e.to_string()))?;
     let report = app.checker.check(&name).await;
     serde_json::to_value(check::JsonReport::new(&report)).map_err(|e| {
         ApiError::new(

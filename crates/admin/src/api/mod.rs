@@ -30,8 +30,14 @@ pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/api/v1/queue", get(queue_ops::list))
         .route("/api/v1/queue/{id}", get(queue_ops::show))
-        .route("/api/v1/queue/{id}/{operation}", post(queue_ops::operate_one))
-        .route("/api/v1/queue-operations/{operation}", post(queue_ops::operate_many))
+        .route(
+            "/api/v1/queue/{id}/{operation}",
+            post(queue_ops::operate_one),
+        )
+        .route(
+            "/api/v1/queue-operations/{operation}",
+            post(queue_ops::operate_many),
+        )
         .route("/api/v1/trace", get(trace::handler))
         .route("/api/v1/route/{destination}", get(diagnose::route))
         .route("/api/v1/check/{domain}", get(diagnose::check))

@@ -34,16 +34,23 @@ impl ListQuery {
         value.as_deref().is_none_or(|v| v.trim().is_empty())
     }
 
-    fn matches(&self, message: &MessageSummary, now: SystemTime, min_age: Option<std::time::Duration>) -> bool {
+    fn matches(
+        &self,
+        message: &MessageSummary,
+        now: SystemTime,
+        min_age: Option<std::time::Duration>,
+    ) -> bool {
         if let Some(age) = min_age
             && now.duration_since(message.received_at).unwrap_or_default() < age
         {
             return false;
         }
-        let state = (!Self::is_empty_text(&self.state)).then(|| self.state.as_deref().unwrap_or_default().trim());
+        let state = (!Self::is_empty_text(&self.state))
+            .then(|| self.state.as_deref().unwrap_or_default().trim());
         let destination = (!Self::is_empty_text(&self.destination))
             .then(|| domain_arg(self.destination.as_deref().unwrap_or_default()));
-        let cause = (!Self::is_empty_text(&self.cause)).then(|| self.cause.as_deref().unwrap_or_default().trim());
+        let cause = (!Self::is_empty_text(&self.cause))
+            .then(|| self.cause.as_deref().unwrap_or_default().trim());
         message.recipients.iter().any(|r| {
             state.is_none_or(|s| r.state.name() == s)
                 && destination.as_deref().is_none_or(|d| r.domain == d)

@@ -33,8 +33,12 @@ fn given(value: &Option<String>) -> Option<&str> {
 
 /// The messages the search finds, oldest first.
 pub(crate) async fn search(app: &App, query: &TraceQuery) -> Result<Vec<MessageDetail>, ApiError> {
-    let since = given(&query.since).map(|t| time_arg("since", t)).transpose()?;
-    let until = given(&query.until).map(|t| time_arg("until", t)).transpose()?;
+    let since = given(&query.since)
+        .map(|t| time_arg("since", t))
+        .transpose()?;
+    let until = given(&query.until)
+        .map(|t| time_arg("until", t))
+        .transpose()?;
     let sender = given(&query.sender).map(str::to_ascii_lowercase);
     let store = &app.shared.store;
     let mut found = match (given(&query.q), given(&query.recipient)) {

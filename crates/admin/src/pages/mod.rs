@@ -24,7 +24,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("login.html", include_str!("../../templates/login.html")),
     ("error.html", include_str!("../../templates/error.html")),
-    ("dashboard.html", include_str!("../../templates/dashboard.html")),
+    (
+        "dashboard.html",
+        include_str!("../../templates/dashboard.html"),
+    ),
     ("queue.html", include_str!("../../templates/queue.html")),
     ("message.html", include_str!("../../templates/message.html")),
     ("trace.html", include_str!("../../templates/trace.html")),
@@ -51,16 +54,22 @@ impl Pages {
     }
 
     /// `name` filled with `context`, with `status`.
-    pub(crate) fn render<C: Serialize>(&self, name: &str, context: C, status: StatusCode) -> Response {
-        let rendered = self
-            .env
-            .get_template(name)
-            .and_then(|t| t.render(context));
+    pub(crate) fn render<C: Serialize>(
+        &self,
+        name: &str,
+        context: C,
+        status: StatusCode,
+    ) -> Response {
+        let rendered = self.env.get_template(name).and_then(|t| t.render(context));
         match rendered {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => {
                 tracing::warn!(template = name, error = %e, "admin page could not be rendered");
-                (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered\n").into_response()
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the page could not be rendered\n",
+                )
+                    .into_response()
             }
         }
     }
@@ -78,7 +87,8 @@ pub(crate) async fn style() -> impl IntoResponse {
 
 /// A time in milliseconds since 1970 as RFC 3339 UTC.
 fn when(millis: i64) -> String {
-    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(millis).unwrap_or(0));
+    let at = std::time::UNIX_EPOCH
+        + std::time::Duration::from_millis(u64::try_from(millis).unwrap_or(0));
     report::tlsrpt::datetime::format(at.into())
 }
 
@@ -106,15 +116,16 @@ mod tests {
         let pages = Pages::new();
         let row = minijinja::context! { name => "a b&c", count => 1, percent => 100 };
         let chart = minijinja::context! { rows => vec![row], total => 1 };
-        let rendered = pages
-            .env
-            .get_template("dashboard.html")
-            .unwrap()
-            .render(minijinja::context! {
-                user => "ann", csrf => "t",
-                summary => queue::QueueSummary::default(),
-                states => &chart, causes => &chart, deliveries => &chart, results => &chart,
-            });
+        let rendered =
+            pages
+                .env
+                .get_template("dashboard.html")
+                .unwrap()
+                .render(minijinja::context! {
+                    user => "ann", csrf => "t",
+                    summary => queue::QueueSummary::default(),
+                    states => &chart, causes => &chart, deliveries => &chart, results => &chart,
+                });
         let html = rendered.unwrap_or_else(|e| panic!("{e:#}"));
         assert!(html.contains("Queue by state"));
         assert!(html.contains("/queue?state=a%20b%26c"), "{html}");

@@ -46,7 +46,7 @@ impl Chart {
             .map(|(name, count)| Row {
                 name,
                 count,
-                percent: if total == 0 { 0 } else { count * 100 / total },
+                percent: (count * 100).checked_div(total).unwrap_or(0),
             })
             .collect();
         Chart { rows, total }
@@ -64,7 +64,12 @@ pub(crate) async fn dashboard(
     };
     let counted = app.shared.counters.snapshot();
     let states = Chart::of(crate::metrics::by_state(&summary));
-    let causes = Chart::of(summary.by_cause.iter().map(|c| (c.cause.clone(), c.recipients)));
+    let causes = Chart::of(
+        summary
+            .by_cause
+            .iter()
+            .map(|c| (c.cause.clone(), c.recipients)),
+    );
     let deliveries = Chart::of(crate::metrics::deliveries_by_security(&counted));
     let results = Chart::of(crate::metrics::failures_by_result_type(&counted));
     app.pages.render(

@@ -109,9 +109,13 @@ impl Client {
             Some((connector, name)) => {
                 let name = tls::pki_types::ServerName::try_from(name.clone()).unwrap();
                 let stream = connector.connect(name, stream).await.unwrap();
-                self.exchange(stream, method, path, content_type, body).await
+                self.exchange(stream, method, path, content_type, body)
+                    .await
             }
-            None => self.exchange(stream, method, path, content_type, body).await,
+            None => {
+                self.exchange(stream, method, path, content_type, body)
+                    .await
+            }
         }
     }
 

@@ -133,7 +133,7 @@ async fn batch(
             next += 1;
             let text = if json {
                 let line = serde_json::to_string(&check::JsonReport::new(&report))
-                .expect("a report always serializes: plain data, string keys");
+                    .expect("a report always serializes: plain data, string keys");
                 format!("{line}\n")
             } else {
                 super::check_text::render(&report, colour)

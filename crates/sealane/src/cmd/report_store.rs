@@ -10,10 +10,10 @@ use std::time::SystemTime;
 
 use anyhow::anyhow;
 use queue::{day_start, utc_day};
-use server::tls_report_view::{SentView, sent_view};
 use report::tlsrpt::{self, ReceivedSummary};
 use serde::Serialize;
 use server::config::Config;
+use server::tls_report_view::{SentView, sent_view};
 
 use crate::cmd::queue::{load_config, open_store};
 use crate::exit::Failure;

@@ -97,7 +97,11 @@ impl AdminSettings {
                 "session_lifetime",
                 Duration::from_secs(8 * 3600),
             )?,
-            session_idle: positive(raw.session_idle, "session_idle", Duration::from_secs(30 * 60))?,
+            session_idle: positive(
+                raw.session_idle,
+                "session_idle",
+                Duration::from_secs(30 * 60),
+            )?,
             login_failures,
             login_lockout: positive(
                 raw.login_lockout,
