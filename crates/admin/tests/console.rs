@@ -280,6 +280,7 @@ async fn the_running_configuration_hides_its_secrets() {
 async fn metrics_are_prometheus_text_without_login_when_enabled() {
     let (world, console, client) = console("metrics = true").await;
     common::submit(&world, "alice@sender.test", &["bob@dead.test"]).await;
+    common::submit(&world, "alice@sender.test", &["carol@dane.test"]).await;
     world.daemon.drain().await.unwrap();
     let metrics = client.get("/metrics").await;
     assert_eq!(metrics.status, 200);
@@ -318,6 +319,21 @@ async fn metrics_are_prometheus_text_without_login_when_enabled() {
         text.contains("sealane_queue_recipients{state=\"deferred\"} 1"),
         "{text}"
     );
+    assert!(
+        text.contains("sealane_messages_received_total{pool=\"normal\"} 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "sealane_recipients_total{outcome=\"delivered\",cause=\"none\",security=\"dane\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("sealane_delivery_latency_seconds_count 1"),
+        "{text}"
+    );
+    assert!(text.contains("sealane_tls_sessions_total{policy=\"dane\",result_type=\"success\"} 1"), "{text}");
     console.stop().await;
 }
 
