@@ -206,6 +206,7 @@ fn router(app: Arc<App>) -> Router {
             guard::require_session,
         ));
     open.merge(guarded)
+        .layer(axum::middleware::from_fn(guard::same_origin))
         .layer(axum::middleware::from_fn(guard::security_headers))
         .with_state(app)
 }

@@ -127,7 +127,20 @@ async fn the_session_cookie_is_strict_and_state_changes_need_the_csrf_token() {
         )
         .await;
     assert_eq!(form.status, 403);
-    let done = client
+    // A page of another site cannot post, not even with the token; a
+    // page of ours (same Origin) can.
+    let mut elsewhere = client.clone();
+    elsewhere.origin = Some("https://evil.example".into());
+    assert_eq!(
+        elsewhere
+            .post_json("/api/v1/queue-operations/hold", selection.clone())
+            .await
+            .status,
+        403
+    );
+    let mut ours = client.clone();
+    ours.origin = Some(format!("http://{}", console.address()));
+    let done = ours
         .post_json("/api/v1/queue-operations/hold", selection)
         .await;
     assert_eq!(done.status, 200, "{}", done.text());
@@ -160,6 +173,15 @@ async fn a_session_cannot_be_fixed_nor_used_after_logout() {
     // The cookie kept from before logout opens nothing.
     assert_eq!(again.get("/api/v1/session").await.status, 401);
     assert_eq!(again.get("/api/v1/queue").await.status, 401);
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_form_posted_from_another_site_is_refused() {
+    let (_world, console, mut client) = console("").await;
+    client.origin = Some("https://evil.example".into());
+    let refused = client.login("ann", PASSWORD).await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
     console.stop().await;
 }
 
@@ -333,7 +355,10 @@ async fn metrics_are_prometheus_text_without_login_when_enabled() {
         text.contains("sealane_delivery_latency_seconds_count 1"),
         "{text}"
     );
-    assert!(text.contains("sealane_tls_sessions_total{policy=\"dane\",result_type=\"success\"} 1"), "{text}");
+    assert!(
+        text.contains("sealane_tls_sessions_total{policy=\"dane\",result_type=\"success\"} 1"),
+        "{text}"
+    );
     console.stop().await;
 }
 

@@ -8,7 +8,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sealane");
-const RFC_EXAMPLE: &[u8] = include_bytes!("../../report/tests/fixtures/tlsrpt/rfc8460-example.json");
+const RFC_EXAMPLE: &[u8] =
+    include_bytes!("../../report/tests/fixtures/tlsrpt/rfc8460-example.json");
 
 struct Killed(Child);
 
@@ -71,10 +72,7 @@ fn a_report_posted_to_the_admin_listener_is_shown_by_report_tls_received() {
     let _served = Killed(child);
     let mut lines = BufReader::new(stderr).lines();
     let admin: SocketAddr = loop {
-        let line = lines
-            .next()
-            .expect("the admin console's log line")
-            .unwrap();
+        let line = lines.next().expect("the admin console's log line").unwrap();
         let event: serde_json::Value = serde_json::from_str(&line).unwrap();
         if event["message"] == "admin console listening" {
             break event["address"].as_str().unwrap().parse().unwrap();
@@ -82,7 +80,15 @@ fn a_report_posted_to_the_admin_listener_is_shown_by_report_tls_received() {
     };
     std::thread::spawn(move || for _ in lines.by_ref() {});
 
-    assert_eq!(post(admin, "/tlsrpt", "application/tlsrpt+gzip", &gzip(RFC_EXAMPLE)), 200);
+    assert_eq!(
+        post(
+            admin,
+            "/tlsrpt",
+            "application/tlsrpt+gzip",
+            &gzip(RFC_EXAMPLE)
+        ),
+        200
+    );
     assert_eq!(post(admin, "/tlsrpt", "text/html", RFC_EXAMPLE), 415);
 
     let out = Command::new(BIN)
@@ -90,7 +96,11 @@ fn a_report_posted_to_the_admin_listener_is_shown_by_report_tls_received() {
         .arg(&config)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["reports"], 1, "{summary}");
     assert_eq!(summary["policies"][0]["policy-domain"], "company-y.example");
@@ -107,7 +117,11 @@ fn user_add_admin_writes_an_administrator() {
         .unwrap();
     child.stdin.take().unwrap().write_all(b"secret\n").unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("[[user]]\nname = \"ann\"\n"), "{text}");
     assert!(text.ends_with("admin = true\n"), "{text}");

@@ -52,6 +52,8 @@ pub struct Client {
     pub cookie: Option<String>,
     /// Sent as `X-CSRF-Token:` when set.
     pub csrf: Option<String>,
+    /// Sent as `Origin:` when set.
+    pub origin: Option<String>,
 }
 
 impl Client {
@@ -61,6 +63,7 @@ impl Client {
             tls: None,
             cookie: None,
             csrf: None,
+            origin: None,
         }
     }
 
@@ -143,6 +146,9 @@ impl Client {
         }
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
+        }
+        if let Some(origin) = &self.origin {
+            request = request.header("origin", origin);
         }
         if let Some(csrf) = &self.csrf {
             request = request.header("x-csrf-token", csrf);

@@ -205,7 +205,13 @@ fn administrators_are_not_smtp_users() {
          [[user]]\nname = \"bob\"\npassword_hash = \"$argon2id$y\"\n",
     )
     .unwrap();
-    assert_eq!(c.admins().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["ann"]);
-    assert_eq!(c.smtp_users().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["bob"]);
+    assert_eq!(
+        c.admins().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["ann"]
+    );
+    assert_eq!(
+        c.smtp_users().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["bob"]
+    );
     assert_eq!(c.shown["user"][0]["password_hash"], MASK);
 }
