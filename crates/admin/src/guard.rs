@@ -13,8 +13,8 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::App;
 use crate::session::same;
+use crate::{App, texts};
 
 /// The header scripts send the CSRF token in.
 pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
@@ -35,7 +35,7 @@ pub(crate) async fn require_session(
     let api = request.uri().path().starts_with("/api/");
     let Some((id, session)) = app.sessions.find(request.headers()) else {
         return if api {
-            crate::api::error(StatusCode::UNAUTHORIZED, "login required")
+            crate::api::error(StatusCode::UNAUTHORIZED, texts::LOGIN_REQUIRED)
         } else {
             (StatusCode::SEE_OTHER, [(LOCATION, "/login")]).into_response()
         };
@@ -46,7 +46,7 @@ pub(crate) async fn require_session(
         match with_token(request, &session.csrf).await {
             Ok(request) => request,
             Err(status) => {
-                return crate::api::error(status, "the CSRF token is missing or wrong");
+                return crate::api::error(status, texts::CSRF_REFUSED);
             }
         }
     };
@@ -106,7 +106,7 @@ pub(crate) async fn same_origin(request: Request, next: Next) -> Response {
         if let Some(origin) = origin {
             let authority = origin.split_once("://").map(|(_, rest)| rest);
             if authority.is_none() || authority != host {
-                return crate::api::error(StatusCode::FORBIDDEN, "cross-site request refused");
+                return crate::api::error(StatusCode::FORBIDDEN, texts::CROSS_SITE);
             }
         }
     }

@@ -23,6 +23,7 @@ mod metrics;
 mod pages;
 mod rate;
 mod session;
+mod texts;
 mod tlsrpt_post;
 
 use std::net::SocketAddr;

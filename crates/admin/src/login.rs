@@ -18,7 +18,7 @@ use tracing::{info, warn};
 use crate::guard::SessionId;
 use crate::listener::Peer;
 use crate::session::Session;
-use crate::{App, api};
+use crate::{App, api, texts};
 
 /// What a login sends.
 #[derive(Deserialize)]
@@ -101,10 +101,10 @@ pub(crate) async fn form(
             .into_response(),
         Err(Refusal::Wrong) => app
             .pages
-            .login(Some("Wrong name or password."), StatusCode::UNAUTHORIZED),
+            .login(Some(texts::WRONG_LOGIN_PAGE), StatusCode::UNAUTHORIZED),
         Err(Refusal::Limited(wait)) => {
             let mut response = app.pages.login(
-                Some("Too many failed logins from your address: wait a while and try again."),
+                Some(texts::TOO_MANY_LOGINS_PAGE),
                 StatusCode::TOO_MANY_REQUESTS,
             );
             retry_after(&mut response, wait);
@@ -129,12 +129,9 @@ pub(crate) async fn json(
             }),
         )
             .into_response(),
-        Err(Refusal::Wrong) => api::error(StatusCode::UNAUTHORIZED, "wrong name or password"),
+        Err(Refusal::Wrong) => api::error(StatusCode::UNAUTHORIZED, texts::WRONG_LOGIN),
         Err(Refusal::Limited(wait)) => {
-            let mut response = api::error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many failed logins from this address",
-            );
+            let mut response = api::error(StatusCode::TOO_MANY_REQUESTS, texts::TOO_MANY_LOGINS);
             retry_after(&mut response, wait);
             response
         }

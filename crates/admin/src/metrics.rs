@@ -27,7 +27,7 @@ pub(crate) async fn handler(State(app): State<Arc<App>>) -> Response {
         }
         Err(e) => {
             tracing::warn!(error = %e, "metrics: the store failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "the store failed\n").into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, crate::texts::STORE_FAILED).into_response()
         }
     }
 }

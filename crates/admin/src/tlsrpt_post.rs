@@ -46,11 +46,7 @@ async fn upload(
     slots: Arc<Semaphore>,
 ) -> Response {
     let Ok(_slot) = slots.try_acquire() else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "busy with other reports; try again later\n",
-        )
-            .into_response();
+        return (StatusCode::SERVICE_UNAVAILABLE, crate::texts::REPORTS_BUSY).into_response();
     };
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     match receive_post(
@@ -67,7 +63,7 @@ async fn upload(
                 duplicates = received.duplicates,
                 "TLS report received by HTTPS"
             );
-            (StatusCode::OK, "report received\n").into_response()
+            (StatusCode::OK, crate::texts::REPORT_RECEIVED).into_response()
         }
         Err(error) => {
             warn!(error = %error, "TLS report upload refused");

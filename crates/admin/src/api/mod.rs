@@ -85,7 +85,7 @@ impl From<queue::StoreError> for ApiError {
         } else {
             StatusCode::INTERNAL_SERVER_ERROR
         };
-        Self::new(status, "the queue's store failed; see the server's log")
+        Self::new(status, crate::texts::STORE_FAILED)
     }
 }
 

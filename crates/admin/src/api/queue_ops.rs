@@ -141,7 +141,7 @@ impl Operation {
             _ => {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
-                    "no such operation: retry, drop, hold, quarantine or release",
+                    crate::texts::NO_SUCH_OPERATION,
                 ));
             }
         })
@@ -228,9 +228,7 @@ pub(crate) async fn operate_many(
         (None, Some(domain), false) => Selector::Domain(domain_arg(&domain)),
         (None, None, true) => Selector::All,
         _ => {
-            return Err(ApiError::input(
-                "give exactly one of \"id\", \"domain\" or \"all\": true",
-            ));
+            return Err(ApiError::input(crate::texts::ONE_SELECTION));
         }
     };
     let count = operate(&app, operation, selector, &session.user).await?;

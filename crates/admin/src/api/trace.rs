@@ -56,9 +56,7 @@ pub(crate) async fn search(app: &App, query: &TraceQuery) -> Result<Vec<MessageD
         (None, Some(recipient)) => store.trace(recipient).await?,
         (None, None) => {
             let Some(sender) = &sender else {
-                return Err(ApiError::input(
-                    "give q (a queue id, Message-ID or recipient), recipient or sender",
-                ));
+                return Err(ApiError::input(crate::texts::TRACE_NEEDS_KEY));
             };
             let mut found = Vec::new();
             for message in store.list(10_000).await? {

@@ -65,11 +65,7 @@ impl Pages {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => {
                 tracing::warn!(template = name, error = %e, "admin page could not be rendered");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the page could not be rendered\n",
-                )
-                    .into_response()
+                (StatusCode::INTERNAL_SERVER_ERROR, crate::texts::PAGE_FAILED).into_response()
             }
         }
     }
