@@ -50,7 +50,7 @@ pub use dnssec::check_dnssec;
 pub use finding::{Area, Detail, Finding, Severity, worst};
 pub use mtasts::check_mta_sts;
 pub use mx::check_mx;
-pub use posture::{Checker, DomainReport};
+pub use posture::{Checker, DomainReport, JsonReport};
 pub use spf::{
     Crossing, LOOKUP_LIMIT, MX_HOST_LIMIT, Mechanism, Qualifier, RecordNode, SpfRecord, SpfTree,
     Term, TermError, TermKind, TermNode, VOID_LIMIT, check_spf, is_spf,

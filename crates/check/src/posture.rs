@@ -49,6 +49,24 @@ pub struct DomainReport {
     pub findings: Vec<Finding>,
 }
 
+/// One domain's report as JSON (`sealane check --json`, one line per
+/// domain, and `GET /api/v1/check/{domain}`; `docs/check-json.md`).
+#[derive(Debug, Serialize)]
+pub struct JsonReport<'a> {
+    /// Always 1 for this shape.
+    pub version: u32,
+    /// The report, its fields inline.
+    #[serde(flatten)]
+    pub report: &'a DomainReport,
+}
+
+impl<'a> JsonReport<'a> {
+    /// `report` in the version-1 shape.
+    pub fn new(report: &'a DomainReport) -> Self {
+        Self { version: 1, report }
+    }
+}
+
 impl<S: StsSource> Checker<S> {
     /// Checks one domain: plans as delivery does (DNS, DANE, MTA-STS),
     /// probes every MX host as `sealane route` does, and reads the

@@ -26,6 +26,7 @@ mod message;
 mod options;
 mod probe;
 mod report;
+mod route_report;
 mod source;
 mod sts_testing;
 
@@ -37,4 +38,5 @@ pub use message::Message;
 pub use options::DeliveryOptions;
 pub use probe::{Verdict, probe};
 pub use report::{DeliveryReport, HostAttempt, RecipientOutcome, RecipientStatus};
+pub use route_report::RouteReport;
 pub use source::Source;

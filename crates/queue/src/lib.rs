@@ -95,5 +95,6 @@ pub use tls_session::{
     TlsSessionCount, UtcDay, day_start, utc_day,
 };
 pub use view::{
-    CauseCount, DomainCount, MessageDetail, MessageSummary, QueueSummary, RecipientView,
+    CauseCount, DomainCount, MessageDetail, MessageSummary, QueueListing, QueueSummary,
+    RecipientView,
 };

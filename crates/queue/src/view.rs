@@ -99,3 +99,13 @@ pub struct QueueSummary {
     /// Per cause of deferral, most recipients first.
     pub by_cause: Vec<CauseCount>,
 }
+
+/// `queue list --json` and `GET /api/v1/queue`: the summary, then the
+/// pending messages listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueListing {
+    /// Pending recipients by destination and by cause.
+    pub summary: QueueSummary,
+    /// The pending messages.
+    pub messages: Vec<MessageSummary>,
+}

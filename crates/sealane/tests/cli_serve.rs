@@ -298,7 +298,10 @@ fn the_example_configuration_is_valid_and_complete() {
     let config = server::config::Config::parse(&example, &path).expect("the example is valid");
     assert_eq!(config.listeners.len(), 3);
     assert_eq!(config.domains.len(), 2);
-    assert_eq!(config.users.len(), 1);
+    assert_eq!(config.users.len(), 2);
+    assert_eq!(config.admins().count(), 1);
+    let admin = config.admin.as_ref().expect("the example has [admin]");
+    assert!(admin.tls, "the console takes the [tls] certificate");
     assert!(config.tls.is_some() && config.webpki_extra_roots.is_some());
     assert!(config.dns.trust_anchor.is_some() && config.outbound.source.is_some());
     assert_eq!(config.local_policy.len(), 1);

@@ -200,7 +200,7 @@ impl Daemon {
         smtp_config.capabilities.dsn = true;
         if let Some(tls) = server_tls {
             smtp_config = smtp_config.with_tls(tls);
-            if !config.users.is_empty() {
+            if config.smtp_users().next().is_some() {
                 smtp_config = smtp_config.with_auth();
             }
         }
@@ -217,6 +217,7 @@ impl Daemon {
             wake: Notify::new(),
             owner,
             stopping: AtomicBool::new(false),
+            counters: Default::default(),
         });
         let (shutdown, watch) = watch::channel(false);
         let mut tasks = JoinSet::new();

@@ -44,8 +44,7 @@ impl Handler for Inbound {
         let Some(user) = self
             .shared
             .config
-            .users
-            .iter()
+            .smtp_users()
             .find(|u| u.name == credentials.username)
         else {
             return AuthVerdict::Refused;
@@ -242,6 +241,7 @@ impl Handler for Inbound {
                 warn!(client = %message.session.client, error = %e, "message not stored; the client was told to retry");
                 return Decision::Reply(replies::NOT_STORED.reply());
             }
+            self.shared.counters.received(&pool);
             info!(queue_id = %id, client = %message.session.client, from = %from,
                 recipients, pool, quarantined, "queued");
             ids.push(id.to_string());

@@ -18,6 +18,7 @@
 
 mod arrival;
 pub mod config;
+pub mod counters;
 mod daemon;
 mod forward;
 mod inbound;
@@ -30,8 +31,9 @@ mod signing;
 mod spam;
 pub mod store;
 mod sts_import;
-mod tls_files;
+pub mod tls_files;
 mod tls_report_inbox;
+pub mod tls_report_view;
 pub mod tls_reports;
 pub mod users;
 mod worker;

@@ -36,6 +36,8 @@ pub struct Shared {
     pub owner: String,
     /// Set when the daemon stops: workers take no more work.
     pub stopping: AtomicBool,
+    /// What this node counted since it started (`/metrics`).
+    pub counters: crate::counters::Counters,
 }
 
 impl Shared {

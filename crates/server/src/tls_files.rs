@@ -19,8 +19,9 @@ use crate::config::TlsFiles;
 /// How often the files are looked at, at most.
 const CHECK_EVERY: Duration = Duration::from_secs(5);
 
-/// A rustls server configuration whose certificate follows the files.
-pub(crate) fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, String> {
+/// A rustls server configuration whose certificate follows the files
+/// (the SMTP listeners' and the admin console's).
+pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let key = load(files, &provider)?;
     let resolver = Reloading {

@@ -18,7 +18,6 @@ use anyhow::{Context, anyhow};
 use check::{Checker, DomainReport, Severity};
 use dns::{Name, Resolver};
 use policy::sts::FetchOptions;
-use serde::Serialize;
 
 use super::deliver::TransportArgs;
 use super::resolver::ResolverArgs;
@@ -51,14 +50,6 @@ pub struct Args {
     resolver: ResolverArgs,
     #[command(flatten)]
     transport: TransportArgs,
-}
-
-/// The JSON form of one domain's report (version 1).
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    version: u32,
-    #[serde(flatten)]
-    report: &'a DomainReport,
 }
 
 /// Checks every domain given and prints the reports in the order given.
@@ -147,11 +138,8 @@ async fn batch(
         while let Some(report) = pending.remove(&next) {
             next += 1;
             let text = if json {
-                let line = serde_json::to_string(&JsonReport {
-                    version: 1,
-                    report: &report,
-                })
-                .expect("a report always serializes: plain data, string keys");
+                let line = serde_json::to_string(&check::JsonReport::new(&report))
+                    .expect("a report always serializes: plain data, string keys");
                 format!("{line}\n")
             } else {
                 super::check_text::render(&report, colour)

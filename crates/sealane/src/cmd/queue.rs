@@ -103,12 +103,7 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
             let summary = store.summary().await.map_err(runtime)?;
             let messages = store.list(LIST_LIMIT).await.map_err(runtime)?;
             if common.json {
-                #[derive(Serialize)]
-                struct Listing {
-                    summary: queue::QueueSummary,
-                    messages: Vec<queue::MessageSummary>,
-                }
-                print_json(&Listing { summary, messages })?;
+                print_json(&queue::QueueListing { summary, messages })?;
             } else {
                 crate::output::human(&queue_text::listing(&summary, &messages, now()));
             }

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use anyhow::anyhow;
-use queue::{TlsReportState, TlsReportStatus, day_start, utc_day};
-use report::tlsrpt::{self, ReceivedSummary, Report};
+use queue::{day_start, utc_day};
+use report::tlsrpt::{self, ReceivedSummary};
 use serde::Serialize;
 use server::config::Config;
+use server::tls_report_view::{SentView, sent_view};
 
 use crate::cmd::queue::{load_config, open_store};
 use crate::cmd::report::failed;
@@ -60,23 +61,6 @@ pub struct ReceivedArgs {
     store: StoreArgs,
 }
 
-/// Where our report of a domain and day stands, for `--json`.
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-struct SentView {
-    policy_domain: String,
-    date: String,
-    /// `pending` (the day is not over), `due`, `sent`, `retry`, `abandoned`.
-    state: &'static str,
-    attempts: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_attempt: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-    /// The report; `None` when no session was counted.
-    report: Option<Report>,
-}
-
 fn day_arg(text: &str, what: &str) -> Result<queue::UtcDay, Failure> {
     tlsrpt::parse_day(text).ok_or_else(|| {
         Failure::Input(anyhow!(
@@ -94,10 +78,6 @@ fn runtime(e: queue::StoreError) -> Failure {
     Failure::Runtime(anyhow::Error::new(e).context("queue"))
 }
 
-fn at(time: SystemTime) -> String {
-    tlsrpt::datetime::format(time.into())
-}
-
 /// Runs `sealane report tls sent`.
 pub async fn sent(args: SentArgs) -> Result<ExitCode, Failure> {
     let domain = domain_arg(&args.domain);
@@ -108,60 +88,15 @@ pub async fn sent(args: SentArgs) -> Result<ExitCode, Failure> {
     };
     let config: Config = load_config(args.store.config.as_ref(), args.store.data_dir.as_ref())?;
     let store = open_store(&config).await?;
-    let counts = store.tls_sessions(&domain, day).await.map_err(runtime)?;
-    let status = store
-        .tls_report_status(&domain, day)
+    let view = sent_view(store.as_ref(), &config.tls_report, &domain, day, today)
         .await
         .map_err(runtime)?;
-    let report = (!counts.is_empty()).then(|| {
-        let reporter = server::tls_reports::reporter(&config.tls_report);
-        tlsrpt::build(&reporter, &domain, day, &counts)
-    });
-    let view = view(domain, day, today, status, report);
     if args.store.json {
         print_json(&view)?;
     } else {
         crate::output::human(&sent_text(&view));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn view(
-    domain: String,
-    day: queue::UtcDay,
-    today: queue::UtcDay,
-    status: Option<TlsReportStatus>,
-    report: Option<Report>,
-) -> SentView {
-    let mut view = SentView {
-        policy_domain: domain,
-        date: tlsrpt::day_text(day),
-        state: if day >= today { "pending" } else { "due" },
-        attempts: 0,
-        next_attempt: None,
-        reason: None,
-        report,
-    };
-    if let Some(status) = status {
-        view.attempts = status.attempts;
-        match status.state {
-            TlsReportState::Sent { .. } => view.state = "sent",
-            TlsReportState::Retry {
-                next_attempt,
-                reason,
-            } => {
-                view.state = "retry";
-                view.next_attempt = Some(at(next_attempt));
-                view.reason = Some(reason);
-            }
-            TlsReportState::Abandoned { reason } => {
-                view.state = "abandoned";
-                view.reason = Some(reason);
-            }
-            _ => {}
-        }
-    }
-    view
 }
 
 fn sent_text(view: &SentView) -> String {

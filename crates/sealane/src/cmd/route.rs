@@ -7,9 +7,8 @@
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use delivery::{HostAttempt, Verdict};
+use delivery::Verdict;
 use dns::Resolver;
-use serde::Serialize;
 
 use super::deliver::{LocalPolicyArgs, TransportArgs};
 use super::resolver::ResolverArgs;
@@ -29,16 +28,6 @@ pub struct Args {
     /// Print the report as JSON (see docs/route-json.md).
     #[arg(long)]
     json: bool,
-}
-
-/// The JSON form of a route report (version 1).
-#[derive(Serialize)]
-struct Report<'a> {
-    version: u32,
-    destination: &'a str,
-    plan: &'a policy::DeliveryPlan,
-    probes: &'a [HostAttempt],
-    verdict: &'a Verdict,
 }
 
 /// Runs the dry run. Exit 0 when a message would be delivered now, 75 when
@@ -62,13 +51,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     let probes = delivery::probe(&plan, &options).await;
     let verdict = Verdict::of(&plan, &probes);
     if args.json {
-        let report = Report {
-            version: 1,
-            destination: &args.destination,
-            plan: &plan,
-            probes: &probes,
-            verdict: &verdict,
-        };
+        let report = delivery::RouteReport::new(&args.destination, &plan, &probes, &verdict);
         let text = serde_json::to_string_pretty(&report).map_err(|e| Failure::Runtime(e.into()))?;
         crate::output::json(&text);
     } else {

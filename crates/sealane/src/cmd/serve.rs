@@ -1,4 +1,5 @@
-//! `sealane serve`: run the daemon until SIGTERM or Ctrl-C.
+//! `sealane serve`: run the daemon, and the admin console when `[admin]`
+//! asks for it, until SIGTERM or Ctrl-C.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,9 +68,19 @@ async fn run(config: Config) -> Result<(), Failure> {
     )
     .await
     .map_err(|e| Failure::Runtime(e.into()))?;
+    let console = match admin::Console::start(daemon.shared().clone()).await {
+        Ok(console) => console,
+        Err(e) => {
+            daemon.stop().await;
+            return Err(Failure::Runtime(e.into()));
+        }
+    };
     tokio::select! {
         _ = terminate.recv() => tracing::info!(signal = "SIGTERM", "stopping"),
         _ = tokio::signal::ctrl_c() => tracing::info!(signal = "SIGINT", "stopping"),
+    }
+    if let Some(console) = console {
+        console.stop().await;
     }
     daemon.stop().await;
     Ok(())

@@ -16,17 +16,21 @@ pub enum Command {
     Add {
         /// The login name.
         name: String,
+        /// An administrator of the web console and API (`admin = true`),
+        /// who may not use SMTP AUTH.
+        #[arg(long)]
+        admin: bool,
     },
 }
 
 /// Runs a `user` subcommand.
 pub fn run(command: Command) -> Result<ExitCode, Failure> {
     match command {
-        Command::Add { name } => add(&name),
+        Command::Add { name, admin } => add(&name, admin),
     }
 }
 
-fn add(name: &str) -> Result<ExitCode, Failure> {
+fn add(name: &str, admin: bool) -> Result<ExitCode, Failure> {
     if name.is_empty() || name.chars().any(char::is_control) {
         return Err(Failure::Input(anyhow!(
             "{} is not a user name (empty or with control characters)",
@@ -53,9 +57,10 @@ fn add(name: &str) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::Runtime(anyhow!("cannot hash the password: {e}")))?;
     // A block to paste: never wrapped or coloured.
     crate::output::verbatim(&format!(
-        "[[user]]\nname = {}\npassword_hash = {}\n",
+        "[[user]]\nname = {}\npassword_hash = {}\n{}",
         toml_string(name),
-        toml_string(&hash)
+        toml_string(&hash),
+        if admin { "admin = true\n" } else { "" }
     ));
     Ok(ExitCode::SUCCESS)
 }

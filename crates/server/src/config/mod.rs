@@ -4,10 +4,12 @@
 //! embedded default: data in `./sealane-data`, submission on
 //! 127.0.0.1:2525, loopback clients may relay.
 
+mod admin;
 mod auth;
 mod dkim;
 mod error;
 mod forward;
+mod masked;
 mod outbound;
 mod period;
 mod pools;
@@ -25,10 +27,12 @@ use std::time::Duration;
 use ipnet::IpNet;
 use policy::PlanOptions;
 
+pub use admin::{AdminSettings, DEFAULT_LISTEN as DEFAULT_ADMIN_LISTEN};
 pub use auth::{AuthSettings, DmarcAction, QuarantineAction};
 pub use dkim::{SigningKey, key_for as dkim_key_for};
 pub use error::ConfigError;
 pub use forward::{Forwarding, SrsSettings};
+pub use masked::MASK;
 pub use outbound::Outbound;
 pub use period::{Period, PeriodError};
 pub use pools::{HIGH_RISK, NORMAL, Pool, Pools, RELAY};
@@ -90,6 +94,11 @@ pub struct Config {
     pub sending_limits: SendingLimitSettings,
     /// The spam filter (`[spam]`, rspamd); `None`: no filter.
     pub spam: Option<SpamSettings>,
+    /// The web console and API (`[admin]`); `None`: no admin listener.
+    pub admin: Option<AdminSettings>,
+    /// The file as written, as JSON, its secrets masked: what the console
+    /// and `GET /api/v1/config` show.
+    pub shown: serde_json::Value,
 }
 
 /// What a listener is for.
@@ -152,6 +161,11 @@ pub struct User {
     pub name: String,
     /// The argon2 PHC string (`$argon2id$...`).
     pub password_hash: String,
+    /// An administrator: logs in to the web console and API
+    /// (`sealane user add --admin`), and only there: an administrator's
+    /// password is not an SMTP AUTH password, so one stolen submission
+    /// password never opens the console.
+    pub admin: bool,
 }
 
 impl std::fmt::Debug for User {
@@ -159,6 +173,7 @@ impl std::fmt::Debug for User {
         f.debug_struct("User")
             .field("name", &self.name)
             .field("password_hash", &"<hidden>")
+            .field("admin", &self.admin)
             .finish()
     }
 }
@@ -379,6 +394,7 @@ impl Config {
             users.push(User {
                 name: user.name,
                 password_hash: user.password_hash,
+                admin: user.admin,
             });
         }
 
@@ -525,6 +541,8 @@ impl Config {
         let dkim_sign = dkim::load(raw.dkim).map_err(|reason| invalid("dkim", None, reason))?;
         let sending_limits = sending::parse(raw.sending_limits, text, path)?;
         let spam = spam::parse(raw.spam, text, path)?;
+        let admin = AdminSettings::from_raw(raw.admin, tls.is_some())
+            .map_err(|reason| invalid("admin", None, reason))?;
         Ok(Config {
             hostname,
             data_dir: raw
@@ -554,6 +572,8 @@ impl Config {
             dkim_sign,
             sending_limits,
             spam,
+            admin,
+            shown: masked::masked(text),
         })
     }
 
@@ -561,6 +581,16 @@ impl Config {
     pub fn accepts(&self, domain: &str) -> bool {
         self.domains
             .contains_key(domain.trim_end_matches('.').to_ascii_lowercase().as_str())
+    }
+
+    /// The users who may authenticate over SMTP (administrators may not).
+    pub fn smtp_users(&self) -> impl Iterator<Item = &User> {
+        self.users.iter().filter(|u| !u.admin)
+    }
+
+    /// The administrators, who may log in to the console.
+    pub fn admins(&self) -> impl Iterator<Item = &User> {
+        self.users.iter().filter(|u| u.admin)
     }
 
     /// Whether `client` may relay without authenticating.

@@ -56,6 +56,7 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub sending_limits: super::sending::RawSendingLimits,
     pub spam: Option<super::spam::RawSpam>,
+    pub admin: Option<super::admin::RawAdmin>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -107,6 +108,8 @@ pub(crate) enum RawRelayTls {
 pub(crate) struct RawUser {
     pub name: String,
     pub password_hash: String,
+    #[serde(default)]
+    pub admin: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

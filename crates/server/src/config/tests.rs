@@ -174,3 +174,44 @@ fn store_errors_name_key_and_line() {
         assert!(!e.contains("pw@"), "the password is not repeated: {e}");
     }
 }
+
+#[test]
+fn the_admin_console_runs_only_when_asked_and_never_in_clear_off_loopback() {
+    assert!(Config::embedded().admin.is_none());
+    let on = parse("[admin]\n").unwrap().admin.unwrap();
+    assert_eq!(on.listen, DEFAULT_ADMIN_LISTEN);
+    assert!(!on.tls && !on.metrics && on.tls_reports);
+    assert!(parse("[admin]\nenabled = false\n").unwrap().admin.is_none());
+    let error = parse("[admin]\nlisten = \"0.0.0.0:8080\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("needs TLS"), "{error}");
+    let error = parse("[admin]\ntls = true\n").unwrap_err().to_string();
+    assert!(error.contains("[tls]"), "{error}");
+    let tls = parse(
+        "[tls]\ncertificate = \"c.pem\"\nkey = \"k.pem\"\n[admin]\nlisten = \"0.0.0.0:443\"\nmetrics = true\n",
+    )
+    .unwrap()
+    .admin
+    .unwrap();
+    assert!(tls.tls && tls.metrics);
+    assert!(parse("[admin]\nlisten_on = \"x\"\n").is_err());
+}
+
+#[test]
+fn administrators_are_not_smtp_users() {
+    let c = parse(
+        "[[user]]\nname = \"ann\"\npassword_hash = \"$argon2id$x\"\nadmin = true\n\
+         [[user]]\nname = \"bob\"\npassword_hash = \"$argon2id$y\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.admins().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["ann"]
+    );
+    assert_eq!(
+        c.smtp_users().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["bob"]
+    );
+    assert_eq!(c.shown["user"][0]["password_hash"], MASK);
+}

@@ -154,8 +154,15 @@ async fn outcome(
         attempts: settled.attempts,
         notices,
     };
+    let counted = (report.outcomes.clone(), report.attempts.clone());
     match shared.store.record(lease, report).await {
-        Ok(()) => {}
+        Ok(()) => {
+            let age = shared
+                .now()
+                .duration_since(message.meta.received_at)
+                .unwrap_or_default();
+            shared.counters.settled(&counted.0, &counted.1, age);
+        }
         Err(StoreError::LeaseLost { .. }) => {
             warn!(queue_id = %message.id, "lease lapsed before the outcome was recorded; another worker retries");
             return;

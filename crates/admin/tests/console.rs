@@ -1,0 +1,451 @@
+//! The admin console through real HTTP on loopback, against a daemon in
+//! the test world: login required everywhere but `/healthz`, `/metrics`
+//! and the TLS report upload; the session cookie's flags; CSRF; the login
+//! rate limit; sessions that cannot be fixed or reused after logout; a
+//! round trip through the queue API; the metrics text; a gzip TLS report
+//! posted and then visible in the received reports.
+
+#[path = "../../server/tests/common/mod.rs"]
+mod common;
+mod http;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use dns::clock::ManualClock;
+use http::Client;
+use server::config::Config;
+use server::{Daemon, Scheduling};
+use testworld::ca::TestCa;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The `[admin]` table (with `settings`) and one administrator, `ann`.
+fn admin_config(settings: &str) -> String {
+    let hash = server::users::hash(PASSWORD).unwrap();
+    format!(
+        "[admin]\nlisten = \"127.0.0.1:0\"\n{settings}\n\n\
+         [[user]]\nname = \"ann\"\npassword_hash = \"{hash}\"\nadmin = true\n\n\
+         [[user]]\nname = \"smtp-only\"\npassword_hash = \"{hash}\"\n"
+    )
+}
+
+async fn console(settings: &str) -> (common::World, admin::Console, Client) {
+    let world = common::world(&admin_config(settings)).await;
+    let console = admin::Console::start(world.daemon.shared().clone())
+        .await
+        .expect("the console starts")
+        .expect("[admin] is configured");
+    let client = Client::plain(console.address());
+    (world, console, client)
+}
+
+/// Every route behind the login, with its method.
+const GUARDED: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/api/v1/session"),
+    ("GET", "/api/v1/queue"),
+    ("GET", "/api/v1/queue/0000000000000000"),
+    ("POST", "/api/v1/queue/0000000000000000/retry"),
+    ("POST", "/api/v1/queue-operations/hold"),
+    ("GET", "/api/v1/trace?q=a@b.test"),
+    ("GET", "/api/v1/route/dane.test"),
+    ("GET", "/api/v1/check/dane.test"),
+    ("GET", "/api/v1/reports/tls/received"),
+    ("GET", "/api/v1/reports/tls/sent?domain=dane.test"),
+    ("GET", "/api/v1/config"),
+    ("POST", "/api/v1/logout"),
+    ("POST", "/logout"),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_but_health_is_reachable_without_login() {
+    let (_world, console, client) = console("").await;
+    for (method, path) in GUARDED {
+        let answer = client
+            .send(method, path, Some("application/json"), b"{}".to_vec())
+            .await;
+        if path.starts_with("/api/") {
+            assert_eq!(answer.status, 401, "{method} {path}: {}", answer.text());
+            assert_eq!(answer.json()["error"], "login required");
+        } else {
+            assert_eq!(answer.status, 303, "{method} {path}");
+            assert_eq!(answer.header("location").as_deref(), Some("/login"));
+        }
+    }
+    assert_eq!(client.get("/healthz").await.status, 200);
+    // Metrics are off unless asked for.
+    assert_eq!(client.get("/metrics").await.status, 404);
+    let login = client.get("/login").await;
+    assert_eq!(login.status, 200);
+    assert!(login.text().contains("<label for=\"password\">"));
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_cookie_is_strict_and_state_changes_need_the_csrf_token() {
+    let (_world, console, mut client) = console("").await;
+    // Not an administrator: an SMTP user's password does not open the console.
+    assert_eq!(client.login("smtp-only", PASSWORD).await.status, 401);
+    let answer = client.login("ann", PASSWORD).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let set_cookie = answer.header("set-cookie").unwrap();
+    assert!(set_cookie.starts_with("sealane="), "{set_cookie}");
+    assert!(set_cookie.contains("; HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("; SameSite=Strict"), "{set_cookie}");
+    assert!(set_cookie.contains("; Path=/"), "{set_cookie}");
+    // Plain HTTP (loopback only): a Secure cookie would never come back.
+    assert!(!set_cookie.contains("Secure"), "{set_cookie}");
+
+    let session = client.get("/api/v1/session").await;
+    assert_eq!(session.json()["user"], "ann");
+
+    let selection = serde_json::json!({"all": true});
+    let mut without = client.clone();
+    without.csrf = None;
+    let refused = without
+        .post_json("/api/v1/queue-operations/hold", selection.clone())
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    let mut wrong = client.clone();
+    wrong.csrf = Some("0".repeat(64));
+    assert_eq!(
+        wrong
+            .post_json("/api/v1/queue-operations/hold", selection.clone())
+            .await
+            .status,
+        403
+    );
+    // A form without its csrf field is refused as well.
+    let form = without
+        .post(
+            "/logout",
+            "application/x-www-form-urlencoded",
+            b"other=1".to_vec(),
+        )
+        .await;
+    assert_eq!(form.status, 403);
+    // A page of another site cannot post, not even with the token; a
+    // page of ours (same Origin) can.
+    let mut elsewhere = client.clone();
+    elsewhere.origin = Some("https://evil.example".into());
+    assert_eq!(
+        elsewhere
+            .post_json("/api/v1/queue-operations/hold", selection.clone())
+            .await
+            .status,
+        403
+    );
+    let mut ours = client.clone();
+    ours.origin = Some(format!("http://{}", console.address()));
+    let done = ours
+        .post_json("/api/v1/queue-operations/hold", selection)
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert_eq!(done.json()["count"], 0);
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_cannot_be_fixed_nor_used_after_logout() {
+    let (_world, console, mut client) = console("").await;
+    // A session id the browser brings is never adopted.
+    client.cookie = Some("sealane=chosen-by-an-attacker".into());
+    assert_eq!(client.get("/api/v1/session").await.status, 401);
+    client.login("ann", PASSWORD).await;
+    let cookie = client.cookie.clone().unwrap();
+    assert_ne!(cookie, "sealane=chosen-by-an-attacker");
+    let mut fixed = client.clone();
+    fixed.cookie = Some("sealane=chosen-by-an-attacker".into());
+    assert_eq!(fixed.get("/api/v1/session").await.status, 401);
+
+    // A second login makes a new session and ends the one it came with.
+    let mut again = client.clone();
+    again.login("ann", PASSWORD).await;
+    assert_ne!(again.cookie, client.cookie);
+    assert_eq!(client.get("/api/v1/session").await.status, 401);
+
+    let out = again.send("POST", "/api/v1/logout", None, Vec::new()).await;
+    assert_eq!(out.status, 204);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    // The cookie kept from before logout opens nothing.
+    assert_eq!(again.get("/api/v1/session").await.status, 401);
+    assert_eq!(again.get("/api/v1/queue").await.status, 401);
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_form_posted_from_another_site_is_refused() {
+    let (_world, console, mut client) = console("").await;
+    client.origin = Some("https://evil.example".into());
+    let refused = client.login("ann", PASSWORD).await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_logins_from_one_address_are_refused_for_a_while() {
+    let (_world, console, mut client) = console("login_failures = 3").await;
+    for _ in 0..3 {
+        assert_eq!(client.login("ann", "wrong").await.status, 401);
+    }
+    // Even the right password is refused now.
+    let refused = client.login("ann", PASSWORD).await;
+    assert_eq!(refused.status, 429, "{}", refused.text());
+    assert!(refused.header("retry-after").is_some());
+    let form = client
+        .post(
+            "/login",
+            "application/x-www-form-urlencoded",
+            format!("user=ann&password={}", PASSWORD.replace(' ', "+")).into_bytes(),
+        )
+        .await;
+    assert_eq!(form.status, 429);
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deferred_message_is_listed_held_released_and_traced() {
+    let (world, console, mut client) = console("").await;
+    client.login("ann", PASSWORD).await;
+    let reply = common::submit(&world, "alice@sender.test", &["bob@dead.test"]).await;
+    assert!(reply.starts_with("250"), "{reply}");
+    let id = common::queue_id(&reply);
+    world.daemon.drain().await.unwrap();
+
+    let listing = client.get("/api/v1/queue?state=deferred").await;
+    assert_eq!(listing.status, 200, "{}", listing.text());
+    let listing = listing.json();
+    assert_eq!(listing["messages"][0]["id"], id.as_str());
+    assert!(listing["summary"]["by_domain"].is_array());
+    let none = client
+        .get("/api/v1/queue?state=deferred&destination=dane.test")
+        .await
+        .json();
+    assert_eq!(none["messages"].as_array().unwrap().len(), 0);
+    let too_young = client.get("/api/v1/queue?older_than=1h").await.json();
+    assert_eq!(too_young["messages"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        client.get("/api/v1/queue?older_than=soon").await.status,
+        400
+    );
+
+    let held = client
+        .send(
+            "POST",
+            &format!("/api/v1/queue/{id}/hold"),
+            None,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(held.status, 200, "{}", held.text());
+    assert_eq!(held.json()["count"], 1);
+    let listing = client.get("/api/v1/queue?state=held").await.json();
+    assert_eq!(listing["messages"][0]["id"], id.as_str());
+
+    let released = client
+        .post_json(
+            "/api/v1/queue-operations/release",
+            serde_json::json!({"domain": "dead.test"}),
+        )
+        .await;
+    assert_eq!(released.json()["count"], 1);
+    assert_eq!(
+        client.get("/api/v1/queue?state=held").await.json()["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    let shown = client.get(&format!("/api/v1/queue/{id}")).await;
+    assert_eq!(shown.status, 200);
+    assert_eq!(
+        shown.json()["recipients"][0]["recipient"]["address"],
+        "bob@dead.test"
+    );
+    let traced = client.get("/api/v1/trace?q=bob@dead.test").await.json();
+    assert_eq!(traced[0]["id"], id.as_str());
+    let by_sender = client
+        .get("/api/v1/trace?sender=alice@sender.test")
+        .await
+        .json();
+    assert_eq!(by_sender[0]["id"], id.as_str());
+    let later = client
+        .get("/api/v1/trace?q=bob@dead.test&since=2999-01-01")
+        .await
+        .json();
+    assert_eq!(later.as_array().unwrap().len(), 0);
+    assert_eq!(
+        client.get("/api/v1/queue/0000000000000000").await.status,
+        404
+    );
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_running_configuration_hides_its_secrets() {
+    let (_world, console, mut client) = console("").await;
+    client.login("ann", PASSWORD).await;
+    let config = client.get("/api/v1/config").await;
+    assert_eq!(config.status, 200);
+    let text = config.text();
+    assert!(!text.contains("argon2"), "{text}");
+    assert_eq!(config.json()["user"][0]["password_hash"], "********");
+    assert_eq!(config.json()["server"]["hostname"], "mail.sender.test");
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_prometheus_text_without_login_when_enabled() {
+    let (world, console, client) = console("metrics = true").await;
+    common::submit(&world, "alice@sender.test", &["bob@dead.test"]).await;
+    common::submit(&world, "alice@sender.test", &["carol@dane.test"]).await;
+    world.daemon.drain().await.unwrap();
+    let metrics = client.get("/metrics").await;
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = metrics.text();
+    let mut samples = 0;
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').expect("a sample line has a value");
+        value
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("not a number in {line:?}"));
+        let name = series.split('{').next().unwrap();
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "{line}"
+        );
+        if let Some(labels) = series.strip_prefix(name) {
+            assert!(
+                labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')),
+                "{line}"
+            );
+        }
+        samples += 1;
+    }
+    assert!(samples > 0, "{text}");
+    assert!(
+        text.contains("sealane_queue_recipients{state=\"deferred\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sealane_messages_received_total{pool=\"normal\"} 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "sealane_recipients_total{outcome=\"delivered\",cause=\"none\",security=\"dane\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("sealane_delivery_latency_seconds_count 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sealane_tls_sessions_total{policy=\"dane\",result_type=\"success\"} 1"),
+        "{text}"
+    );
+    console.stop().await;
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+const RFC_EXAMPLE: &[u8] =
+    include_bytes!("../../report/tests/fixtures/tlsrpt/rfc8460-example.json");
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gzip_tls_report_posted_without_login_is_kept_and_shown() {
+    let (_world, console, mut client) = console("").await;
+    let wrong = client
+        .post("/tlsrpt", "text/plain", RFC_EXAMPLE.to_vec())
+        .await;
+    assert_eq!(wrong.status, 415, "{}", wrong.text());
+    let garbage = client
+        .post("/tlsrpt", "application/tlsrpt+gzip", b"not gzip".to_vec())
+        .await;
+    assert_eq!(garbage.status, 400, "{}", garbage.text());
+    let posted = client
+        .post("/tlsrpt", "application/tlsrpt+gzip", gzip(RFC_EXAMPLE))
+        .await;
+    assert_eq!(posted.status, 200, "{}", posted.text());
+
+    client.login("ann", PASSWORD).await;
+    let received = client.get("/api/v1/reports/tls/received").await;
+    assert_eq!(received.status, 200, "{}", received.text());
+    let received = received.json();
+    assert_eq!(received["reports"], 1, "{received}");
+    assert_eq!(
+        received["policies"][0]["policy-domain"],
+        "company-y.example"
+    );
+    let filtered = client
+        .get("/api/v1/reports/tls/received?domain=other.example")
+        .await
+        .json();
+    assert_eq!(filtered["reports"], 0);
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_tls_the_cookie_is_secure_and_host_prefixed() {
+    let net = common::internet().await;
+    let ca = TestCa::new("console test ca");
+    let identity = ca.issue(&["mail.sender.test"]);
+    let certificate = net.dir.path().join("cert.pem");
+    let key = net.dir.path().join("key.pem");
+    std::fs::write(&certificate, identity.chain_pem()).unwrap();
+    std::fs::write(&key, identity.key_pem()).unwrap();
+    let extra = format!(
+        "[tls]\ncertificate = \"{}\"\nkey = \"{}\"\n\n{}",
+        certificate.display(),
+        key.display(),
+        admin_config("")
+    );
+    let text = net.config_text(&extra, SocketAddr::from(([127, 0, 0, 1], 0)));
+    let config = Config::parse(&text, std::path::Path::new("test.toml")).unwrap();
+    assert!(
+        config.admin.as_ref().unwrap().tls,
+        "TLS is on when [tls] is configured"
+    );
+    let clock = Arc::new(ManualClock::new(SystemTime::now()));
+    let daemon = Daemon::start(config, clock, Scheduling::Manual)
+        .await
+        .unwrap();
+    let console = admin::Console::start(daemon.shared().clone())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut client = Client::plain(console.address());
+    client.tls = Some((
+        tokio_rustls::TlsConnector::from(ca.rustls_client_config()),
+        "mail.sender.test".into(),
+    ));
+    let answer = client.login("ann", PASSWORD).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let set_cookie = answer.header("set-cookie").unwrap();
+    assert!(set_cookie.starts_with("__Host-sealane="), "{set_cookie}");
+    assert!(set_cookie.contains("; Secure"), "{set_cookie}");
+    assert!(set_cookie.contains("; HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("; SameSite=Strict"), "{set_cookie}");
+    assert_eq!(client.get("/api/v1/session").await.json()["user"], "ann");
+    console.stop().await;
+    daemon.stop().await;
+}

@@ -1,0 +1,78 @@
+//! Where our TLS report of one policy domain and day stands, with the
+//! report as it will be (today, from the sessions counted so far) or was
+//! sent: `sealane report tls sent --json` and
+//! `GET /api/v1/reports/tls/sent` print this one shape.
+
+use queue::{Store, StoreError, TlsReportState, UtcDay};
+use report::tlsrpt::{self, Report};
+use serde::Serialize;
+
+use crate::config::TlsReportSettings;
+
+/// Our report on one policy domain and UTC day.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SentView {
+    /// The policy domain the report is about.
+    pub policy_domain: String,
+    /// The UTC day, `YYYY-MM-DD`.
+    pub date: String,
+    /// `pending` (the day is not over), `due`, `sent`, `retry`, `abandoned`.
+    pub state: &'static str,
+    /// Deliveries of the report tried so far.
+    pub attempts: u32,
+    /// When the next try is due (`retry`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_attempt: Option<String>,
+    /// Why the last try failed or the report was given up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The report; `None` when no session was counted.
+    pub report: Option<Report>,
+}
+
+/// Reads where the report of `domain` for `day` stands (`today` tells a
+/// day still running from one that is over).
+pub async fn sent_view(
+    store: &dyn Store,
+    settings: &TlsReportSettings,
+    domain: &str,
+    day: UtcDay,
+    today: UtcDay,
+) -> Result<SentView, StoreError> {
+    let counts = store.tls_sessions(domain, day).await?;
+    let status = store.tls_report_status(domain, day).await?;
+    let report = (!counts.is_empty()).then(|| {
+        let reporter = crate::tls_reports::reporter(settings);
+        tlsrpt::build(&reporter, domain, day, &counts)
+    });
+    let mut view = SentView {
+        policy_domain: domain.to_owned(),
+        date: tlsrpt::day_text(day),
+        state: if day >= today { "pending" } else { "due" },
+        attempts: 0,
+        next_attempt: None,
+        reason: None,
+        report,
+    };
+    if let Some(status) = status {
+        view.attempts = status.attempts;
+        match status.state {
+            TlsReportState::Sent { .. } => view.state = "sent",
+            TlsReportState::Retry {
+                next_attempt,
+                reason,
+            } => {
+                view.state = "retry";
+                view.next_attempt = Some(tlsrpt::datetime::format(next_attempt.into()));
+                view.reason = Some(reason);
+            }
+            TlsReportState::Abandoned { reason } => {
+                view.state = "abandoned";
+                view.reason = Some(reason);
+            }
+            _ => {}
+        }
+    }
+    Ok(view)
+}
