@@ -35,6 +35,6 @@ pub use failure_memory::{ConnectionFailure, HostFailureMemory, RememberedFailure
 pub use limits::AttemptLimits;
 pub use message::Message;
 pub use options::DeliveryOptions;
-pub use probe::{Verdict, probe};
+pub use probe::{Teardown, Verdict, probe, probe_detached};
 pub use report::{DeliveryReport, HostAttempt, RecipientOutcome, RecipientStatus};
 pub use source::Source;
