@@ -71,14 +71,25 @@ impl<S: StsSource> Checker<S> {
                 .await;
             (plan, probes, teardown)
         };
-        // The `_mta-sts` record is looked up beside the plan, which would
-        // otherwise ask for it only after the MX hosts and their TLSA.
+        // The `_mta-sts` record, and the policy host's addresses when there
+        // is one, are looked up beside the plan, which would otherwise ask
+        // for them only after the MX hosts and their TLSA.
+        let discovery = async {
+            let discovery = policy::sts::discover(&self.resolver, domain).await;
+            if matches!(discovery, Discovery::Found { .. })
+                && let Ok(host) = policy::sts::policy_host(domain)
+            {
+                // Into the cache, for the fetch.
+                let _ = self.resolver.addresses(&host).await;
+            }
+            discovery
+        };
         let ((plan, probes, teardown), tlsrpt, spf, dmarc, discovery) = tokio::join!(
             route,
             check_tlsrpt(&self.resolver, domain).instrument(debug_span!("tls-rpt")),
             check_spf(&self.resolver, domain).instrument(debug_span!("spf")),
             check_dmarc(&self.resolver, domain).instrument(debug_span!("dmarc")),
-            policy::sts::discover(&self.resolver, domain),
+            discovery.instrument(debug_span!("mta-sts-record")),
         );
         let records = [tlsrpt, spf, dmarc].concat();
         // The probe's QUITs are answered while the findings are made.
