@@ -178,6 +178,8 @@ make_certs() {
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
         -keyout "$d/ca.key" -out "$d/ca.crt" -days 30 -subj "/CN=Checker World Test CA" \
         -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl x509 -in "$d/ca.crt" -noout -pubkey | openssl pkey -pubin -outform DER \
+        | sha256sum | cut -d' ' -f1 >"$d/ca.tlsa"
     for ((k = 0; k < MX_ADDRS; k++)); do
         sans=""
         for ((i = 1; i <= N_DANE; i++)); do
@@ -216,7 +218,9 @@ _dmarc       IN TXT  "v=DMARC1; p=reject; rua=mailto:dmarc@$domain"
 _smtp._tls   IN TXT  "v=TLSRPTv1; rua=mailto:tlsrpt@$domain"
 EOF
     if [ "$kind" = dane ]; then
+        # The server's key, and the CA's for a rollover (RFC 7671 §8).
         echo "_25._tcp.mx  IN TLSA 3 1 1 $(cat "$STATE/certs/mx$k.tlsa")"
+        echo "_25._tcp.mx  IN TLSA 2 1 1 $(cat "$STATE/certs/ca.tlsa")"
     else
         echo "_mta-sts     IN TXT  \"v=STSv1; id=20250101T000000\""
         echo "mta-sts      IN A    $(sts_addr "$(sts_group $((i - 1)))")"
@@ -400,6 +404,8 @@ http {
     uwsgi_temp_path $n/tmp/uwsgi;
     scgi_temp_path $n/tmp/scgi;
     ssl_protocols TLSv1.2 TLSv1.3;
+    server_names_hash_bucket_size 128;
+    server_names_hash_max_size 4096;
     server {
         listen 127.0.2.1:443 ssl default_server;
         listen 127.0.2.2:443 ssl default_server;
@@ -503,8 +509,8 @@ checkdmarc_run() {
     local t0 t1
     t0=$EPOCHREALTIME
     nsexec env SSL_CERT_FILE="$STATE/certs/ca.crt" REQUESTS_CA_BUNDLE="$STATE/certs/ca.crt" \
-        "$VENV/bin/checkdmarc" --check-mx-tls -n "$RESOLVER" -f json \
-        -o "$STATE/checkdmarc.json" "$STATE/checkdmarc-domains.txt" >"$STATE/checkdmarc.log" 2>&1 \
+        "$VENV/bin/checkdmarc" "$STATE/checkdmarc-domains.txt" --check-mx-tls -f json \
+        -n "$RESOLVER" -o "$STATE/checkdmarc.json" >"$STATE/checkdmarc.log" 2>&1 \
         || { tail -20 "$STATE/checkdmarc.log" >&2; die "checkdmarc failed"; }
     t1=$EPOCHREALTIME
     awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f\n", b - a}'
