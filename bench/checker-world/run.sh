@@ -554,6 +554,8 @@ if [ -n "${STATE_DIR:-}" ]; then
 else
     STATE=$(mktemp -d /tmp/checker-world.XXXXXX)
     STATE_OWNED=1
+    # Postfix's and nginx's unprivileged processes read their files here.
+    chmod 755 "$STATE"
 fi
 trap cleanup EXIT
 trap 'exit 130' INT TERM
