@@ -1,5 +1,11 @@
 //! Many domains at once: bounded concurrency on tokio tasks that share one
 //! [`Checker`] (one resolver cache, one set of MTA-STS policies).
+//!
+//! A domain's check spends most of its time waiting on its peers (name
+//! server, policy host, MX host), so many are checked at once; politeness
+//! towards each peer is not this number's job but the per-address limit
+//! ([`policy::PeerLimits`]) that [`Checker::new`] gives the policy fetches
+//! and the MX probes.
 
 use std::sync::Arc;
 
@@ -10,8 +16,9 @@ use tokio::task::JoinSet;
 
 use crate::posture::{Checker, DomainReport};
 
-/// The default number of domains checked at once.
-pub const DEFAULT_CONCURRENCY: usize = 32;
+/// The default number of domains checked at once: enough that two cores
+/// stay busy while most checks wait on the network.
+pub const DEFAULT_CONCURRENCY: usize = 128;
 
 /// Checks every domain of `domains`, at most `concurrency` at a time, and
 /// calls `done` with each report as it completes (in completion order)

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use delivery::{DeliveryOptions, HostAttempt, Verdict};
 use dns::{Name, Resolver};
-use policy::sts::{FetchOptions, NetworkSource, StsPolicies, StsSource};
-use policy::{DeliveryPlan, PlanOptions};
+use policy::sts::{Discovery, FetchOptions, NetworkSource, StsPolicies, StsSource};
+use policy::{DeliveryPlan, PeerLimits, PlanOptions};
 use serde::Serialize;
+use tracing::{Instrument, debug_span};
 
 use crate::finding::{Finding, Severity, worst};
 use crate::names::bare;
@@ -71,13 +72,26 @@ impl<S: StsSource> Checker<S> {
     /// Checks one domain: plans as delivery does (DNS, DANE, MTA-STS),
     /// probes every MX host as `sealane route` does, and reads the
     /// records senders and receivers read.
+    ///
+    /// With `-v`, each step is a span whose close says how long it took
+    /// (`check` > `plan`, `probe`, `tls-rpt`, `spf`, `dmarc`, `transport`):
+    /// the per-domain timeline.
     pub async fn check(&self, domain: &Name) -> DomainReport {
         let shown = bare(domain);
+        let span = debug_span!("check", domain = %shown);
+        self.check_traced(domain, shown).instrument(span).await
+    }
+
+    async fn check_traced(&self, domain: &Name, shown: String) -> DomainReport {
         let route = async {
             let plan =
-                policy::plan_with_sts(&self.resolver, domain, &PlanOptions::new(), &self.sts).await;
-            let probes = delivery::probe(&plan, &self.delivery).await;
-            (plan, probes)
+                policy::plan_with_sts(&self.resolver, domain, &PlanOptions::new(), &self.sts)
+                    .instrument(debug_span!("plan"))
+                    .await;
+            let (probes, teardown) = delivery::probe_detached(&plan, &self.delivery)
+                .instrument(debug_span!("probe"))
+                .await;
+            (plan, probes, teardown)
         };
         let dkim = async {
             let mut findings = Vec::new();
@@ -86,32 +100,34 @@ impl<S: StsSource> Checker<S> {
             }
             findings
         };
-        let ((plan, probes), tlsrpt, spf, dkim, dmarc) = tokio::join!(
+        // The `_mta-sts` record, and the policy host's addresses when there
+        // is one, are looked up beside the plan, which would otherwise ask
+        // for them only after the MX hosts and their TLSA.
+        let discovery = async {
+            let discovery = policy::sts::discover(&self.resolver, domain).await;
+            if matches!(discovery, Discovery::Found { .. })
+                && let Ok(host) = policy::sts::policy_host(domain)
+            {
+                // Into the cache, for the fetch.
+                let _ = self.resolver.addresses(&host).await;
+            }
+            discovery
+        };
+        let ((plan, probes, teardown), tlsrpt, spf, dkim, dmarc, discovery) = tokio::join!(
             route,
-            check_tlsrpt(&self.resolver, domain),
-            check_spf(&self.resolver, domain),
-            dkim,
-            check_dmarc(&self.resolver, domain),
+            check_tlsrpt(&self.resolver, domain).instrument(debug_span!("tls-rpt")),
+            check_spf(&self.resolver, domain).instrument(debug_span!("spf")),
+            dkim.instrument(debug_span!("dkim")),
+            check_dmarc(&self.resolver, domain).instrument(debug_span!("dmarc")),
+            discovery.instrument(debug_span!("mta-sts-record")),
+        );
+        let records = [tlsrpt, spf, dkim, dmarc].concat();
+        // The probe's QUITs are answered while the findings are made.
+        let (mut findings, ()) = tokio::join!(
+            self.findings(domain, &shown, &plan, &probes, discovery, records),
+            teardown.run(),
         );
         let verdict = Verdict::of(&plan, &probes);
-        let mut findings = match self.resolver.probe().await {
-            // Every lookup went through a resolver that cannot serve DNSSEC:
-            // nothing seen says anything about the domain.
-            Err(error) if error.is_local() => {
-                vec![crate::dnssec::local_resolver_finding(&shown, &error)]
-            }
-            // A domain proven not to exist: that is the one cause; every
-            // other area would only repeat it in its own words.
-            _ if nonexistent(&plan) => check_mx(&self.resolver, &plan, &probes).await,
-            _ => {
-                let mut findings = self.transport(domain, &plan, &probes).await;
-                findings.extend(tlsrpt);
-                findings.extend(spf);
-                findings.extend(dkim);
-                findings.extend(dmarc);
-                findings
-            }
-        };
         if !nonexistent(&plan) {
             findings.push(verdict::verdict_finding(&shown, &verdict));
         }
@@ -123,12 +139,45 @@ impl<S: StsSource> Checker<S> {
         }
     }
 
+    /// Every area's findings, in order; `records` (TLS-RPT, SPF, DMARC)
+    /// follow the transport areas when the domain exists and the resolver
+    /// can serve DNSSEC.
+    async fn findings(
+        &self,
+        domain: &Name,
+        shown: &str,
+        plan: &DeliveryPlan,
+        probes: &[HostAttempt],
+        discovery: Discovery,
+        records: Vec<Finding>,
+    ) -> Vec<Finding> {
+        match self.resolver.probe().await {
+            // Every lookup went through a resolver that cannot serve DNSSEC:
+            // nothing seen says anything about the domain.
+            Err(error) if error.is_local() => {
+                vec![crate::dnssec::local_resolver_finding(shown, &error)]
+            }
+            // A domain proven not to exist: that is the one cause; every
+            // other area would only repeat it in its own words.
+            _ if nonexistent(plan) => check_mx(&self.resolver, plan, probes).await,
+            _ => {
+                let mut findings = self
+                    .transport(domain, plan, probes, discovery)
+                    .instrument(debug_span!("transport"))
+                    .await;
+                findings.extend(records);
+                findings
+            }
+        }
+    }
+
     /// The transport-security areas: MX, DNSSEC, DANE, MTA-STS.
     async fn transport(
         &self,
         domain: &Name,
         plan: &DeliveryPlan,
         probes: &[HostAttempt],
+        discovery: Discovery,
     ) -> Vec<Finding> {
         let (mx, dnssec, sts) = tokio::join!(
             check_mx(&self.resolver, plan, probes),
@@ -139,7 +188,8 @@ impl<S: StsSource> Checker<S> {
                 &self.fetch,
                 plan,
                 probes,
-                &self.delivery
+                &self.delivery,
+                discovery,
             ),
         );
         let mut findings = mx;
@@ -163,11 +213,17 @@ fn nonexistent(plan: &DeliveryPlan) -> bool {
 impl Checker<NetworkSource> {
     /// A checker whose MTA-STS policies come from the network through
     /// `resolver`, fetched with `fetch` and cached in memory for this run.
+    /// Unless `delivery` or `fetch` limit connections per peer address
+    /// already, both share one [`PeerLimits::default`]: an address that is
+    /// both an MX host and a policy host counts its connections once.
     pub fn new(
         resolver: Resolver,
-        delivery: DeliveryOptions,
-        fetch: FetchOptions,
+        mut delivery: DeliveryOptions,
+        mut fetch: FetchOptions,
     ) -> Result<Self, policy::sts::CacheError> {
+        let peers = PeerLimits::default();
+        delivery.peers.get_or_insert_with(|| peers.clone());
+        fetch.peers.get_or_insert(peers);
         let source = NetworkSource {
             resolver: resolver.clone(),
             options: fetch.clone(),

@@ -130,3 +130,31 @@ async fn testing_policy_hosts_are_checked_as_enforce_would() {
     only(&report.findings, "mta-sts-certificate-invalid");
     only(&report.findings, "delivery-deliverable");
 }
+
+#[tokio::test]
+async fn policy_is_fetched_once_and_every_probe_ends_with_quit() {
+    let mut scene = Scene::new();
+    let behaviour = scene.starttls();
+    scene.mx_host(1, 121, behaviour);
+    scene.sts(122, ENFORCE);
+    let started = scene.start().await;
+    let report = started.check().await;
+    only(&report.findings, "mta-sts-policy");
+    only(&report.findings, "mta-sts-certificate-valid");
+    let host = started.policy_host.as_ref().expect("policy host");
+    // The plan's fetch is the check's: one connection to the policy host.
+    assert_eq!(host.fetches(), 1);
+    // The QUITs are sent after the findings are made, but before the check
+    // returns.
+    let sessions = started.receivers[0]
+        .wait_for_ended_sessions(1, std::time::Duration::from_secs(5))
+        .await
+        .expect("the probe's session ends");
+    for session in sessions {
+        assert_eq!(
+            session.end,
+            Some(testworld::smtp::Ended::Quit),
+            "{session:?}"
+        );
+    }
+}

@@ -8,6 +8,7 @@ use smtp::{Client, ClientOptions, Envelope, MailOptions, Recipient, RecipientRes
 use tls::pki_types::ServerName;
 
 use tokio::time::Instant;
+use tracing::{Instrument, debug_span};
 
 use crate::connections::{Connections, Reused, SecurityContext};
 use crate::failure_memory::ConnectionFailure;
@@ -35,6 +36,9 @@ pub(crate) struct Attempt {
     pub(crate) results: Vec<RecipientResult>,
     /// The STARTTLS handshake failed on a host that does not require TLS.
     pub(crate) opportunistic_tls_failed: bool,
+    /// A dry run's session, still open: its QUIT is the caller's, so that
+    /// the wait for the goodbye is off the probe's path.
+    pub(crate) open: Option<Client>,
 }
 
 /// Runs one session with `host` at `address`, ending it by `deadline`.
@@ -89,7 +93,10 @@ pub(crate) async fn run(
         ..ClientOptions::default()
     };
     let opened = Instant::now();
-    let mut client = match Client::connect(address, client_options).await {
+    let mut client = match Client::connect(address, client_options)
+        .instrument(debug_span!("smtp-connect", %address))
+        .await
+    {
         Ok(client) => client,
         Err(e) => {
             let trouble = failed(&mut attempt, &e, None);
@@ -100,7 +107,9 @@ pub(crate) async fn run(
     if let Some((connections, _)) = &mut reuse {
         connections.count_opened();
     }
-    let mut outcome = secure(&mut client, host, options, plaintext_retry, &mut attempt).await;
+    let mut outcome = secure(&mut client, host, options, plaintext_retry, &mut attempt)
+        .instrument(debug_span!("smtp-secure", %address))
+        .await;
     if outcome.is_ok()
         && let Work::Deliver { message, pending } = work
     {
@@ -139,6 +148,7 @@ impl Attempt {
             },
             results: Vec::new(),
             opportunistic_tls_failed: false,
+            open: None,
         }
     }
 }
@@ -177,6 +187,7 @@ async fn on_kept(kept: Reused, work: &Work<'_>, deadline: Deadline) -> Kept {
         },
         results: Vec::new(),
         opportunistic_tls_failed: false,
+        open: None,
     };
     let outcome = transaction(&mut client, message, pending, &mut attempt).await;
     // A server that closed the idle connection said nothing or 421 (RFC
@@ -245,9 +256,15 @@ async fn finish(
         }
         return;
     }
+    if matches!(work, Work::Probe) && client.is_usable() {
+        // The dry run is over: what follows is only QUIT.
+        attempt.record.session = Some(client.record().clone());
+        attempt.open = Some(client);
+        return;
+    }
     if client.is_usable() {
         // The transaction is settled; a failed QUIT changes nothing.
-        let _ = client.quit().await;
+        let _ = client.quit().instrument(debug_span!("smtp-quit")).await;
     }
     attempt.record.session = Some(client.into_record());
 }

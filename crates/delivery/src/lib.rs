@@ -36,7 +36,7 @@ pub use failure_memory::{ConnectionFailure, HostFailureMemory, RememberedFailure
 pub use limits::AttemptLimits;
 pub use message::Message;
 pub use options::DeliveryOptions;
-pub use probe::{Verdict, probe};
+pub use probe::{Teardown, Verdict, probe, probe_detached};
 pub use report::{DeliveryReport, HostAttempt, RecipientOutcome, RecipientStatus};
 pub use route_report::RouteReport;
 pub use source::Source;

@@ -7,6 +7,8 @@ use smtp::Timeouts;
 use tls::TrustRoots;
 use tls::rustls::time_provider::TimeProvider;
 
+use policy::PeerLimits;
+
 use crate::failure_memory::HostFailureMemory;
 use crate::limits::AttemptLimits;
 use crate::source::Source;
@@ -33,6 +35,9 @@ pub struct DeliveryOptions {
     /// Addresses that failed recently, skipped until their time is up;
     /// `None`: every address is tried.
     pub failure_memory: Option<HostFailureMemory>,
+    /// Connections at once per MX address for [`crate::probe`]; `None`:
+    /// no limit. (Deliveries are limited per destination by the scheduler.)
+    pub peers: Option<PeerLimits>,
 }
 
 impl DeliveryOptions {
@@ -48,6 +53,7 @@ impl DeliveryOptions {
             time: tls::system_time(),
             limits: AttemptLimits::default(),
             failure_memory: None,
+            peers: None,
         }
     }
 }

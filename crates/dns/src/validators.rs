@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 
 use crate::anchor::TrustAnchor;
 use crate::error::{DnsError, LocalFault};
-use crate::transport::{BelowAnchor, CheckingDisabled, Pool};
+use crate::transport::{BelowAnchor, CheckingDisabled, KeyCache, Pool};
 use crate::trusted::AnchorZone;
 
 /// hickory's validator over our wire, kept below its anchor.
@@ -144,6 +144,7 @@ impl Slot {
                 let below = BelowAnchor {
                     inner: wire.clone(),
                     anchor: self.zone.owner.clone(),
+                    keys: KeyCache::default(),
                 };
                 tracing::debug!(anchor = %self.zone.owner, keys = trusted.keys.len(), "trust anchor zone authenticated");
                 Probed {

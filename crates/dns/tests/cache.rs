@@ -88,3 +88,31 @@ async fn cached_answer_expires_with_its_ttl() {
         "the expired answer was served: {expired:?}"
     );
 }
+
+#[tokio::test]
+async fn a_zone_keys_are_asked_for_once() {
+    let w = world().await;
+    let first = w
+        .resolver
+        .lookup(&name("mx.secure.test"), RecordType::A)
+        .await
+        .unwrap();
+    assert_eq!(first.status, DnssecStatus::Secure);
+    let keys_asked = w.server.queries("DNSKEY");
+    assert!(keys_asked > 0);
+    // Other RRsets signed by the same keys: the validator checks each, but
+    // does not ask for the keys again.
+    let tlsa = w
+        .resolver
+        .lookup(&name("_25._tcp.mx.secure.test"), RecordType::TLSA)
+        .await
+        .unwrap();
+    assert_eq!(tlsa.status, DnssecStatus::Secure);
+    let mx = w
+        .resolver
+        .lookup(&name("secure.test"), RecordType::MX)
+        .await
+        .unwrap();
+    assert_eq!(mx.status, DnssecStatus::Secure);
+    assert_eq!(w.server.queries("DNSKEY"), keys_asked);
+}

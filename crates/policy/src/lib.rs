@@ -10,6 +10,7 @@
 
 mod dane;
 mod options;
+pub mod peers;
 mod plan;
 mod relay;
 pub mod sts;
@@ -17,6 +18,7 @@ mod sts_plan;
 mod trouble;
 
 pub use options::PlanOptions;
+pub use peers::{PeerLimits, PeerPermit};
 pub use plan::{DeliveryPlan, HostPlan, Raise, Reason, Requirement, TlsaAnswer, dane_plan, plan};
 pub use relay::relay_plan;
 pub use sts_plan::{StsPlan, StsTesting, plan_with_sts};

@@ -10,6 +10,7 @@
 
 use dns::{Name, Resolver};
 use serde::Serialize;
+use tracing::Instrument;
 
 use crate::options::PlanOptions;
 use crate::plan::{DeliveryPlan, Requirement, dane_plan};
@@ -97,7 +98,10 @@ pub async fn plan_with_sts<S: StsSource>(
 ) -> DeliveryPlan {
     let mut plan = dane_plan(resolver, domain, options).await;
     if plan.hosts_without_dane_mut().next().is_some() {
-        let answer = sts.policy_for(domain).await;
+        let answer = sts
+            .policy_for(domain)
+            .instrument(tracing::debug_span!("sts-policy"))
+            .await;
         apply(&mut plan, answer);
     }
     options.apply(&mut plan);

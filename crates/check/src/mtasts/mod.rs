@@ -1,16 +1,20 @@
 //! MTA-STS (RFC 8461): the `_mta-sts` record ([`policy::sts::discover`]),
 //! the policy fetched with every check of the delivery path
-//! ([`policy::sts::fetch`]), its mode and `max_age`, whether its `mx`
-//! patterns cover every MX host, and whether each MX certificate is valid
-//! for its name ([`certificates`]).
+//! ([`policy::sts::fetch`]; the delivery plan's own fetch when it made one
+//! during this check, rather than a second connection to the policy host),
+//! its mode and `max_age`, whether its `mx` patterns cover every MX host,
+//! and whether each MX certificate is valid for its name
+//! ([`certificates`]).
 
 mod certificates;
 mod texts;
 
+use std::net::SocketAddr;
+
 use delivery::{DeliveryOptions, HostAttempt};
 use dns::{Name, Resolver};
 use policy::DeliveryPlan;
-use policy::sts::{Discovery, FetchOptions, Mode, Policy, discover, fetch};
+use policy::sts::{Discovery, FetchAttempt, FetchError, FetchOptions, Mode, Origin, Policy, fetch};
 
 use crate::finding::Finding;
 use crate::names::bare;
@@ -20,7 +24,8 @@ const DAY: u32 = 86_400;
 /// One week, in seconds: the usual `max_age` floor.
 const WEEK: u32 = 7 * DAY;
 
-/// Checks the MTA-STS record and policy of `domain` against the MX hosts
+/// Checks the MTA-STS record (`discovery`, from
+/// [`policy::sts::discover`]) and policy of `domain` against the MX hosts
 /// of `plan` and the probes of them; hosts the plan did not put under
 /// `enforce` (DANE hosts, or all of them in `testing` mode) are probed
 /// again with `delivery` as `enforce` would.
@@ -31,10 +36,10 @@ pub async fn check_mta_sts(
     plan: &DeliveryPlan,
     probes: &[HostAttempt],
     delivery: &DeliveryOptions,
+    discovery: Discovery,
 ) -> Vec<Finding> {
     let shown = bare(domain);
     let record = format!("_mta-sts.{shown} TXT");
-    let discovery = discover(resolver, domain).await;
     let mut findings = vec![match &discovery {
         Discovery::Found {
             record: found,
@@ -58,7 +63,13 @@ pub async fn check_mta_sts(
     if !matches!(discovery, Discovery::Found { .. }) {
         return findings;
     }
-    let fetched = match fetch(resolver, domain, options).await {
+    let fetched = match planned_fetch(plan) {
+        Some(planned) => planned,
+        None => fetch(resolver, domain, options)
+            .await
+            .map(|fetched| (fetched.policy, fetched.address)),
+    };
+    let (policy, address) = match fetched {
         Ok(fetched) => fetched,
         Err(error) => {
             findings.push(texts::FETCH_FAILED.finding(
@@ -71,11 +82,8 @@ pub async fn check_mta_sts(
             return findings;
         }
     };
-    let policy = &fetched.policy;
-    findings.push(texts::FETCHED.finding(
-        &shown,
-        format!("from {}: {}", fetched.address, summary(policy)),
-    ));
+    let policy = &policy;
+    findings.push(texts::FETCHED.finding(&shown, format!("from {address}: {}", summary(policy))));
     findings.push(match policy.mode {
         Mode::Enforce => texts::MODE_ENFORCE.finding(&shown, "mode: enforce"),
         Mode::Testing => texts::MODE_TESTING.finding(&shown, "mode: testing"),
@@ -96,6 +104,22 @@ pub async fn check_mta_sts(
     let webpki = certificates::webpki_probes(plan, policy, delivery).await;
     findings.extend(certificates::check(&shown, probes, &webpki));
     findings
+}
+
+/// What the delivery plan's own fetch brought, when it fetched during this
+/// check: the policy and where it came from, or why it failed. `None` when
+/// the plan fetched nothing (no host without DANE, a cached policy, a fetch
+/// held back after a recent failure): the check fetches for itself.
+fn planned_fetch(plan: &DeliveryPlan) -> Option<Result<(Policy, SocketAddr), FetchError>> {
+    let answer = plan.sts.as_ref()?.answer.as_ref()?;
+    match &answer.fetch {
+        FetchAttempt::Fetched { address } => {
+            let applied = answer.applied.as_ref()?;
+            (applied.origin == Origin::Fetch).then(|| Ok((applied.policy.clone(), *address)))
+        }
+        FetchAttempt::Failed { error } => Some(Err(error.clone())),
+        _ => None,
+    }
 }
 
 /// `mode, max_age, mx patterns` in one line.

@@ -19,12 +19,14 @@ use tls::{Status, TlsRequirement, TrustRoots, VerificationOutcome};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsConnector;
+use tracing::{Instrument, debug_span};
 
 use super::error::FetchError;
 use super::policy::Policy;
 use super::response::{
     BodyLimit, MAX_POLICY_SIZE, check_content_length, check_content_type, check_status,
 };
+use crate::peers::PeerLimits;
 
 /// The path of the policy on the policy host (RFC 8461 §3.2).
 pub const WELL_KNOWN_PATH: &str = "/.well-known/mta-sts.txt";
@@ -42,6 +44,9 @@ pub struct FetchOptions {
     pub roots: TrustRoots,
     /// The clock certificate validity is judged by.
     pub time: Arc<dyn TimeProvider>,
+    /// Connections at once per policy host address; `None`: no limit. The
+    /// wait for a place does not count against `timeout`.
+    pub peers: Option<PeerLimits>,
 }
 
 impl FetchOptions {
@@ -52,7 +57,14 @@ impl FetchOptions {
             timeout: DEFAULT_TIMEOUT,
             roots,
             time: tls::system_time(),
+            peers: None,
         }
+    }
+
+    /// Limits the connections at once to one policy host address.
+    pub fn with_peers(mut self, peers: PeerLimits) -> Self {
+        self.peers = Some(peers);
+        self
     }
 
     /// Replaces the port.
@@ -97,27 +109,58 @@ pub fn policy_host(domain: &Name) -> Result<Name, DnsError> {
 }
 
 /// Fetches and parses the policy of `domain` (RFC 8461 §3.3), within
-/// `options.timeout`.
+/// `options.timeout` (not counting a wait for a place with a busy policy
+/// host, see [`FetchOptions::peers`]).
 pub async fn fetch(
     resolver: &Resolver,
     domain: &Name,
     options: &FetchOptions,
 ) -> Result<Fetched, FetchError> {
-    tokio::time::timeout(options.timeout, fetch_unbounded(resolver, domain, options))
+    let span = debug_span!("sts-fetch", %domain);
+    async {
+        let host = policy_host(domain).map_err(FetchError::BadHost)?;
+        let mut started = tokio::time::Instant::now();
+        let addresses = within(options, started, addresses(resolver, &host)).await?;
+        // The place is held until the body is read; the wait for it is not
+        // the host's slowness.
+        let waiting = tokio::time::Instant::now();
+        let _place = match &options.peers {
+            Some(peers) => Some(
+                peers
+                    .acquire(addresses[0])
+                    .instrument(debug_span!("peer-wait"))
+                    .await,
+            ),
+            None => None,
+        };
+        started += waiting.elapsed();
+        within(options, started, fetch_from(&host, &addresses, options)).await
+    }
+    .instrument(span)
+    .await
+}
+
+/// `work`, bounded by what is left of `options.timeout` since `started`.
+async fn within<T>(
+    options: &FetchOptions,
+    started: tokio::time::Instant,
+    work: impl Future<Output = Result<T, FetchError>>,
+) -> Result<T, FetchError> {
+    tokio::time::timeout_at(started + options.timeout, work)
         .await
         .unwrap_or(Err(FetchError::Timeout(options.timeout)))
 }
 
-async fn fetch_unbounded(
-    resolver: &Resolver,
-    domain: &Name,
+async fn fetch_from(
+    host: &Name,
+    addresses: &[IpAddr],
     options: &FetchOptions,
 ) -> Result<Fetched, FetchError> {
-    let host = policy_host(domain).map_err(FetchError::BadHost)?;
-    let connection = connect_webpki(resolver, &host, options).await?;
-    let (stream, address, certificate) = connection;
+    let (stream, address, certificate) = connect_to(host, addresses, options).await?;
     let host_text = host.to_ascii();
-    let body = get(stream, host_text.strip_suffix('.').unwrap_or(&host_text)).await?;
+    let body = get(stream, host_text.strip_suffix('.').unwrap_or(&host_text))
+        .instrument(debug_span!("https-get"))
+        .await?;
     let policy = Policy::parse(&body).map_err(FetchError::Invalid)?;
     Ok(Fetched {
         policy,
@@ -140,17 +183,44 @@ pub async fn connect_webpki(
     host: &Name,
     options: &FetchOptions,
 ) -> Result<(WebPkiStream, SocketAddr, VerificationOutcome), FetchError> {
+    let addresses = addresses(resolver, host).await?;
+    connect_to(host, &addresses, options).await
+}
+
+/// The addresses of `host` through our resolver; a bogus answer, or none,
+/// is an error.
+async fn addresses(resolver: &Resolver, host: &Name) -> Result<Vec<IpAddr>, FetchError> {
     let host_text = host.to_ascii();
     let host_text = host_text.strip_suffix('.').unwrap_or(&host_text).to_owned();
-    let addresses = resolver.addresses(host).await.map_err(FetchError::Dns)?;
+    let addresses = resolver
+        .addresses(host)
+        .instrument(debug_span!("dns-addresses"))
+        .await
+        .map_err(FetchError::Dns)?;
     if addresses.status == DnssecStatus::Bogus {
         return Err(FetchError::DnssecBogus { host: host_text });
     }
     if addresses.records.is_empty() {
         return Err(FetchError::NoAddress { host: host_text });
     }
-    let (tcp, address) = connect(&addresses.records, options.port).await?;
-    let (stream, certificate) = handshake(tcp, &host_text, options).await?;
+    Ok(addresses.records)
+}
+
+/// Connects to the first of `addresses` that accepts and completes TLS as
+/// [`connect_webpki`] does.
+async fn connect_to(
+    host: &Name,
+    addresses: &[IpAddr],
+    options: &FetchOptions,
+) -> Result<(WebPkiStream, SocketAddr, VerificationOutcome), FetchError> {
+    let host_text = host.to_ascii();
+    let host_text = host_text.strip_suffix('.').unwrap_or(&host_text).to_owned();
+    let (tcp, address) = connect(addresses, options.port)
+        .instrument(debug_span!("tcp-connect"))
+        .await?;
+    let (stream, certificate) = handshake(tcp, &host_text, options)
+        .instrument(debug_span!("tls-handshake"))
+        .await?;
     Ok((stream, address, certificate))
 }
 

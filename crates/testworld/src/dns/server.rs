@@ -25,6 +25,8 @@ struct State {
     specs: BTreeMap<Name, ZoneSpec>,
     zones: BTreeMap<Name, BuiltZone>,
     tcp_queries: usize,
+    /// Queries received, by record type (`DNSKEY`, `MX`, ...).
+    queries: BTreeMap<String, usize>,
     misbehaviour: Misbehaviour,
 }
 
@@ -61,6 +63,7 @@ impl DnsServer {
             specs,
             zones,
             tcp_queries: 0,
+            queries: BTreeMap::new(),
             misbehaviour: Misbehaviour::None,
         }));
         let (udp, tcp) = bind_pair().await?;
@@ -146,6 +149,12 @@ impl DnsServer {
         self.read().tcp_queries
     }
 
+    /// How many queries for records of `rtype` (`"DNSKEY"`, `"MX"`, ...)
+    /// arrived over UDP or TCP, so tests can count round trips.
+    pub fn queries(&self, rtype: &str) -> usize {
+        self.read().queries.get(rtype).copied().unwrap_or(0)
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
         self.state
             .read()
@@ -176,6 +185,12 @@ async fn bind_pair() -> std::io::Result<(UdpSocket, TcpListener)> {
 
 fn respond(state: &RwLock<State>, request: &[u8]) -> Option<(Message, usize)> {
     let request = Message::from_vec(request).ok()?;
+    if let (Some(query), Ok(mut state)) = (request.queries.first(), state.write()) {
+        *state
+            .queries
+            .entry(query.query_type().to_string())
+            .or_default() += 1;
+    }
     let limit = request
         .edns
         .as_ref()
