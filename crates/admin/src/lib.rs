@@ -180,6 +180,7 @@ fn checker(shared: &Shared) -> check::Checker {
         delivery: shared.delivery.clone(),
         sts,
         fetch,
+        dkim_selectors: Vec::new(),
     }
 }
 

@@ -185,6 +185,12 @@ pub trait Store: PolicyStore + Send + Sync {
     /// share one sync.
     async fn insert(&self, message: NewMessage) -> Result<(), StoreError>;
 
+    /// Stores several messages from one arrival (the copies of a forwarded
+    /// message, a bounce returned through SRS beside them) in one
+    /// transaction: all of them are stored and synced, or none is, so the
+    /// client's retry after a failure never duplicates a part.
+    async fn insert_all(&self, messages: Vec<NewMessage>) -> Result<(), StoreError>;
+
     /// The stored message for delivery.
     async fn body(&self, id: QueueId) -> Result<Vec<u8>, StoreError>;
 

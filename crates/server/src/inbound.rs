@@ -230,17 +230,30 @@ impl Handler for Inbound {
         if let limits::Counted::Refused(reply) = counted {
             return Decision::Reply(reply);
         }
+        let logged: Vec<_> = queued
+            .iter()
+            .map(|new| {
+                (
+                    new.id,
+                    new.recipients.len(),
+                    new.meta.pool.clone(),
+                    new.envelope.sender.clone(),
+                    new.meta.quarantine.is_some(),
+                )
+            })
+            .collect();
+        // Every copy of the arrival, or none: a client told to retry never
+        // leaves half of its message queued.
+        let stored = match <[_; 1]>::try_from(queued) {
+            Ok([only]) => self.shared.store.insert(only).await,
+            Err(queued) => self.shared.store.insert_all(queued).await,
+        };
+        if let Err(e) = stored {
+            warn!(client = %message.session.client, error = %e, "message not stored; the client was told to retry");
+            return Decision::Reply(replies::NOT_STORED.reply());
+        }
         let mut ids = Vec::new();
-        for new in queued {
-            let id = new.id;
-            let recipients = new.recipients.len();
-            let pool = new.meta.pool.clone();
-            let from = new.envelope.sender.clone();
-            let quarantined = new.meta.quarantine.is_some();
-            if let Err(e) = self.shared.store.insert(new).await {
-                warn!(client = %message.session.client, error = %e, "message not stored; the client was told to retry");
-                return Decision::Reply(replies::NOT_STORED.reply());
-            }
+        for (id, recipients, pool, from, quarantined) in logged {
             self.shared.counters.received(&pool);
             info!(queue_id = %id, client = %message.session.client, from = %from,
                 recipients, pool, quarantined, "queued");

@@ -181,6 +181,16 @@ impl Store for PgStore {
         write::insert(&mut self.conn().await?, message, now).await
     }
 
+    async fn insert_all(&self, messages: Vec<NewMessage>) -> Result<(), StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| async move {
+            for message in messages {
+                write::insert(conn, message, now).await?;
+            }
+            Ok(())
+        })
+    }
+
     async fn body(&self, id: QueueId) -> Result<Vec<u8>, StoreError> {
         read::body(&mut self.conn().await?, id).await
     }

@@ -190,6 +190,18 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn insert_all(&self, messages: Vec<NewMessage>) -> Result<(), StoreError> {
+        let now = self.now();
+        // One savepoint for them all: a failure undoes every one.
+        self.writer
+            .write(move |conn| {
+                messages
+                    .into_iter()
+                    .try_for_each(|message| write::insert(conn, message, now))
+            })
+            .await
+    }
+
     async fn body(&self, id: QueueId) -> Result<Vec<u8>, StoreError> {
         self.read(move |conn| read::body(conn, id)).await
     }

@@ -36,6 +36,7 @@ macro_rules! contract_tests {
     ($fresh:path) => {
         contract_tests!(@each $fresh,
             insert_claim_deliver,
+            insert_all_stores_every_message_or_none,
             lapsed_lease_lets_another_owner_claim,
             late_result_from_lapsed_lease_is_refused,
             notice_is_queued_with_its_outcome_or_not_at_all,
@@ -166,6 +167,37 @@ fn only(batches: &[Batch], domain: &str) -> Batch {
 
 /// A message is claimed by destination domain, delivered, and finished;
 /// its body reads back and its trace tells the story.
+pub async fn insert_all_stores_every_message_or_none(store: &dyn Store, clock: &ManualClock) {
+    let first = message(clock, &["a@example.net"]);
+    let second = message(clock, &["b@example.org"]);
+    let (first_id, second_id) = (first.id, second.id);
+    let mut clash = message(clock, &["c@example.com"]);
+    clash.id = first_id;
+    let refused = store.insert_all(vec![first, second, clash]).await;
+    assert!(
+        matches!(refused, Err(StoreError::Duplicate(id)) if id == first_id),
+        "{refused:?}"
+    );
+    assert!(
+        store.body(first_id).await.is_err(),
+        "the first copy was undone"
+    );
+    assert!(
+        store.body(second_id).await.is_err(),
+        "the second copy was undone"
+    );
+    assert!(store.claim(&request("w1")).await.expect("claim").is_empty());
+
+    let first = message(clock, &["a@example.net"]);
+    let second = message(clock, &["b@example.org"]);
+    store
+        .insert_all(vec![first, second])
+        .await
+        .expect("insert_all");
+    let batches = store.claim(&request("w1")).await.expect("claim");
+    assert_eq!(batches.len(), 2, "both copies stored: {batches:?}");
+}
+
 pub async fn insert_claim_deliver(store: &dyn Store, clock: &ManualClock) {
     let msg = message(clock, &["b@example.net", "c@Example.NET", "d@example.com"]);
     let id = msg.id;
