@@ -176,7 +176,11 @@ pub async fn evaluate(
     let (record, raw) = match found {
         Ok(Some(found)) => found,
         Ok(None) => {
-            verdict.problem = Some(format!("no DMARC record for {from_domain} or {org}"));
+            verdict.problem = Some(if org == from_domain {
+                format!("no DMARC record for {from_domain}")
+            } else {
+                format!("no DMARC record for {from_domain} or its organizational domain {org}")
+            });
             return verdict;
         }
         Err(Lookup::Temp(why)) => {

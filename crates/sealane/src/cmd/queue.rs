@@ -248,7 +248,8 @@ pub(crate) async fn open_store(config: &Config) -> Result<Arc<dyn Store>, Failur
         let path = server::store::sqlite_path(config);
         if !path.is_file() {
             return Err(Failure::Input(anyhow!(
-                "no queue at {} (give --data-dir DIR or --config FILE)",
+                "no queue at {}: `sealane serve` has not run with this data directory \
+                 (another is named with --data-dir DIR or --config FILE)",
                 path.display()
             )));
         }
