@@ -272,6 +272,14 @@ async fn reading_is_lenient_where_reporters_differ() {
     let (report, domain) = tlsrpt::parse_mail(mail.as_bytes()).expect("gzip attachment");
     assert_eq!(report.report_id, "134089632000000000+example.net");
     assert_eq!(domain.as_deref(), Some("example.net"));
+    // A published report whose contact-info is written as null.
+    let nulled = String::from_utf8(MICROSOFT_PUBLISHED.to_vec())
+        .unwrap()
+        .replace("\"tlsrpt-noreply@microsoft.com\"", "null");
+    assert!(nulled.contains("null"), "the sample names its contact");
+    let report = tlsrpt::parse_post(Some("application/tlsrpt+json"), nulled.as_bytes())
+        .expect("a null contact-info is read as none");
+    assert!(report.contact_info.is_empty());
 }
 
 #[tokio::test]

@@ -36,11 +36,12 @@ pub struct Report {
     pub organization_name: String,
     /// `date-range`: the period the report covers.
     pub date_range: DateRange,
-    /// `contact-info`: an address or URI to ask about the report.
-    #[serde(default)]
+    /// `contact-info`: an address or URI to ask about the report. Some
+    /// reporters write `null`: read as empty.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub contact_info: String,
     /// `report-id`: unique per report.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub report_id: String,
     /// `policies`: one entry per policy applied.
     #[serde(default)]
@@ -173,6 +174,11 @@ pub struct FailureDetails {
 /// `policy-string`, each element that is itself a JSON array of strings
 /// (`["[\"3 1 1 …\",\"3 1 1 …\"]"]`, as Microsoft writes TLSA records)
 /// read as the strings it holds.
+/// A string member written as `null` is read as empty.
+fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
 fn policy_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let written = Option::<Vec<String>>::deserialize(d)?.unwrap_or_default();
     let mut strings = Vec::with_capacity(written.len());
