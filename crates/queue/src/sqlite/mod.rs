@@ -14,6 +14,7 @@
 mod by_message;
 mod due;
 mod read;
+mod readers;
 mod rows;
 mod schema;
 mod sending;
@@ -23,8 +24,8 @@ mod tls_received;
 mod write;
 mod writer;
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -49,47 +50,14 @@ use crate::tls_session::{
     TlsReportDue, TlsReportState, TlsReportStatus, TlsSession, TlsSessionCount, UtcDay,
 };
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
+use readers::Readers;
 use writer::Writer;
-
-/// Reader connections kept open between reads.
-pub(crate) const IDLE_READERS: usize = 8;
 
 /// The queue in one SQLite file.
 pub struct SqliteStore {
     writer: Writer,
-    readers: Arc<Readers>,
+    readers: Readers,
     clock: Arc<dyn Clock>,
-}
-
-struct Readers {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
-    /// One permit per read running.
-    running: Arc<tokio::sync::Semaphore>,
-}
-
-impl Readers {
-    fn take(&self) -> Result<Connection, StoreError> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        match idle {
-            Some(conn) => Ok(conn),
-            None => {
-                let conn = Connection::open_with_flags(
-                    &self.path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                schema::configure_reader(&conn)?;
-                Ok(conn)
-            }
-        }
-    }
-
-    fn give_back(&self, conn: Connection) {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < IDLE_READERS {
-            idle.push(conn);
-        }
-    }
 }
 
 impl SqliteStore {
@@ -110,11 +78,7 @@ impl SqliteStore {
         schema::prepare(&mut conn)?;
         Ok(SqliteStore {
             writer: Writer::start(conn)?,
-            readers: Arc::new(Readers {
-                path,
-                idle: Mutex::new(Vec::new()),
-                running: Arc::new(tokio::sync::Semaphore::new(IDLE_READERS)),
-            }),
+            readers: Readers::start(path)?,
             clock,
         })
     }
@@ -137,11 +101,7 @@ impl SqliteStore {
         schema::check(&conn)?;
         Ok(SqliteStore {
             writer: Writer::start(conn)?,
-            readers: Arc::new(Readers {
-                path,
-                idle: Mutex::new(Vec::new()),
-                running: Arc::new(tokio::sync::Semaphore::new(IDLE_READERS)),
-            }),
+            readers: Readers::start(path)?,
             clock,
         })
     }
@@ -161,23 +121,7 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        // At most IDLE_READERS reads at once: each has a kept connection
-        // (none is opened and closed again under load) and the runtime's
-        // blocking threads stay few.
-        let permit = Arc::clone(&self.readers.running)
-            .acquire_owned()
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        let readers = Arc::clone(&self.readers);
-        tokio::task::spawn_blocking(move || {
-            let conn = readers.take()?;
-            let result = work(&conn);
-            readers.give_back(conn);
-            drop(permit);
-            result
-        })
-        .await
-        .map_err(|_| StoreError::Closed)?
+        self.readers.read(work).await
     }
 }
 

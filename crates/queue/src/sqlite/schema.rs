@@ -173,7 +173,7 @@ pub fn configure(conn: &Connection) -> Result<(), StoreError> {
 /// Page cache of a reader connection, in KiB. Readers look up one message
 /// or one list at a time and the kernel caches the file, so each keeps a
 /// small cache; the writer keeps SQLite's default (2 MiB). With
-/// [`super::IDLE_READERS`] readers the page caches of a store stay under
+/// [`super::readers::READERS`] readers the page caches of a store stay under
 /// 2 MiB + 8 × 512 KiB = 6 MiB however deep the queue.
 pub const READER_CACHE_KIB: i64 = 512;
 
