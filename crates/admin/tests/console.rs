@@ -2,8 +2,9 @@
 //! the test world: login required everywhere but `/healthz`, `/metrics`
 //! and the TLS report upload; the session cookie's flags; CSRF; the login
 //! rate limit; sessions that cannot be fixed or reused after logout; a
-//! round trip through the queue API; the metrics text; a gzip TLS report
-//! posted and then visible in the received reports.
+//! round trip through the queue API; the metrics text, with the resolver's
+//! and the MTA-STS policies' counts; a gzip TLS report posted and then visible in the
+//! received reports.
 
 #[path = "../../server/tests/common/mod.rs"]
 mod common;
@@ -19,6 +20,9 @@ use http::Client;
 use server::config::Config;
 use server::{Daemon, Scheduling};
 use testworld::ca::TestCa;
+use testworld::https::{PolicyBehaviour, PolicyHost, sts_domain};
+use testworld::net::loopback;
+use testworld::smtp::Behaviour;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -359,6 +363,107 @@ async fn metrics_are_prometheus_text_without_login_when_enabled() {
         text.contains("sealane_tls_sessions_total{policy=\"dane\",result_type=\"success\"} 1"),
         "{text}"
     );
+    console.stop().await;
+}
+
+/// The value of the sample `series` (name and labels as written) in
+/// Prometheus text.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix(series)
+                .and_then(|rest| rest.strip_prefix(' '))
+        })
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+const TESTING: &str = "version: STSv1\nmode: testing\nmx: mx1.sts.test\nmax_age: 86400\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_the_resolvers_lookups_and_the_mta_sts_fetches() {
+    // sts.test: no DANE, an MTA-STS policy in `testing` mode served from
+    // 127.0.0.182, one plain MX on 127.0.0.181.
+    let world = common::world_with_zones(
+        &admin_config("metrics = true"),
+        vec![common::ExtraDomain {
+            name: "sts.test",
+            hosts: vec![(181, Behaviour::plain())],
+        }],
+        |zones| {
+            sts_domain(zones, "sts.test", "20261203", loopback(182));
+        },
+    )
+    .await;
+    let _policy_host = PolicyHost::start(
+        SocketAddr::new(loopback(182), world.reports.port()),
+        PolicyBehaviour::serving(&world.ca.issue(&["mta-sts.sts.test"]), TESTING),
+    )
+    .unwrap();
+    let console = admin::Console::start(world.daemon.shared().clone())
+        .await
+        .unwrap()
+        .unwrap();
+    let client = Client::plain(console.address());
+
+    let before = client.get("/metrics").await.text();
+    assert_eq!(
+        sample(&before, "sealane_mta_sts_fetches_total{result=\"ok\"}"),
+        0.0
+    );
+
+    for _ in 0..2 {
+        let reply = common::submit(&world, "alice@sender.test", &["carol@sts.test"]).await;
+        assert!(reply.starts_with("250"), "{reply}");
+        world.daemon.drain().await.unwrap();
+    }
+    assert_eq!(world.receivers[2].messages().len(), 2);
+
+    let text = client.get("/metrics").await.text();
+    // The first delivery fetched the policy, the second took it from the cache.
+    assert_eq!(
+        sample(&text, "sealane_mta_sts_fetches_total{result=\"ok\"}"),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "sealane_mta_sts_fetches_total{result=\"failed\"}"),
+        0.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "sealane_mta_sts_cache_hits_total"),
+        1.0,
+        "{text}"
+    );
+    assert!(text.contains("# TYPE sealane_mta_sts_fetches_total counter"));
+
+    // The resolver: lookups went out, and the second delivery was answered
+    // from the cache.
+    assert!(text.contains("# TYPE sealane_dns_lookup_seconds histogram"));
+    let count = sample(&text, "sealane_dns_lookup_seconds_count");
+    assert!(count >= 3.0, "{text}");
+    assert!(
+        sample(&text, "sealane_dns_lookup_seconds_sum") > 0.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "sealane_dns_lookup_seconds_bucket{le=\"+Inf\"}"),
+        count
+    );
+    let buckets: Vec<f64> = text
+        .lines()
+        .filter(|l| l.starts_with("sealane_dns_lookup_seconds_bucket{"))
+        .map(|l| l.rsplit_once(' ').unwrap().1.parse().unwrap())
+        .collect();
+    assert!(buckets.len() > 2, "{text}");
+    assert!(buckets.windows(2).all(|w| w[0] <= w[1]), "{text}");
+    assert!(
+        sample(&text, "sealane_dns_cache_hits_total") > 0.0,
+        "{text}"
+    );
+    sample(&text, "sealane_dns_lookup_failures_total");
     console.stop().await;
 }
 
