@@ -7,9 +7,11 @@
 //! over TLS; a CSRF token on every state-changing request), the JSON API
 //! under `/api/v1` (`docs/api.md`: the queue and its operations, the
 //! message trace, the troubleshooter and the posture checker, TLS reports,
-//! the running configuration), the server-rendered pages, the Prometheus
-//! text at `/metrics`, and the one route that needs no login besides
-//! `/healthz`: the HTTPS upload of TLS reports (RFC 8460 §5.4), handed to
+//! the sending limits and their release, the outbound pools, the running
+//! configuration), the server-rendered pages, the Prometheus text at
+//! `/metrics` (with the resolver's and the MTA-STS policies' counts), and
+//! the one route that needs no login besides `/healthz`: the HTTPS upload
+//! of TLS reports (RFC 8460 §5.4), handed to
 //! `report::tlsrpt::receive_post`. It does not own what it shows: the
 //! queue (`queue`), the reports (`report`), the route and posture
 //! (`policy`, `delivery`, `check`) or the daemon (`server`), whose shared

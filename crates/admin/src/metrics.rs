@@ -1,6 +1,8 @@
 //! `/metrics`: the Prometheus text exposition format (version 0.0.4),
-//! written here: the queue's sizes read from the store at each scrape, and
-//! the daemon's counters (`server::counters`).
+//! written here: the queue's sizes read from the store at each scrape, the
+//! daemon's counters (`server::counters`), and what the shared resolver
+//! (`dns::Resolver::stats`) and MTA-STS policies
+//! (`policy::sts::StsPolicies::stats`) counted.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -10,6 +12,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use dns::ResolverStats;
+use policy::sts::StsStats;
 use queue::QueueSummary;
 use server::counters::Snapshot;
 
@@ -22,7 +26,12 @@ const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub(crate) async fn handler(State(app): State<Arc<App>>) -> Response {
     match app.shared.store.summary().await {
         Ok(summary) => {
-            let text = render(&summary, &app.shared.counters.snapshot());
+            let text = render(
+                &summary,
+                &app.shared.counters.snapshot(),
+                &app.shared.resolver.stats(),
+                &app.shared.sts.stats(),
+            );
             ([(CONTENT_TYPE, TEXT_FORMAT)], text).into_response()
         }
         Err(e) => {
@@ -86,8 +95,25 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
+/// A histogram's `_bucket`, `_sum` and `_count` lines; `buckets` are
+/// cumulative, the `+Inf` bucket is `count`.
+fn histogram(out: &mut String, name: &str, buckets: &[(f64, u64)], sum: f64, count: u64) {
+    for (bound, n) in buckets {
+        let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {n}");
+    }
+    let _ = writeln!(
+        out,
+        "{name}_bucket{{le=\"+Inf\"}} {count}\n{name}_sum {sum}\n{name}_count {count}"
+    );
+}
+
 /// The whole text.
-pub(crate) fn render(summary: &QueueSummary, counted: &Snapshot) -> String {
+pub(crate) fn render(
+    summary: &QueueSummary,
+    counted: &Snapshot,
+    resolver: &ResolverStats,
+    sts: &StsStats,
+) -> String {
     let mut out = String::new();
     family(
         &mut out,
@@ -172,18 +198,62 @@ pub(crate) fn render(summary: &QueueSummary, counted: &Snapshot) -> String {
         "histogram",
         "Time from arrival to delivery, per delivered recipient.",
     );
-    for (bound, count) in &counted.latency_buckets {
-        let _ = writeln!(
-            out,
-            "sealane_delivery_latency_seconds_bucket{{le=\"{bound}\"}} {count}"
-        );
-    }
+    histogram(
+        &mut out,
+        "sealane_delivery_latency_seconds",
+        &counted.latency_buckets,
+        counted.latency_sum,
+        counted.latency_count,
+    );
+    family(
+        &mut out,
+        "sealane_dns_lookup_seconds",
+        "histogram",
+        "Time the DNSSEC-validating resolver spent on questions that went to the network (cache misses), answered or not.",
+    );
+    histogram(
+        &mut out,
+        "sealane_dns_lookup_seconds",
+        &resolver.network_buckets,
+        resolver.network_seconds,
+        resolver.network_count,
+    );
+    family(
+        &mut out,
+        "sealane_dns_lookup_failures_total",
+        "counter",
+        "Questions that went to the network and got no answer (timeout, SERVFAIL, validation that could not finish).",
+    );
     let _ = writeln!(
         out,
-        "sealane_delivery_latency_seconds_bucket{{le=\"+Inf\"}} {}\n\
-         sealane_delivery_latency_seconds_sum {}\n\
-         sealane_delivery_latency_seconds_count {}",
-        counted.latency_count, counted.latency_sum, counted.latency_count
+        "sealane_dns_lookup_failures_total {}",
+        resolver.network_failures
     );
+    family(
+        &mut out,
+        "sealane_dns_cache_hits_total",
+        "counter",
+        "Questions the resolver answered from its cache.",
+    );
+    let _ = writeln!(out, "sealane_dns_cache_hits_total {}", resolver.cache_hits);
+    family(
+        &mut out,
+        "sealane_mta_sts_fetches_total",
+        "counter",
+        "MTA-STS policy fetches over HTTPS, by result (ok, failed).",
+    );
+    let _ = writeln!(
+        out,
+        "sealane_mta_sts_fetches_total{{result=\"ok\"}} {}\n\
+         sealane_mta_sts_fetches_total{{result=\"failed\"}} {}",
+        sts.fetches_ok, sts.fetches_failed
+    );
+    family(
+        &mut out,
+        "sealane_mta_sts_cache_hits_total",
+        "counter",
+        "MTA-STS policies applied from the cache without a fetch.",
+    );
+    let _ = writeln!(out, "sealane_mta_sts_cache_hits_total {}", sts.cache_hits);
     out
 }

@@ -30,6 +30,9 @@ pub(crate) const NO_SUCH_OPERATION: &str =
     "no such operation: retry, drop, hold, quarantine or release";
 /// A selection that is not exactly one of id, domain or all.
 pub(crate) const ONE_SELECTION: &str = "give exactly one of \"id\", \"domain\" or \"all\": true";
+/// A sending limit release that names nobody.
+pub(crate) const RELEASE_NEEDS_NAME: &str =
+    "give \"name\": the user name or sender domain to release";
 /// A trace search with nothing to search by.
 pub(crate) const TRACE_NEEDS_KEY: &str =
     "give q (a queue id, Message-ID or recipient), recipient or sender";

@@ -2,8 +2,10 @@
 //! the test world: login required everywhere but `/healthz`, `/metrics`
 //! and the TLS report upload; the session cookie's flags; CSRF; the login
 //! rate limit; sessions that cannot be fixed or reused after logout; a
-//! round trip through the queue API; the metrics text; a gzip TLS report
-//! posted and then visible in the received reports.
+//! round trip through the queue API; the metrics text, with the resolver's
+//! and the MTA-STS policies' counts; the sending limits and their release;
+//! the outbound pools; a gzip TLS report posted and then visible in the
+//! received reports.
 
 #[path = "../../server/tests/common/mod.rs"]
 mod common;
@@ -16,9 +18,13 @@ use std::time::SystemTime;
 
 use dns::clock::ManualClock;
 use http::Client;
+use queue::{SendingLimits, SendingRequest, SendingVerdict, Subject};
 use server::config::Config;
 use server::{Daemon, Scheduling};
 use testworld::ca::TestCa;
+use testworld::https::{PolicyBehaviour, PolicyHost, sts_domain};
+use testworld::net::loopback;
+use testworld::smtp::Behaviour;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -56,6 +62,9 @@ const GUARDED: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/tls/received"),
     ("GET", "/api/v1/reports/tls/sent?domain=dane.test"),
     ("GET", "/api/v1/config"),
+    ("GET", "/api/v1/limits"),
+    ("POST", "/api/v1/limits/release"),
+    ("GET", "/api/v1/pools"),
     ("POST", "/api/v1/logout"),
     ("POST", "/logout"),
 ];
@@ -359,6 +368,213 @@ async fn metrics_are_prometheus_text_without_login_when_enabled() {
         text.contains("sealane_tls_sessions_total{policy=\"dane\",result_type=\"success\"} 1"),
         "{text}"
     );
+    console.stop().await;
+}
+
+/// The value of the sample `series` (name and labels as written) in
+/// Prometheus text.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix(series)
+                .and_then(|rest| rest.strip_prefix(' '))
+        })
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+const TESTING: &str = "version: STSv1\nmode: testing\nmx: mx1.sts.test\nmax_age: 86400\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_the_resolvers_lookups_and_the_mta_sts_fetches() {
+    // sts.test: no DANE, an MTA-STS policy in `testing` mode served from
+    // 127.0.0.182, one plain MX on 127.0.0.181.
+    let world = common::world_with_zones(
+        &admin_config("metrics = true"),
+        vec![common::ExtraDomain {
+            name: "sts.test",
+            hosts: vec![(181, Behaviour::plain())],
+        }],
+        |zones| {
+            sts_domain(zones, "sts.test", "20261203", loopback(182));
+        },
+    )
+    .await;
+    let _policy_host = PolicyHost::start(
+        SocketAddr::new(loopback(182), world.reports.port()),
+        PolicyBehaviour::serving(&world.ca.issue(&["mta-sts.sts.test"]), TESTING),
+    )
+    .unwrap();
+    let console = admin::Console::start(world.daemon.shared().clone())
+        .await
+        .unwrap()
+        .unwrap();
+    let client = Client::plain(console.address());
+
+    let before = client.get("/metrics").await.text();
+    assert_eq!(
+        sample(&before, "sealane_mta_sts_fetches_total{result=\"ok\"}"),
+        0.0
+    );
+
+    for _ in 0..2 {
+        let reply = common::submit(&world, "alice@sender.test", &["carol@sts.test"]).await;
+        assert!(reply.starts_with("250"), "{reply}");
+        world.daemon.drain().await.unwrap();
+    }
+    assert_eq!(world.receivers[2].messages().len(), 2);
+
+    let text = client.get("/metrics").await.text();
+    // The first delivery fetched the policy, the second took it from the cache.
+    assert_eq!(
+        sample(&text, "sealane_mta_sts_fetches_total{result=\"ok\"}"),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "sealane_mta_sts_fetches_total{result=\"failed\"}"),
+        0.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "sealane_mta_sts_cache_hits_total"),
+        1.0,
+        "{text}"
+    );
+    assert!(text.contains("# TYPE sealane_mta_sts_fetches_total counter"));
+
+    // The resolver: lookups went out, and the second delivery was answered
+    // from the cache.
+    assert!(text.contains("# TYPE sealane_dns_lookup_seconds histogram"));
+    let count = sample(&text, "sealane_dns_lookup_seconds_count");
+    assert!(count >= 3.0, "{text}");
+    assert!(
+        sample(&text, "sealane_dns_lookup_seconds_sum") > 0.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "sealane_dns_lookup_seconds_bucket{le=\"+Inf\"}"),
+        count
+    );
+    let buckets: Vec<f64> = text
+        .lines()
+        .filter(|l| l.starts_with("sealane_dns_lookup_seconds_bucket{"))
+        .map(|l| l.rsplit_once(' ').unwrap().1.parse().unwrap())
+        .collect();
+    assert!(buckets.len() > 2, "{text}");
+    assert!(buckets.windows(2).all(|w| w[0] <= w[1]), "{text}");
+    assert!(
+        sample(&text, "sealane_dns_cache_hits_total") > 0.0,
+        "{text}"
+    );
+    sample(&text, "sealane_dns_lookup_failures_total");
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn blocked_senders_are_listed_and_released_with_the_csrf_token() {
+    let (world, console, mut client) = console("").await;
+    let store = &world.daemon.shared().store;
+    let limits = SendingLimits {
+        recipients_per_hour: 1,
+        recipients_per_day: 100,
+        messages_per_minute: 100,
+    };
+    for subject in [Subject::user("bob"), Subject::domain("bulk.example")] {
+        let verdict = store
+            .count_sending(SendingRequest {
+                subjects: vec![(subject, limits)],
+                recipients: 2,
+            })
+            .await
+            .unwrap();
+        assert!(matches!(verdict, SendingVerdict::Blocked(_)), "{verdict:?}");
+    }
+    client.login("ann", PASSWORD).await;
+    let listed = client.get("/api/v1/limits").await;
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let listed = listed.json();
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    let bob = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["subject"]["name"] == "bob")
+        .expect("bob is listed");
+    assert_eq!(bob["subject"]["kind"], "user");
+    assert_eq!(bob["limit"], "recipients-per-hour");
+    assert_eq!(bob["allowed"], 1);
+    assert_eq!(bob["count"], 2);
+
+    // Without the CSRF token: refused, and bob stays blocked.
+    let mut without = client.clone();
+    without.csrf = None;
+    let refused = without
+        .post_json("/api/v1/limits/release", serde_json::json!({"name": "bob"}))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    assert_eq!(
+        client
+            .get("/api/v1/limits")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let released = client
+        .post_json("/api/v1/limits/release", serde_json::json!({"name": "bob"}))
+        .await;
+    assert_eq!(released.status, 200, "{}", released.text());
+    assert_eq!(released.json()["released"], 1);
+    let left = client.get("/api/v1/limits").await.json();
+    assert_eq!(left.as_array().unwrap().len(), 1, "{left}");
+    assert_eq!(left[0]["subject"]["name"], "bulk.example");
+    assert_eq!(left[0]["subject"]["kind"], "domain");
+    // The store agrees, as `sealane limits list` would show it.
+    assert_eq!(store.sending_blocks().await.unwrap().len(), 1);
+
+    let again = client
+        .post_json("/api/v1/limits/release", serde_json::json!({"name": "bob"}))
+        .await;
+    assert_eq!(again.json()["released"], 0);
+    let nameless = client
+        .post_json("/api/v1/limits/release", serde_json::json!({"name": " "}))
+        .await;
+    assert_eq!(nameless.status, 400, "{}", nameless.text());
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pools_of_the_running_configuration_are_listed() {
+    let pools = "[pools.bulk]\nsource = [\"127.0.0.154\", \"::1\"]\nehlo = \"bulk.sender.test\"\n\
+                 senders = [\"news@sender.test\", \"Bulk.Example\"]\n\n";
+    let (_world, console, mut client) = console(&format!("\n{pools}")).await;
+    client.login("ann", PASSWORD).await;
+    let answer = client.get("/api/v1/pools").await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let listed = answer.json();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["bulk", "high-risk", "normal", "relay"], "{listed}");
+    let bulk = &listed[0];
+    assert_eq!(bulk["sources"], serde_json::json!(["127.0.0.154", "::1"]));
+    assert_eq!(bulk["ehlo"], "bulk.sender.test");
+    assert_eq!(
+        bulk["senders"],
+        serde_json::json!(["bulk.example", "news@sender.test"])
+    );
+    let normal = &listed[2];
+    assert_eq!(normal["ehlo"], "mail.sender.test");
+    assert_eq!(normal["senders"], serde_json::json!([]));
+    assert!(!answer.text().contains("argon2"));
     console.stop().await;
 }
 

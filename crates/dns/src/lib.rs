@@ -9,7 +9,9 @@
 //! hickory's DNSSEC validator, keeps lookup failures (SERVFAIL, timeouts —
 //! [`DnsError`]) apart from answers (records, NXDOMAIN, NODATA — [`Lookup`]),
 //! and caches answers by their TTL, negative ones included, with their status.
-//! The [`Resolver`] and its cache are meant to be shared by every task.
+//! The [`Resolver`] and its cache are meant to be shared by every task; it
+//! counts its cache hits and the time its network lookups take
+//! ([`Resolver::stats`]) for the daemon's metrics.
 //!
 //! It does not decide what a status means for delivery (that is the `policy`
 //! crate's job) and knows nothing of SMTP or TLS.
@@ -25,6 +27,7 @@ mod mx;
 mod raw;
 mod records;
 mod resolver;
+mod stats;
 mod status;
 mod texts;
 mod transport;
@@ -40,6 +43,7 @@ pub use mx::{MxHost, MxKind, MxSet};
 pub use raw::{RawRecord, RawRrset, RawSignature};
 pub use records::{Mx, RecordKind, Tlsa, Txt};
 pub use resolver::Resolver;
+pub use stats::{LOOKUP_BUCKETS, ResolverStats};
 pub use status::DnssecStatus;
 pub use texts::NameFault;
 

@@ -14,6 +14,7 @@ use crate::config::ResolverConfig;
 use crate::error::DnsError;
 use crate::lookup::{Absence, Alias, Lookup};
 use crate::records::{RecordKind, Tlsa, Txt};
+use crate::stats::{Counters, ResolverStats};
 use crate::status::DnssecStatus;
 use crate::texts::NameFault;
 use crate::transport::{CheckingDisabled, Pool, pool};
@@ -23,7 +24,7 @@ use crate::validators::Validators;
 const MAX_ALIASES: usize = 8;
 
 /// A DNSSEC-validating stub resolver with a shared cache. Cloning is cheap
-/// and clones share the cache.
+/// and clones share the cache and the counters ([`Resolver::stats`]).
 #[derive(Clone)]
 pub struct Resolver {
     inner: Arc<Inner>,
@@ -34,6 +35,7 @@ struct Inner {
     wire: CheckingDisabled<Pool>,
     cache: Cache<Step>,
     clock: Arc<dyn Clock>,
+    counters: Counters,
 }
 
 impl Resolver {
@@ -50,6 +52,7 @@ impl Resolver {
                 wire: CheckingDisabled(pool(&config)),
                 cache: Cache::new(config.cache_capacity),
                 clock,
+                counters: Counters::default(),
             }),
         }
     }
@@ -187,13 +190,27 @@ impl Resolver {
         let now = self.inner.clock.now();
         if let Some((mut step, left)) = self.inner.cache.get(name, rtype, now) {
             step.ttl = left;
+            self.inner.counters.hit();
             return Ok((step, true));
         }
-        let step = self.ask(name, rtype).await?;
+        // Wall time, not the resolver's clock: a test's clock stands still.
+        let started = std::time::Instant::now();
+        let asked = self.ask(name, rtype).await;
+        self.inner
+            .counters
+            .network(started.elapsed(), asked.is_err());
+        let step = asked?;
         self.inner
             .cache
             .insert(name, rtype, step.clone(), step.ttl, now);
         Ok((step, false))
+    }
+
+    /// What this resolver (and every clone of it) counted since it was
+    /// made: questions answered from the cache, and the time spent on
+    /// those that went to the network. Read without a lock.
+    pub fn stats(&self) -> ResolverStats {
+        self.inner.counters.snapshot()
     }
 
     /// Checks, as on start, that the configured upstream can serve DNSSEC:

@@ -116,3 +116,41 @@ async fn a_zone_keys_are_asked_for_once() {
     assert_eq!(mx.status, DnssecStatus::Secure);
     assert_eq!(w.server.queries("DNSKEY"), keys_asked);
 }
+
+#[tokio::test]
+async fn cache_hits_and_network_lookups_are_counted_by_every_clone() {
+    let w = world().await;
+    let clone = w.resolver.clone();
+    assert_eq!(w.resolver.stats().network_count, 0);
+    let first = w
+        .resolver
+        .lookup(&name("mx.secure.test"), RecordType::A)
+        .await
+        .unwrap();
+    assert!(!first.cached);
+    let counted = clone.stats();
+    assert_eq!(counted.network_count, 1, "{counted:?}");
+    assert_eq!(counted.cache_hits, 0, "{counted:?}");
+    assert_eq!(counted.network_failures, 0, "{counted:?}");
+    assert!(counted.network_seconds > 0.0, "{counted:?}");
+    assert_eq!(counted.network_buckets.last().map(|b| b.1), Some(1));
+    let again = clone
+        .lookup(&name("mx.secure.test"), RecordType::A)
+        .await
+        .unwrap();
+    assert!(again.cached);
+    let second = w.resolver.stats();
+    assert_eq!(second.cache_hits, 1, "{second:?}");
+    assert_eq!(second.network_count, 1, "{second:?}");
+    // A lookup that fails went to the network too.
+    w.server.set_fault("secure.test.", Fault::Timeout);
+    assert!(
+        w.resolver
+            .lookup(&name("other.secure.test"), RecordType::A)
+            .await
+            .is_err()
+    );
+    let third = w.resolver.stats();
+    assert_eq!(third.network_count, 2, "{third:?}");
+    assert_eq!(third.network_failures, 1, "{third:?}");
+}

@@ -10,7 +10,7 @@ use dns::clock::ManualClock;
 use dns::{DnsError, DnssecStatus, Name, RecordType, Resolver};
 use policy::sts::{
     Discovery, FetchAttempt, FetchError, Fetched, Mode, Origin, Policy, PolicyCache, StsAnswer,
-    StsConfig, StsPolicies, StsSource, judge,
+    StsConfig, StsPolicies, StsSource, StsStats, judge,
 };
 use tls::{Method, SignatureCheck, Status, VerificationOutcome};
 
@@ -335,4 +335,28 @@ async fn no_record_and_no_cache_means_no_policy() {
     assert!(answer.applied.is_none());
     assert!(matches!(answer.fetch, FetchAttempt::NotNeeded));
     assert_eq!(s.fetches(), 0);
+}
+
+#[tokio::test]
+async fn fetches_and_cache_hits_are_counted() {
+    let s = Setup::new(Record::Id("1"), Some(ENFORCE));
+    assert_eq!(s.policies.stats(), StsStats::default());
+    let _ = s.deliver().await;
+    let _ = s.deliver().await;
+    let _ = s.deliver().await;
+    // A new id whose policy is gone: a failed fetch, the cached policy
+    // kept; then the back-off serves it from the cache.
+    s.publish(Record::Id("2"), None);
+    let _ = s.deliver().await;
+    let _ = s.deliver().await;
+    let stats = s.policies.stats();
+    assert_eq!(
+        (stats.fetches_ok, stats.fetches_failed, stats.cache_hits),
+        (1, 1, 3),
+        "{stats:?}"
+    );
+    // No record and nothing cached: neither a fetch nor a hit.
+    let empty = Setup::new(Record::Absent, None);
+    let _ = empty.deliver().await;
+    assert_eq!(empty.policies.stats(), StsStats::default());
 }

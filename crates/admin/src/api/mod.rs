@@ -5,6 +5,7 @@
 mod diagnose;
 mod queue_ops;
 mod reports;
+mod sending;
 mod trace;
 
 use std::sync::Arc;
@@ -44,6 +45,9 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/api/v1/reports/tls/received", get(reports::received))
         .route("/api/v1/reports/tls/sent", get(reports::sent))
         .route("/api/v1/config", get(config))
+        .route("/api/v1/limits", get(sending::list))
+        .route("/api/v1/limits/release", post(sending::release))
+        .route("/api/v1/pools", get(sending::list_pools))
 }
 
 /// A refusal or failure, as JSON.

@@ -3,7 +3,8 @@
 //! validation ([`fetch()`]), parsing it ([`Policy`]), matching MX hosts
 //! against its patterns ([`MxPattern`]), and keeping it in a persistent
 //! cache ([`PolicyStore`], kept by the queue's store or a [`PolicyCache`]) that [`StsPolicies`] consults and refreshes as
-//! RFC 8461 §5.1 describes.
+//! RFC 8461 §5.1 describes, counting its fetches and cache hits
+//! ([`StsPolicies::stats`]).
 //!
 //! What an `enforce` or `testing` policy means for a connection (which TLS
 //! requirement an MX host gets) is the delivery plan's business; this module
@@ -18,6 +19,7 @@ mod policy;
 mod record;
 mod resolve;
 mod response;
+mod stats;
 mod store;
 
 pub use cache::PolicyCache;
@@ -37,6 +39,7 @@ pub use resolve::{
 pub use response::{
     BodyLimit, MAX_POLICY_SIZE, check_content_length, check_content_type, check_status,
 };
+pub use stats::StsStats;
 pub use store::{
     CacheEntry, CacheError, CachedPolicy, FailedFetch, PolicyStore, domain_key, mx_column,
     policy_from_columns,

@@ -26,6 +26,7 @@ use super::discover::{Discovery, discover};
 use super::error::FetchError;
 use super::fetch::{FetchOptions, Fetched, fetch};
 use super::policy::{Mode, Policy};
+use super::stats::{Counters, StsStats};
 use super::store::{CacheError, CachedPolicy, PolicyStore, domain_key};
 
 /// Where discovery and fetching happen. [`NetworkSource`] is the real one;
@@ -191,6 +192,7 @@ pub struct StsPolicies<S = NetworkSource> {
     cache: Arc<dyn PolicyStore>,
     clock: Arc<dyn Clock>,
     config: StsConfig,
+    counters: Counters,
 }
 
 impl<S: StsSource> StsPolicies<S> {
@@ -207,7 +209,14 @@ impl<S: StsSource> StsPolicies<S> {
             cache: cache.into(),
             clock,
             config,
+            counters: Counters::default(),
         }
+    }
+
+    /// What these policies counted since they were made: fetches by
+    /// result and answers served from the cache. Read without a lock.
+    pub fn stats(&self) -> StsStats {
+        self.counters.snapshot()
     }
 
     /// The policy for a delivery to `domain` now. Fails only when the cache
@@ -235,6 +244,20 @@ impl<S: StsSource> StsPolicies<S> {
     }
 
     async fn resolve(&self, domain: &Name, refresh: bool) -> Result<StsAnswer, CacheError> {
+        let answer = self.answer(domain, refresh).await?;
+        // Fetches are counted where they happen (also when the cache then
+        // fails); here, the answers a cached policy gave without one.
+        if matches!(
+            answer.fetch,
+            FetchAttempt::NotNeeded | FetchAttempt::Backoff { .. }
+        ) && answer.applied.is_some()
+        {
+            self.counters.cache_hit();
+        }
+        Ok(answer)
+    }
+
+    async fn answer(&self, domain: &Name, refresh: bool) -> Result<StsAnswer, CacheError> {
         let key = domain_key(&domain.to_ascii());
         let now = self.clock.now();
         let discovery = self.source.discover(domain).await;
@@ -269,7 +292,13 @@ impl<S: StsSource> StsPolicies<S> {
                 },
             });
         }
-        match self.source.fetch(domain).await {
+        let fetched = self.source.fetch(domain).await;
+        if fetched.is_ok() {
+            self.counters.fetched();
+        } else {
+            self.counters.failed();
+        }
+        match fetched {
             Ok(fetched) => {
                 self.cache
                     .store_sts_policy(&key, &id, &fetched.policy, now)

@@ -101,6 +101,15 @@ impl Pools {
     pub fn iter(&self) -> impl Iterator<Item = &Pool> {
         self.pools.values()
     }
+
+    /// The senders (lowercased addresses and domains) given the pool named
+    /// `pool` by its `senders` key, in order.
+    pub fn senders<'a>(&'a self, pool: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.assigned
+            .iter()
+            .filter(move |(_, name)| name.as_str() == pool)
+            .map(|(sender, _)| sender.as_str())
+    }
 }
 
 /// Validates `[pools]`; `outbound` gives the defaults.
@@ -218,6 +227,11 @@ mod tests {
         assert_eq!(config.pools.get(HIGH_RISK).unwrap().ehlo, "risk.example");
         assert_eq!(config.pools.assigned("news.example"), Some("bulk"));
         assert_eq!(config.pools.assigned("ceo@corp.example"), Some("bulk"));
+        assert_eq!(
+            config.pools.senders("bulk").collect::<Vec<_>>(),
+            ["ceo@corp.example", "news.example"]
+        );
+        assert_eq!(config.pools.senders(NORMAL).count(), 0);
         assert!(config.pools.get(NORMAL).unwrap().sources.is_empty());
     }
 

@@ -47,6 +47,9 @@ pub struct World {
     pub dir: tempfile::TempDir,
     /// The certificate of `mx.dane.test` (receiver 0).
     pub dane_identity: Identity,
+    /// The CA the daemon trusts for WebPKI (`[webpki] extra_roots`), to
+    /// issue certificates for hosts a test adds.
+    pub ca: TestCa,
 }
 
 /// The TLSA record data of a certificate, `3 1 1 <hex>`.
@@ -81,6 +84,8 @@ pub struct Internet {
     pub dir: tempfile::TempDir,
     /// The certificate of `mx.dane.test` (receiver 0), to change its behaviour.
     pub dane_identity: Identity,
+    /// The CA the daemon trusts for WebPKI (`[webpki] extra_roots`).
+    pub ca: TestCa,
     port: u16,
     anchor: PathBuf,
     roots: PathBuf,
@@ -222,6 +227,7 @@ pub async fn internet_edited(
         roots,
         dir,
         dane_identity: good,
+        ca,
         port,
         anchor,
     }
@@ -332,6 +338,7 @@ pub async fn world_of(net: Internet, extra: &str, outbound: &str, scheduling: Sc
         clock,
         dir: net.dir,
         dane_identity: net.dane_identity,
+        ca: net.ca,
     }
 }
 
