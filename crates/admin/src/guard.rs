@@ -114,7 +114,8 @@ pub(crate) async fn same_origin(request: Request, next: Next) -> Response {
 }
 
 /// Headers on every answer: no caching of what an administrator sees, no
-/// framing, no content sniffing, no referrer, and a content security
+/// framing, no content sniffing, no referrer sent to other sites, and a
+/// content security
 /// policy that runs no script and loads nothing from elsewhere.
 pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
     let cacheable = request.uri().path().starts_with("/static/");
@@ -132,7 +133,9 @@ pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    // Not `no-referrer`: under it browsers send `Origin: null` with the
+    // console's own forms, which `same_origin` must then refuse.
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     if !cacheable {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
