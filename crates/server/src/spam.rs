@@ -86,7 +86,7 @@ pub(crate) async fn check(
             return down(
                 settings,
                 message,
-                &FilterError::Answer(format!("unknown action {other:?}")),
+                &FilterError::Answer(format!("unknown action {}", smtp::quoted(other))),
             );
         }
     };

@@ -73,7 +73,7 @@ pub fn run(command: Command) -> Result<ExitCode, Failure> {
 fn keygen(args: KeygenArgs) -> Result<ExitCode, Failure> {
     let domain = args.domain.trim_end_matches('.').to_ascii_lowercase();
     dns::Resolver::parse_name(&domain)
-        .map_err(|e| Failure::Input(anyhow!("--domain {:?}: {e}", args.domain)))?;
+        .map_err(|e| Failure::Input(anyhow!("--domain {}: {e}", smtp::quoted(&args.domain))))?;
     let algorithm = match args.algorithm {
         AlgorithmArg::Ed25519 => KeyAlgorithm::Ed25519,
         AlgorithmArg::Rsa => KeyAlgorithm::Rsa,
