@@ -13,9 +13,14 @@
 //! built from the session counts the queue keeps, its JSON and gzip forms,
 //! and the report mail; and the reporting URIs ([`uri`]).
 //!
+//! It reads the DMARC aggregate reports receivers send (RFC 7489 §7.2,
+//! [`dmarc`]): XML, gzip, zip or a report mail, bounded, and summarised
+//! per source address.
+//!
 //! It does not decide who gets a notice or when (the daemon's workers do),
 //! nor what a failure means (`policy`), nor count sessions (`queue`).
 
+pub mod dmarc;
 pub mod dsn;
 pub mod tlsrpt;
 pub mod uri;

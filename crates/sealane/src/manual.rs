@@ -357,6 +357,20 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         )],
     ),
     (
+        "sealane report dmarc",
+        &[(
+            "sealane report dmarc read google.com!example.org!1764633600!1764719999.zip",
+            "Summarise a DMARC aggregate report.",
+        )],
+    ),
+    (
+        "sealane report dmarc read",
+        &[(
+            "sealane report dmarc read report.xml.gz report.eml --json",
+            "Report files or report mails as JSON: per source address, the disposition and DKIM/SPF alignment.",
+        )],
+    ),
+    (
         "sealane config",
         &[(
             "sealane config check /etc/sealane/sealane.toml",

@@ -253,6 +253,31 @@ async fn report_tls_read_human_output() {
     .await;
     let text = shown(&w, &read).replace(&fixture(""), "[FIXTURES]/");
     insta::assert_snapshot!("report_tls_read", text);
+    let dmarc_fixture = |name: &str| {
+        format!(
+            "{}/../report/tests/fixtures/dmarc/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let dmarc = sealane(
+        &args(&[
+            "report",
+            "dmarc",
+            "read",
+            &dmarc_fixture("google-published.eml"),
+            &dmarc_fixture("microsoft-published.eml"),
+            &dmarc_fixture("sample-reporter.xml"),
+        ]),
+        None,
+    )
+    .await;
+    insta::assert_snapshot!("report_dmarc_read", shown(&w, &dmarc));
+    let not_dmarc = sealane(
+        &args(&["report", "dmarc", "read", &w.path("message")]),
+        None,
+    )
+    .await;
+    insta::assert_snapshot!("report_dmarc_read_not_a_report", shown(&w, &not_dmarc));
     let not_a_report = sealane(&args(&["report", "tls", "read", &w.path("message")]), None).await;
     insta::assert_snapshot!("report_tls_read_not_a_report", shown(&w, &not_a_report));
 }

@@ -18,6 +18,7 @@ pub mod publish;
 pub mod queue;
 mod queue_text;
 pub mod report;
+pub mod report_dmarc;
 pub mod report_store;
 pub mod resolver;
 pub mod route;

@@ -3,6 +3,8 @@
 //! reached an administrator elsewhere — JSON, `.json.gz`, or a whole
 //! report mail — without a running server, and prints a summary per
 //! reporter, policy and result type (or the reports as JSON).
+//! `sealane report dmarc read FILE...` does the same for DMARC aggregate
+//! reports (`report_dmarc.rs`).
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -22,6 +24,19 @@ pub enum Command {
     /// SMTP TLS reports (RFC 8460).
     #[command(subcommand)]
     Tls(TlsCommand),
+    /// DMARC aggregate reports (RFC 7489).
+    #[command(subcommand)]
+    Dmarc(DmarcCommand),
+}
+
+/// The `report dmarc` subcommands.
+#[derive(clap::Subcommand)]
+pub enum DmarcCommand {
+    /// Read aggregate report files (XML, .xml.gz, .zip, or a report mail)
+    /// and summarise them per source address, with the receiver's
+    /// disposition and DKIM/SPF alignment; a file that is not a report is
+    /// an error (exit 2).
+    Read(ReadArgs),
 }
 
 /// The `report tls` subcommands.
@@ -43,10 +58,10 @@ pub enum TlsCommand {
 pub struct ReadArgs {
     /// Report files.
     #[arg(value_name = "FILE", required = true)]
-    files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Print the reports as JSON (an array, in the order given).
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 /// Runs a `report` subcommand.
@@ -55,6 +70,7 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Tls(TlsCommand::Read(args)) => read(args),
         Command::Tls(TlsCommand::Sent(args)) => crate::cmd::report_store::sent(args).await,
         Command::Tls(TlsCommand::Received(args)) => crate::cmd::report_store::received(args).await,
+        Command::Dmarc(DmarcCommand::Read(args)) => crate::cmd::report_dmarc::read(args),
     }
 }
 
