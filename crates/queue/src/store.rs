@@ -278,7 +278,7 @@ pub trait Store: PolicyStore + Send + Sync {
     /// in, oldest first, with the recipients delivered in it by security
     /// level and the connections that failed by RFC 8460 result type, as
     /// the traces of the messages still kept record them (see
-    /// [`HourlyCount`]; purged messages no longer count).
+    /// [`HourlyCount`]; deleted or purged messages no longer count).
     async fn hourly_counts(
         &self,
         since: SystemTime,
