@@ -4,7 +4,6 @@
 //! (`dns::Resolver::stats`) and MTA-STS policies
 //! (`policy::sts::StsPolicies::stats`) counted.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -64,31 +63,6 @@ pub(crate) fn by_state(summary: &QueueSummary) -> Vec<(&'static str, u64)> {
         ("deferred", deferred),
         ("held", held),
     ]
-}
-
-/// Deliveries by security level since start.
-pub(crate) fn deliveries_by_security(counted: &Snapshot) -> Vec<(String, u64)> {
-    let mut by: BTreeMap<String, u64> = ["dane", "mta-sts", "tls", "plaintext"]
-        .iter()
-        .map(|s| ((*s).to_owned(), 0))
-        .collect();
-    for ((outcome, _, security), count) in &counted.outcomes {
-        if outcome == "delivered" {
-            *by.entry(security.clone()).or_default() += count;
-        }
-    }
-    by.into_iter().collect()
-}
-
-/// Failed connections by RFC 8460 result type since start.
-pub(crate) fn failures_by_result_type(counted: &Snapshot) -> Vec<(String, u64)> {
-    let mut by: BTreeMap<String, u64> = BTreeMap::new();
-    for ((_, result), count) in &counted.tls {
-        if result != "success" {
-            *by.entry(result.clone()).or_default() += count;
-        }
-    }
-    by.into_iter().collect()
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {

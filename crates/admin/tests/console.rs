@@ -2,7 +2,8 @@
 //! the test world: login required everywhere but `/healthz`, `/metrics`
 //! and the TLS report upload; the session cookie's flags; CSRF; the login
 //! rate limit; sessions that cannot be fixed or reused after logout; a
-//! round trip through the queue API; the metrics text, with the resolver's
+//! round trip through the queue API; the hourly counts and the search by
+//! sender, read from the store; the metrics text, with the resolver's
 //! and the MTA-STS policies' counts; the sending limits and their release;
 //! the outbound pools; a gzip TLS report posted and then visible in the
 //! received reports.
@@ -57,6 +58,7 @@ const GUARDED: &[(&str, &str)] = &[
     ("POST", "/api/v1/queue/0000000000000000/retry"),
     ("POST", "/api/v1/queue-operations/hold"),
     ("GET", "/api/v1/trace?q=a@b.test"),
+    ("GET", "/api/v1/stats/hourly"),
     ("GET", "/api/v1/route/dane.test"),
     ("GET", "/api/v1/check/dane.test"),
     ("GET", "/api/v1/reports/tls/received"),
@@ -664,4 +666,105 @@ async fn over_tls_the_cookie_is_secure_and_host_prefixed() {
     assert_eq!(client.get("/api/v1/session").await.json()["user"], "ann");
     console.stop().await;
     daemon.stop().await;
+}
+
+/// The hourly counts come from the store: the hour's DANE delivery and
+/// DANE failure (tlsa-invalid) are there; and a search by sender finds
+/// the delivered message as well as the deferred one, within a time of
+/// arrival.
+#[tokio::test(flavor = "multi_thread")]
+async fn hourly_counts_and_sender_search_read_the_store() {
+    let (world, console, mut client) = console("").await;
+    client.login("ann", PASSWORD).await;
+    let delivered =
+        common::queue_id(&common::submit(&world, "alice@sender.test", &["carol@dane.test"]).await);
+    let deferred = common::queue_id(
+        &common::submit(&world, "alice@sender.test", &["dave@mismatch.test"]).await,
+    );
+    let other =
+        common::queue_id(&common::submit(&world, "bob@sender.test", &["erin@dane.test"]).await);
+    world.daemon.drain().await.unwrap();
+
+    let stats = client.get("/api/v1/stats/hourly").await;
+    assert_eq!(stats.status, 200, "{}", stats.text());
+    let stats = stats.json();
+    let hours = stats["hours"].as_array().expect("hours");
+    assert_eq!(hours.len(), 24, "{stats}");
+    let now = &hours[23];
+    assert_eq!(
+        now["delivered"],
+        serde_json::json!({"dane": 2, "mta-sts": 0, "tls": 0, "plaintext": 0}),
+        "{stats}"
+    );
+    assert!(now["failed"]["tlsa-invalid"].as_u64() >= Some(1), "{stats}");
+    assert!(
+        hours[..23]
+            .iter()
+            .all(|h| h["failed"] == serde_json::json!({})),
+        "{stats}"
+    );
+    let hour = now["hour"].as_u64().expect("milliseconds");
+    assert_eq!(hour % 3_600_000, 0, "on the hour");
+    let three = client.get("/api/v1/stats/hourly?hours=3").await.json();
+    assert_eq!(three["hours"].as_array().map(Vec::len), Some(3));
+    assert_eq!(three["hours"][2], *now);
+    for bad in ["0", "169", "x"] {
+        let refused = client
+            .get(&format!("/api/v1/stats/hourly?hours={bad}"))
+            .await;
+        assert_eq!(refused.status, 400, "{bad}");
+    }
+
+    let found = client.get("/api/v1/trace?sender=Alice@Sender.test").await;
+    assert_eq!(found.status, 200, "{}", found.text());
+    let found = found.json();
+    let ids: Vec<&str> = found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [delivered.as_str(), deferred.as_str()], "{found}");
+    assert_eq!(
+        found[0]["recipients"][0]["state"]["state"], "delivered",
+        "{found}"
+    );
+    let later = client
+        .get(&format!(
+            "/api/v1/trace?sender=alice@sender.test&since={}",
+            hour + 3_600_000
+        ))
+        .await
+        .json();
+    assert_eq!(later, serde_json::json!([]));
+    let earlier = client
+        .get(&format!(
+            "/api/v1/trace?sender=alice@sender.test&until={}",
+            hour - 1
+        ))
+        .await
+        .json();
+    assert_eq!(earlier, serde_json::json!([]));
+    let within = client
+        .get(&format!(
+            "/api/v1/trace?sender=bob@sender.test&since={hour}&until={}",
+            hour + 3_600_000
+        ))
+        .await
+        .json();
+    assert_eq!(within[0]["id"], other.as_str(), "{within}");
+    // A day as `until` includes the whole day.
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(hour);
+    let day = report::tlsrpt::datetime::format(at.into())[..10].to_owned();
+    let today = client
+        .get(&format!(
+            "/api/v1/trace?sender=alice@sender.test&since={day}&until={day}"
+        ))
+        .await
+        .json();
+    assert_eq!(today.as_array().map(Vec::len), Some(2), "{today}");
+    let page = client.get("/trace?sender=alice%40sender.test").await.text();
+    assert!(page.contains(&format!("/message/{delivered}")), "{page}");
+    assert!(page.contains("2 messages found"), "{page}");
+    console.stop().await;
 }

@@ -1,5 +1,6 @@
 //! The console's pages through real HTTP against a daemon in the test
-//! world: every page renders for a logged-in administrator, the queue's
+//! world: every page renders for a logged-in administrator, the
+//! dashboard charts the hour's deliveries and failures from the store, the queue's
 //! action forms work with their CSRF field, the troubleshooter explains a
 //! DANE mismatch (4.7.323), and hostile headers, addresses and subjects in
 //! a trace are shown as text, never as markup.
@@ -161,5 +162,47 @@ async fn hostile_values_in_a_trace_are_text_not_markup() {
         trace.contains("(EHLO &lt;script&gt;alert(&#x27;ehlo&#x27;)&lt;&#x2f;script&gt;)"),
         "the EHLO name, escaped: {trace}"
     );
+    console.stop().await;
+}
+
+/// The dashboard's hourly charts show the hour's DANE delivery and the
+/// DANE failure of a deferred message, in words, in the table and drawn.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_charts_the_hours_deliveries_and_failures() {
+    let (world, console, client) = console().await;
+    common::submit(&world, "alice@sender.test", &["carol@dane.test"]).await;
+    common::submit(&world, "alice@sender.test", &["dave@mismatch.test"]).await;
+    world.daemon.drain().await.unwrap();
+    let stats = client.get("/api/v1/stats/hourly").await.json();
+    let failed = stats["hours"][23]["failed"]["tlsa-invalid"]
+        .as_u64()
+        .expect("a DANE failure this hour");
+
+    let page = client.get("/").await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(
+        html.contains("1 in all (DANE 1, MTA-STS 0, opportunistic TLS 0, plaintext 0)"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("{failed} in all (tlsa-invalid {failed})")),
+        "{html}"
+    );
+    let millis = stats["hours"][23]["hour"].as_u64().unwrap();
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis);
+    let at = report::tlsrpt::datetime::format(at.into());
+    let label = format!("{} {}", &at[..10], &at[11..16]);
+    assert!(
+        html.contains(&format!(
+            "<tr><th scope=\"row\">{label}</th><td>1</td><td>0</td><td>0</td><td>0</td><td>1</td></tr>"
+        )),
+        "the current hour's row: {html}"
+    );
+    assert!(
+        html.contains(&format!("<title>{label}: DANE 1</title>")),
+        "the bar: {html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
     console.stop().await;
 }

@@ -55,6 +55,7 @@ mod envelope;
 mod error;
 mod event;
 mod from_delivery;
+mod hourly;
 mod id;
 mod meta;
 pub mod postgres;
@@ -74,6 +75,7 @@ pub use auth_record::{ArcRecord, AuthRecord, DkimRecord, DmarcRecord, SpfRecord}
 pub use envelope::{BodyType, Envelope, domain_of};
 pub use error::StoreError;
 pub use event::{AttemptRecord, DnssecNote, Event, EventKind, NoticeKind};
+pub use hourly::{HourlyCount, SECURITY_LEVELS, last_hours};
 pub use id::{QueueId, QueueIdError};
 pub use meta::{MessageMeta, NewMessage, TlsSummary};
 pub use postgres::{PgOptions, PgStore, PgUrlError};

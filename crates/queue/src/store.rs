@@ -12,6 +12,7 @@ use smtp::Reply;
 use crate::envelope::Envelope;
 use crate::error::StoreError;
 use crate::event::{AttemptRecord, Event, EventKind, NoticeKind};
+use crate::hourly::HourlyCount;
 use crate::id::QueueId;
 use crate::meta::{MessageMeta, NewMessage};
 use crate::sending::{SendingBlock, SendingRequest, SendingVerdict, Subject};
@@ -260,6 +261,29 @@ pub trait Store: PolicyStore + Send + Sync {
     /// Messages whose queue id, `Message-ID:` (with or without angle
     /// brackets) or a recipient address is `key`, with their traces.
     async fn trace(&self, key: &str) -> Result<Vec<MessageDetail>, StoreError>;
+
+    /// Messages from `sender` (the envelope sender, compared without
+    /// regard to ASCII case; empty for `<>`), pending or finished, that
+    /// arrived at or after `since` and at or before `until` when given,
+    /// with their traces: the last `limit` to arrive, oldest first.
+    async fn trace_sender(
+        &self,
+        sender: &str,
+        since: Option<SystemTime>,
+        until: Option<SystemTime>,
+        limit: usize,
+    ) -> Result<Vec<MessageDetail>, StoreError>;
+
+    /// Every hour from the one `since` falls in to the one `until` falls
+    /// in, oldest first, with the recipients delivered in it by security
+    /// level and the connections that failed by RFC 8460 result type, as
+    /// the traces of the messages still kept record them (see
+    /// [`HourlyCount`]; deleted or purged messages no longer count).
+    async fn hourly_counts(
+        &self,
+        since: SystemTime,
+        until: SystemTime,
+    ) -> Result<Vec<HourlyCount>, StoreError>;
 
     /// Counts TLS sessions for reporting (RFC 8460), each under its policy
     /// domain, day, policy and result; alike sessions share one count.

@@ -70,7 +70,8 @@ async fn a_version_2_file_is_migrated() {
     let path = dir.path().join("queue.db");
     let conn = rusqlite::Connection::open(&path).expect("open");
     conn.execute_batch(
-        "DROP TABLE sending_counts; DROP TABLE sending_blocks;
+        "DROP INDEX events_at; DROP INDEX messages_sender;
+         DROP TABLE sending_counts; DROP TABLE sending_blocks;
          DROP INDEX recipients_leases; DROP TABLE tls_received; DROP TABLE sts_policies;
          PRAGMA user_version = 2;",
     )
@@ -93,6 +94,15 @@ async fn a_version_2_file_is_migrated() {
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .expect("version");
     assert_eq!(version, SCHEMA_VERSION);
+    let indexes: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master
+             WHERE type = 'index' AND name IN ('events_at', 'messages_sender')",
+            [],
+            |row| row.get(0),
+        )
+        .expect("indexes");
+    assert_eq!(indexes, 2, "version 7's indexes");
 }
 
 /// 100 sessions inserting at once share commits, and every message is

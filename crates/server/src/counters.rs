@@ -65,13 +65,9 @@ pub struct Snapshot {
 }
 
 /// The security level of a connection: what protected the session.
+/// ([`AttemptRecord::security_level`], as the store's hourly counts.)
 pub fn security_level(attempt: &AttemptRecord) -> &'static str {
-    match (attempt.requirement.as_str(), attempt.tls.is_some()) {
-        ("dane", true) => "dane",
-        ("sts-enforce", true) => "mta-sts",
-        (_, true) => "tls",
-        (_, false) => "plaintext",
-    }
+    attempt.security_level()
 }
 
 impl Counters {

@@ -6,6 +6,7 @@ mod diagnose;
 mod queue_ops;
 mod reports;
 mod sending;
+mod stats;
 mod trace;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use crate::App;
 pub(crate) use diagnose::{check_domain, route_destination};
 pub(crate) use queue_ops::{ListQuery, Operation, listing, operate};
 pub(crate) use reports::{ReceivedQuery, received_summary};
+pub(crate) use stats::{DEFAULT_HOURS, hourly};
 pub(crate) use trace::{TraceQuery, search};
 
 /// The API's routes (behind the login).
@@ -40,6 +42,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             post(queue_ops::operate_many),
         )
         .route("/api/v1/trace", get(trace::handler))
+        .route("/api/v1/stats/hourly", get(stats::handler))
         .route("/api/v1/route/{destination}", get(diagnose::route))
         .route("/api/v1/check/{domain}", get(diagnose::check))
         .route("/api/v1/reports/tls/received", get(reports::received))

@@ -1,6 +1,7 @@
 //! The message trace search: by queue id, Message-ID or recipient (the
-//! store's own search, as `sealane trace`), by sender among the messages
-//! still pending, narrowed to a time of arrival.
+//! store's own search, as `sealane trace`) or by sender (the store's
+//! search by sender), over every message kept, pending or finished,
+//! narrowed to a time of arrival.
 
 use std::sync::Arc;
 
@@ -16,8 +17,9 @@ use crate::App;
 const MOST: usize = 200;
 
 /// The search of `GET /api/v1/trace`: at least one of `q` (a queue id, a
-/// Message-ID or a recipient), `recipient` or `sender`; `since` and
-/// `until` narrow it to messages that arrived in that span.
+/// Message-ID or a recipient), `recipient` or `sender` (`<>` for the
+/// null sender); `since` and `until` narrow it to messages that arrived
+/// in that span (both ends included).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct TraceQuery {
     pub q: Option<String>,
@@ -31,15 +33,28 @@ fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// The end of the span: a UTC day `YYYY-MM-DD` includes that whole day,
+/// any other time is taken as it is ([`time_arg`]).
+fn until_arg(text: &str) -> Result<std::time::SystemTime, ApiError> {
+    match report::tlsrpt::parse_day(text) {
+        Some(day) => Ok(queue::day_start(day + 1) - std::time::Duration::from_millis(1)),
+        None => time_arg("until", text),
+    }
+}
+
 /// The messages the search finds, oldest first.
 pub(crate) async fn search(app: &App, query: &TraceQuery) -> Result<Vec<MessageDetail>, ApiError> {
     let since = given(&query.since)
         .map(|t| time_arg("since", t))
         .transpose()?;
-    let until = given(&query.until)
-        .map(|t| time_arg("until", t))
-        .transpose()?;
-    let sender = given(&query.sender).map(str::to_ascii_lowercase);
+    let until = given(&query.until).map(until_arg).transpose()?;
+    let sender = given(&query.sender).map(|s| {
+        if s == "<>" {
+            String::new()
+        } else {
+            s.to_ascii_lowercase()
+        }
+    });
     let store = &app.shared.store;
     let mut found = match (given(&query.q), given(&query.recipient)) {
         (Some(key), recipient) => {
@@ -58,18 +73,7 @@ pub(crate) async fn search(app: &App, query: &TraceQuery) -> Result<Vec<MessageD
             let Some(sender) = &sender else {
                 return Err(ApiError::input(crate::texts::TRACE_NEEDS_KEY));
             };
-            let mut found = Vec::new();
-            for message in store.list(10_000).await? {
-                if message.sender.to_ascii_lowercase() == *sender
-                    && let Some(detail) = store.show(message.id).await?
-                {
-                    found.push(detail);
-                    if found.len() >= MOST {
-                        break;
-                    }
-                }
-            }
-            found
+            store.trace_sender(sender, since, until, MOST).await?
         }
     };
     found.retain(|m| {

@@ -18,6 +18,7 @@ pub(crate) struct Pages {
     env: Environment<'static>,
 }
 
+mod charts;
 mod views;
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -112,6 +113,13 @@ mod tests {
         let pages = Pages::new();
         let row = minijinja::context! { name => "a b&c", count => 1, percent => 100 };
         let chart = minijinja::context! { rows => vec![row], total => 1 };
+        let hours: Vec<queue::HourlyCount> = Vec::new();
+        let deliveries = charts::HourlyChart::of(
+            &hours,
+            queue::SECURITY_LEVELS.iter().map(|s| (*s).to_owned()),
+            |h| &h.delivered,
+        );
+        let failures = charts::HourlyChart::of(&hours, [], |h| &h.failed);
         let rendered =
             pages
                 .env
@@ -120,10 +128,59 @@ mod tests {
                 .render(minijinja::context! {
                     user => "ann", csrf => "t",
                     summary => queue::QueueSummary::default(),
-                    states => &chart, causes => &chart, deliveries => &chart, results => &chart,
+                    states => &chart, causes => &chart,
+                    deliveries => deliveries, failures => failures, hours => 24,
                 });
         let html = rendered.unwrap_or_else(|e| panic!("{e:#}"));
         assert!(html.contains("Queue by state"));
         assert!(html.contains("/queue?state=a%20b%26c"), "{html}");
+        assert!(
+            html.contains("DANE 0, MTA-STS 0, opportunistic TLS 0, plaintext 0"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn an_hourly_chart_stacks_its_series_and_says_its_numbers() {
+        let hour = |at: u64, delivered: &[(&str, u64)], failed: &[(&str, u64)]| {
+            let map =
+                |pairs: &[(&str, u64)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+            queue::HourlyCount {
+                hour: std::time::UNIX_EPOCH + std::time::Duration::from_secs(at * 3600),
+                delivered: map(delivered),
+                failed: map(failed),
+            }
+        };
+        let hours = vec![
+            hour(0, &[("dane", 3), ("tls", 1)], &[("tlsa-invalid", 2)]),
+            hour(1, &[("dane", 0), ("plaintext", 2)], &[]),
+        ];
+        let chart = charts::HourlyChart::of(
+            &hours,
+            queue::SECURITY_LEVELS.iter().map(|s| (*s).to_owned()),
+            |h| &h.delivered,
+        );
+        assert_eq!(chart.total, 6);
+        assert_eq!(
+            chart.summary,
+            "DANE 3, MTA-STS 0, opportunistic TLS 1, plaintext 2"
+        );
+        assert_eq!(chart.hours[0].label, "1970-01-01 00:00");
+        assert_eq!(chart.hours[0].counts, [3, 0, 1, 0]);
+        assert_eq!(chart.hours[0].tick.as_deref(), Some("00:00"));
+        assert_eq!(chart.hours[1].tick, None);
+        let pieces: Vec<_> = chart.hours[0]
+            .pieces
+            .iter()
+            .map(|p| (p.y, p.height))
+            .collect();
+        assert_eq!(
+            pieces,
+            [(30, 90), (0, 30)],
+            "the tallest hour fills the height"
+        );
+        let failures = charts::HourlyChart::of(&hours, [], |h| &h.failed);
+        assert_eq!(failures.summary, "tlsa-invalid 2");
+        assert!(failures.hours[1].pieces.is_empty());
     }
 }

@@ -62,7 +62,10 @@ pub(crate) async fn dashboard(
         Ok(summary) => summary,
         Err(e) => return failed(&app, &session, &ApiError::from(e)),
     };
-    let counted = app.shared.counters.snapshot();
+    let hourly = match api::hourly(&app, api::DEFAULT_HOURS).await {
+        Ok(hourly) => hourly,
+        Err(e) => return failed(&app, &session, &e),
+    };
     let states = Chart::of(crate::metrics::by_state(&summary));
     let causes = Chart::of(
         summary
@@ -70,14 +73,19 @@ pub(crate) async fn dashboard(
             .iter()
             .map(|c| (c.cause.clone(), c.recipients)),
     );
-    let deliveries = Chart::of(crate::metrics::deliveries_by_security(&counted));
-    let results = Chart::of(crate::metrics::failures_by_result_type(&counted));
+    let deliveries = super::charts::HourlyChart::of(
+        &hourly.hours,
+        queue::SECURITY_LEVELS.iter().map(|s| (*s).to_owned()),
+        |h| &h.delivered,
+    );
+    let failures = super::charts::HourlyChart::of(&hourly.hours, [], |h| &h.failed);
     app.pages.render(
         "dashboard.html",
         context! {
             user => &session.user, csrf => &session.csrf,
             summary => &summary, states => states, causes => causes,
-            deliveries => deliveries, results => results,
+            deliveries => deliveries, failures => failures,
+            hours => api::DEFAULT_HOURS,
         },
         StatusCode::OK,
     )

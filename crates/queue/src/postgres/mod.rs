@@ -36,6 +36,7 @@ pub use schema::SCHEMA_VERSION;
 
 use crate::error::StoreError;
 use crate::event::{Event, EventKind};
+use crate::hourly::HourlyCount;
 use crate::id::QueueId;
 use crate::meta::NewMessage;
 use crate::sending::{SendingBlock, SendingRequest, SendingVerdict, Subject};
@@ -280,6 +281,26 @@ impl Store for PgStore {
 
     async fn trace(&self, key: &str) -> Result<Vec<MessageDetail>, StoreError> {
         read::trace(&mut self.conn().await?, key).await
+    }
+
+    async fn trace_sender(
+        &self,
+        sender: &str,
+        since: Option<SystemTime>,
+        until: Option<SystemTime>,
+        limit: usize,
+    ) -> Result<Vec<MessageDetail>, StoreError> {
+        let (since, until) = (since.map(to_millis), until.map(to_millis));
+        read::trace_sender(&mut self.conn().await?, sender, since, until, limit).await
+    }
+
+    async fn hourly_counts(
+        &self,
+        since: SystemTime,
+        until: SystemTime,
+    ) -> Result<Vec<HourlyCount>, StoreError> {
+        let (from, until) = crate::hourly::span(since, until);
+        read::hourly_counts(&mut self.conn().await?, from, until).await
     }
 
     async fn record_tls_sessions(&self, sessions: Vec<TlsSession>) -> Result<(), StoreError> {

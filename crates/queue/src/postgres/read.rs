@@ -7,6 +7,7 @@ use super::pool::Conn;
 use crate::columns::{from_json, parse_id, state_from};
 use crate::error::StoreError;
 use crate::event::Event;
+use crate::hourly::{CountedEvent, HourlyCount};
 use crate::id::QueueId;
 use crate::state::TroubleRecord;
 use crate::time::from_millis;
@@ -208,4 +209,61 @@ pub async fn trace(conn: &mut Conn<'_>, key: &str) -> Result<Vec<MessageDetail>,
         }
     }
     Ok(out)
+}
+
+pub async fn trace_sender(
+    conn: &mut Conn<'_>,
+    sender: &str,
+    since: Option<i64>,
+    until: Option<i64>,
+    limit: usize,
+) -> Result<Vec<MessageDetail>, StoreError> {
+    let (since, until) = (since.unwrap_or(i64::MIN), until.unwrap_or(i64::MAX));
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut ids: Vec<String> = conn
+        .query(
+            "SELECT id FROM messages
+             WHERE lower(sender) = lower($1) AND received_at >= $2 AND received_at <= $3
+             ORDER BY received_at DESC, id DESC LIMIT $4",
+            &[&sender, &since, &until, &limit],
+        )
+        .await?
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect::<Result<_, _>>()?;
+    ids.reverse();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(detail) = show(conn, parse_id(&id)?).await? {
+            out.push(detail);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn hourly_counts(
+    conn: &mut Conn<'_>,
+    from: i64,
+    until: i64,
+) -> Result<Vec<HourlyCount>, StoreError> {
+    let mut events = Vec::new();
+    for row in conn
+        .query(
+            "SELECT message, at, recipient, event FROM events
+             WHERE at >= $1 AND at < $2
+               AND (event::json ->> 'event') IN ('attempt', 'delivered')
+             ORDER BY message, seq",
+            &[&from, &until],
+        )
+        .await?
+    {
+        let kind: String = row.try_get(3)?;
+        events.push(CountedEvent {
+            message: row.try_get(0)?,
+            at: row.try_get(1)?,
+            recipient: row.try_get(2)?,
+            kind: from_json("event", &kind)?,
+        });
+    }
+    Ok(crate::hourly::tally(from, until, events))
 }

@@ -10,7 +10,7 @@ use super::pool::Conn;
 use crate::error::StoreError;
 
 /// The newest schema version this binary knows: the last migration's.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The advisory lock key that serialises migrations (any constant no
 /// other application of the database uses: "sealane" in ASCII).
@@ -164,8 +164,17 @@ CREATE TABLE sending_blocks (
 );
 ";
 
+/// Version 6: the console's reads over all history, bounded by time, as
+/// the SQLite backend's version 7: the trace's events by time
+/// (deliveries and failed connections per hour) and the messages by
+/// sender (case folded) and arrival (trace search by sender).
+const V6: &str = "
+CREATE INDEX events_at ON events(at);
+CREATE INDEX messages_sender ON messages(lower(sender), received_at);
+";
+
 /// Every migration, in order: (version, SQL).
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5), (6, V6)];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses it if a newer
 /// Sealane has migrated it further.

@@ -38,6 +38,7 @@ pub use writer::WriteStats;
 
 use crate::error::StoreError;
 use crate::event::{Event, EventKind};
+use crate::hourly::HourlyCount;
 use crate::id::QueueId;
 use crate::meta::NewMessage;
 use crate::sending::{SendingBlock, SendingRequest, SendingVerdict, Subject};
@@ -264,6 +265,29 @@ impl Store for SqliteStore {
     async fn trace(&self, key: &str) -> Result<Vec<MessageDetail>, StoreError> {
         let key = key.to_owned();
         self.read(move |conn| read::trace(conn, &key)).await
+    }
+
+    async fn trace_sender(
+        &self,
+        sender: &str,
+        since: Option<SystemTime>,
+        until: Option<SystemTime>,
+        limit: usize,
+    ) -> Result<Vec<MessageDetail>, StoreError> {
+        let sender = sender.to_owned();
+        let (since, until) = (since.map(to_millis), until.map(to_millis));
+        self.read(move |conn| read::trace_sender(conn, &sender, since, until, limit))
+            .await
+    }
+
+    async fn hourly_counts(
+        &self,
+        since: SystemTime,
+        until: SystemTime,
+    ) -> Result<Vec<HourlyCount>, StoreError> {
+        let (from, until) = crate::hourly::span(since, until);
+        self.read(move |conn| read::hourly_counts(conn, from, until))
+            .await
     }
 
     async fn record_tls_sessions(&self, sessions: Vec<TlsSession>) -> Result<(), StoreError> {

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{RECIPIENT_COLUMNS, events, from_json, recipient_view};
 use crate::error::StoreError;
+use crate::hourly::{CountedEvent, HourlyCount};
 use crate::id::QueueId;
 use crate::time::from_millis;
 use crate::view::{
@@ -162,4 +163,69 @@ pub fn trace(conn: &Connection, key: &str) -> Result<Vec<MessageDetail>, StoreEr
         }
     }
     Ok(out)
+}
+
+pub fn trace_sender(
+    conn: &Connection,
+    sender: &str,
+    since: Option<i64>,
+    until: Option<i64>,
+    limit: usize,
+) -> Result<Vec<MessageDetail>, StoreError> {
+    let mut ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM messages
+             WHERE lower(sender) = lower(?1) AND received_at >= ?2 AND received_at <= ?3
+             ORDER BY received_at DESC, id DESC LIMIT ?4",
+        )?
+        .query_map(
+            params![
+                sender,
+                since.unwrap_or(i64::MIN),
+                until.unwrap_or(i64::MAX),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            |row| row.get(0),
+        )?
+        .collect::<Result<_, _>>()?;
+    ids.reverse();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(detail) = show(conn, parse_id(&id)?)? {
+            out.push(detail);
+        }
+    }
+    Ok(out)
+}
+
+pub fn hourly_counts(
+    conn: &Connection,
+    from: i64,
+    until: i64,
+) -> Result<Vec<HourlyCount>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT message, at, recipient, event FROM events
+         WHERE at >= ?1 AND at < ?2
+           AND json_extract(event, '$.event') IN ('attempt', 'delivered')
+         ORDER BY message, seq",
+    )?;
+    let rows = stmt.query_map(params![from, until], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, Option<String>>(2)?,
+            row.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (message, at, recipient, kind) = row?;
+        events.push(CountedEvent {
+            message,
+            at,
+            recipient,
+            kind: from_json("event", &kind)?,
+        });
+    }
+    Ok(crate::hourly::tally(from, until, events))
 }

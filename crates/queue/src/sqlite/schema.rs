@@ -6,7 +6,7 @@ use crate::error::StoreError;
 
 /// The schema version this binary writes. Bump it with a migration step
 /// in [`prepare`] whenever the layout changes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Version 1. Times are milliseconds since the Unix epoch. A recipient's
 /// `due_at` is set exactly while it is schedulable: its first attempt or
@@ -159,6 +159,15 @@ CREATE TABLE sending_blocks (
 );
 ";
 
+/// Version 7: the console's reads over all history, bounded by time: the
+/// trace's events by time (deliveries and failed connections per hour)
+/// and the messages by sender (ASCII case folded, as `lower` does) and
+/// arrival (trace search by sender).
+const V7: &str = "
+CREATE INDEX events_at ON events(at);
+CREATE INDEX messages_sender ON messages(lower(sender), received_at);
+";
+
 /// Settings every connection gets. `synchronous=FULL` in WAL mode syncs
 /// the log at every commit, so a committed insert survives a crash or a
 /// power cut: that commit is what the 250 waits for. (`NORMAL` would
@@ -233,6 +242,9 @@ pub fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
     }
     if found < 6 {
         tx.execute_batch(V6)?;
+    }
+    if found < 7 {
+        tx.execute_batch(V7)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -5,10 +5,12 @@
 
 #![allow(dead_code)]
 
+pub mod console;
 pub mod sending;
 pub mod sts_cache;
 pub mod tls_report;
 
+pub use console::{hourly_counts_by_security_and_result_type, trace_by_sender_over_all_messages};
 pub use sending::{
     concurrent_counts_never_exceed_a_limit, refused_message_is_traced,
     sender_domain_limit_counts_every_user, sending_limits_block_and_release,
@@ -58,6 +60,8 @@ macro_rules! contract_tests {
             sender_domain_limit_counts_every_user,
             concurrent_counts_never_exceed_a_limit,
             refused_message_is_traced,
+            hourly_counts_by_security_and_result_type,
+            trace_by_sender_over_all_messages,
         );
     };
     (@each $fresh:path, $($name:ident),* $(,)?) => {
