@@ -43,6 +43,16 @@ async fn an_administrator_finds_retries_and_troubleshoots_in_a_browser() {
         .unwrap();
     let reply = common::submit(&world, "alice@sender.test", &["bob@dead.test"]).await;
     let id = common::queue_id(&reply);
+    // Something for the dashboard's charts: DANE deliveries, an MTA-STS
+    // one, a DANE mismatch.
+    for to in [
+        "carol@dane.test",
+        "erin@dane.test",
+        "carol@sts.test",
+        "dave@mismatch.test",
+    ] {
+        common::submit(&world, "alice@sender.test", &[to]).await;
+    }
     world.daemon.drain().await.unwrap();
 
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");

@@ -70,7 +70,9 @@ fill(driver, "password", os.environ["PASSWORD"]).submit()
 arrive(driver, "login")
 if driver.current_url.rstrip("/") != base or "Log out" not in driver.page_source:
     fail("login", driver, "the dashboard did not open after logging in")
+driver.set_window_size(1280, 1700)
 shot(driver, "dashboard.png")
+driver.set_window_size(1280, 900)
 
 # Find the deferred message by its recipient.
 driver.get(base + "/trace")
