@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, warn};
 
 use crate::shared::Shared;
-use crate::worker;
+use crate::worker::{self, Hunger, Hungry};
 
 /// Messages of one domain handed to one worker at most.
 pub(crate) const BATCH_MESSAGES: usize = 50;
@@ -33,7 +33,8 @@ const TLS_REPORTS_EVERY: Duration = Duration::from_secs(10 * 60);
 pub struct Scheduler {
     shared: Arc<Shared>,
     global: Arc<Semaphore>,
-    per_domain: Arc<Mutex<HashMap<String, u32>>>,
+    /// Workers running per destination, and how many of them are hungry.
+    per_domain: Arc<Mutex<HashMap<String, (u32, Hungry)>>>,
 }
 
 impl Scheduler {
@@ -60,7 +61,8 @@ impl Scheduler {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .filter(|(_, n)| **n >= limit)
+            // A hungry worker takes the destination's new mail itself.
+            .filter(|(_, (n, hungry))| *n >= limit || hungry.any())
             .map(|(d, _)| d.clone())
             .collect();
         let request = ClaimRequest {
@@ -84,19 +86,19 @@ impl Scheduler {
                 continue;
             };
             let domain = batch.domain.clone();
-            *self
-                .per_domain
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .entry(domain.clone())
-                .or_default() += 1;
+            let hunger = {
+                let mut counts = self.per_domain.lock().unwrap_or_else(|e| e.into_inner());
+                let (running, hungry) = counts.entry(domain.clone()).or_default();
+                *running += 1;
+                Hunger::new(hungry.clone())
+            };
             let per_domain = self.per_domain.clone();
             let shared = self.shared.clone();
             debug!(domain = %domain, messages = batch.messages.len(), "batch started");
             workers.spawn(async move {
-                worker::run(shared, batch).await;
+                worker::run(shared, batch, hunger).await;
                 let mut counts = per_domain.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(n) = counts.get_mut(&domain) {
+                if let Some((n, _)) = counts.get_mut(&domain) {
                     *n -= 1;
                     if *n == 0 {
                         counts.remove(&domain);

@@ -5,6 +5,7 @@
 //! notice owed to the sender.
 
 mod delay;
+mod hunger;
 mod local;
 mod notice;
 mod record;
@@ -23,6 +24,7 @@ use tokio::time::Instant;
 use tracing::warn;
 
 use crate::shared::Shared;
+pub(crate) use hunger::{Hunger, Hungry};
 use record::Recorder;
 
 /// How long a worker goes on with new mail for its destination before it
@@ -31,7 +33,8 @@ const CONTINUE_FOR: Duration = Duration::from_secs(30);
 use tenure::Tenure;
 
 /// Delivers one batch and records the outcome of every recipient.
-pub async fn run(shared: Arc<Shared>, mut batch: Batch) {
+pub async fn run(shared: Arc<Shared>, mut batch: Batch, mut hunger: Hunger) {
+    hunger.claimed(batch.messages.len(), crate::scheduler::BATCH_MESSAGES);
     let domain = batch.domain.clone();
     let mut tenure = Tenure::new(batch.lease.clone(), shared.config.queue.lease);
     let mut recorder = Recorder::new(&shared, &batch.lease);
@@ -91,10 +94,13 @@ pub async fn run(shared: Arc<Shared>, mut batch: Batch) {
         let next = continuation(&shared, &batch, began).await;
         recorder.finish().await;
         let Some(next) = next else { break };
+        hunger.claimed(next.messages.len(), crate::scheduler::BATCH_MESSAGES);
         batch = next;
         tenure = Tenure::new(batch.lease.clone(), shared.config.queue.lease);
         recorder = Recorder::new(&shared, &batch.lease);
     }
+    // Leaving: new mail is the scheduler's again, before the QUITs.
+    hunger.leave();
     connections.close().await;
 }
 
