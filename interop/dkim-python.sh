@@ -6,6 +6,8 @@
 #     DNS zone holding the key.
 #  3. Sealane ARC-seals (RFC 8617) a DKIM-signed message; dkimpy's
 #     arc_verify (the library behind `arcverify`) checks the chain.
+#  4. The daemon ARC-seals a forwarded copy (`[arc]`, the test world's
+#     crates/server/tests/arc_sealing.rs writes it out); dkimpy checks it.
 # dkimpy is given the key record through its `dnsfunc` hook, as
 # `dkimverify` would read it from DNS: no network is used.
 set -euo pipefail
@@ -90,4 +92,17 @@ cv, results, reason = dkim.arc_verify(message, dnsfunc=dnsfunc)
 print('dkimpy arc_verify', cv.decode(), reason)
 sys.exit(0 if cv == dkim.CV_Pass else 1)
 PY
-echo "dkim interop: 5 passed, 0 failed"
+echo "-- the daemon ARC-seals a forwarded copy ([arc]), dkimpy verifies the chain"
+SEALANE_ARC_SEALED_OUT="$work/forwarded" cargo test -q -p sealane-server --test arc_sealing \
+  a_forwarded_copy_leaves_with_our_first_arc_set_which_verifies >/dev/null
+"$py" - "$work/forwarded" "$(cat crates/auth/tests/keys/rsa2048.txt)" <<'PY'
+import sys, dkim
+message = open(sys.argv[1], 'rb').read()
+record = sys.argv[2].strip().encode()
+def dnsfunc(name, timeout=5):
+    return record if name.lower() == b'arc._domainkey.sender.test.' else None
+cv, results, reason = dkim.arc_verify(message, dnsfunc=dnsfunc)
+print('dkimpy arc_verify of the daemon\'s set', cv.decode(), reason)
+sys.exit(0 if cv == dkim.CV_Pass else 1)
+PY
+echo "dkim interop: 6 passed, 0 failed"

@@ -96,3 +96,18 @@ pub struct ArcRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
 }
+
+/// The ARC set (RFC 8617) we added to a copy before queueing it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArcSealRecord {
+    /// The sealing domain (`d=`).
+    pub domain: String,
+    /// The selector (`s=`).
+    pub selector: String,
+    /// The instance of our set (`i=`), 1 when the message arrived without
+    /// ARC.
+    pub instance: u32,
+    /// The chain validation status we sealed with (`cv=`): `none`, `pass`
+    /// or `fail`.
+    pub cv: String,
+}

@@ -71,7 +71,7 @@ mod tls_received;
 mod tls_session;
 mod view;
 
-pub use auth_record::{ArcRecord, AuthRecord, DkimRecord, DmarcRecord, SpfRecord};
+pub use auth_record::{ArcRecord, ArcSealRecord, AuthRecord, DkimRecord, DmarcRecord, SpfRecord};
 pub use envelope::{BodyType, Envelope, domain_of};
 pub use error::StoreError;
 pub use event::{AttemptRecord, DnssecNote, Event, EventKind, NoticeKind};

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth_record::AuthRecord;
+use crate::auth_record::{ArcSealRecord, AuthRecord};
 use crate::envelope::Envelope;
 use crate::id::QueueId;
 
@@ -56,6 +56,10 @@ pub struct MessageMeta {
     /// quarantined instead of queued, until an administrator releases them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quarantine: Option<String>,
+    /// The ARC set we added to this copy on arrival (a forwarded or
+    /// relayed copy, with `[arc]` configured), if we sealed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arc_sealed: Option<Box<ArcSealRecord>>,
     /// When the message expires if that is sooner than the retry
     /// schedule's expiry: a TLS report is worth nothing after its day plus
     /// one (RFC 8460 §5.3 asks for delivery in a timely manner).
@@ -80,6 +84,7 @@ impl MessageMeta {
             tls_report: false,
             auth: None,
             quarantine: None,
+            arc_sealed: None,
             expires_at: None,
         }
     }

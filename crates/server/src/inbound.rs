@@ -94,7 +94,8 @@ impl Handler for Inbound {
     }
 
     async fn message(&mut self, mut message: ReceivedMessage) -> Decision {
-        let (auth_header, data, spf_or_dkim, auth_record, quarantine) = if self.role == Role::Mx {
+        let mx = self.role == Role::Mx;
+        let (auth_header, data, spf_or_dkim, auth_record, quarantine, seal_facts) = if mx {
             match crate::arrival::check(&self.shared, &message).await {
                 crate::arrival::Arrival::Accept {
                     header,
@@ -102,14 +103,22 @@ impl Handler for Inbound {
                     record,
                     quarantine,
                     sender_validated,
-                } => (header, data, sender_validated, Some(record), quarantine),
+                    seal_facts,
+                } => (
+                    header,
+                    data,
+                    sender_validated,
+                    Some(record),
+                    quarantine,
+                    Some(seal_facts),
+                ),
                 crate::arrival::Arrival::Refuse(reply) => {
                     info!(client = %message.session.client, from = %message.envelope.sender, "refused by sender authentication policy");
                     return Decision::Reply(reply);
                 }
             }
         } else {
-            (String::new(), message.data.clone(), false, None, None)
+            (String::new(), message.data.clone(), false, None, None, None)
         };
         let recipients = &mut message.envelope.recipients;
         if let Some(reply) = crate::tls_report_inbox::take(&self.shared, recipients, &data).await {
@@ -160,6 +169,10 @@ impl Handler for Inbound {
             now,
         };
         let mut queued = Vec::new();
+        // Which copies get our ARC set: only after arrival authentication
+        // (the MX listener), whose results the set carries.
+        let arc = config.arc.as_ref().filter(|_| seal_facts.is_some());
+        let mut to_seal = Vec::new();
         if !split.addressed.is_empty() {
             let relayed = split
                 .addressed
@@ -171,6 +184,9 @@ impl Handler for Inbound {
                 pool::Origin::Received
             };
             let route = pool::route(&config.pools, &facts(origin));
+            if relayed && arc.is_some_and(|a| a.relayed) {
+                to_seal.push(queued.len());
+            }
             queued.push(arrival.queued(config, sender, split.addressed, None, route));
         }
         if !split.returned.is_empty() {
@@ -206,6 +222,9 @@ impl Handler for Inbound {
                 .cloned()
                 .map(smtp::Recipient::new)
                 .collect();
+            if arc.is_some_and(|a| a.forwarded) {
+                to_seal.push(queued.len());
+            }
             queued.push(arrival.queued(
                 config,
                 &forwarded_sender,
@@ -230,6 +249,11 @@ impl Handler for Inbound {
         if let limits::Counted::Refused(reply) = counted {
             return Decision::Reply(reply);
         }
+        if let (Some(settings), Some(seal_facts)) = (arc, &seal_facts) {
+            for i in to_seal {
+                crate::sealing::seal(&self.shared, settings, seal_facts, &mut queued[i]).await;
+            }
+        }
         let logged: Vec<_> = queued
             .iter()
             .map(|new| {
@@ -239,6 +263,7 @@ impl Handler for Inbound {
                     new.meta.pool.clone(),
                     new.envelope.sender.clone(),
                     new.meta.quarantine.is_some(),
+                    new.meta.arc_sealed.is_some(),
                 )
             })
             .collect();
@@ -253,10 +278,10 @@ impl Handler for Inbound {
             return Decision::Reply(replies::NOT_STORED.reply());
         }
         let mut ids = Vec::new();
-        for (id, recipients, pool, from, quarantined) in logged {
+        for (id, recipients, pool, from, quarantined, arc_sealed) in logged {
             self.shared.counters.received(&pool);
             info!(queue_id = %id, client = %message.session.client, from = %from,
-                recipients, pool, quarantined, "queued");
+                recipients, pool, quarantined, arc_sealed, "queued");
             ids.push(id.to_string());
         }
         self.shared.wake.notify_one();

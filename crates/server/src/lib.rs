@@ -26,6 +26,7 @@ mod limits;
 mod listener;
 mod pool;
 mod scheduler;
+mod sealing;
 mod shared;
 mod signing;
 mod spam;

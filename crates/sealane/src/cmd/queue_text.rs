@@ -178,6 +178,16 @@ fn event(out: &mut String, e: &Event) {
             if let Some(why) = &meta.quarantine {
                 let _ = writeln!(out, "      quarantined on arrival: {}", shown(why));
             }
+            if let Some(sealed) = &meta.arc_sealed {
+                let _ = writeln!(
+                    out,
+                    "      arc set added i={} cv={} d={} s={}",
+                    sealed.instance,
+                    shown(&sealed.cv),
+                    shown(&sealed.domain),
+                    shown(&sealed.selector)
+                );
+            }
             return;
         }
         EventKind::Attempt(a) => {
@@ -317,6 +327,30 @@ mod tests {
         assert_eq!(age(now, ago(5 * 3600 + 7)), "5h");
         assert_eq!(age(now, ago(3 * 86_400)), "3d");
         assert_eq!(age(now, now + Duration::from_secs(5)), "0s");
+    }
+
+    #[test]
+    fn the_arc_set_added_on_arrival_is_shown_under_the_received_event() {
+        let mut meta = queue::MessageMeta::new(SystemTime::UNIX_EPOCH);
+        meta.arc_sealed = Some(Box::new(queue::ArcSealRecord {
+            domain: "sender.test".into(),
+            selector: "arc".into(),
+            instance: 2,
+            cv: "pass".into(),
+        }));
+        let mut out = String::new();
+        event(
+            &mut out,
+            &Event {
+                at: SystemTime::UNIX_EPOCH,
+                recipient: None,
+                kind: EventKind::Received(meta),
+            },
+        );
+        assert!(
+            out.contains("      arc set added i=2 cv=pass d=sender.test s=arc\n"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub(crate) enum Arrival {
         /// SPF passed for MAIL FROM, or a DKIM signature of the sender's
         /// domain verified: the sender may be vouched for when forwarding.
         sender_validated: bool,
+        /// What an ARC set we add to a copy records (`crate::sealing`).
+        seal_facts: Box<crate::sealing::SealFacts>,
     },
     /// Refuse it with this reply.
     Refuse(smtp::Reply),
@@ -102,12 +104,21 @@ pub(crate) async fn check(shared: &Shared, message: &ReceivedMessage) -> Arrival
             d.result == auth::DkimResult::Pass
                 && sender_domain.is_some_and(|s| s.eq_ignore_ascii_case(&d.domain))
         });
+    let header = auth::authentication_results(&settings.authserv_id, &checked);
+    let seal_facts = Box::new(crate::sealing::SealFacts {
+        ip: hop.ip,
+        helo: hop.helo,
+        mail_from: sender,
+        spf,
+        dmarc,
+    });
     Arrival::Accept {
-        header: auth::authentication_results(&settings.authserv_id, &checked),
+        header,
         data,
         record,
         quarantine,
         sender_validated,
+        seal_facts,
     }
 }
 

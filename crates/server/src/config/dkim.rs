@@ -5,7 +5,7 @@
 //! `From:` domain (`crate::signing`).
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use auth::{DkimKey, DkimSigner};
@@ -57,20 +57,8 @@ pub(crate) fn load(raw: RawDkim) -> Result<Vec<SigningKey>, String> {
         .into_iter()
         .enumerate()
         .map(|(i, key)| {
-            let domain = key.domain.trim().trim_end_matches('.').to_ascii_lowercase();
-            if domain.is_empty() || key.selector.trim().is_empty() {
-                return Err(format!("sign[{i}]: domain and selector must not be empty"));
-            }
-            let pem = std::fs::read_to_string(&key.key_file).map_err(|e| {
-                format!(
-                    "sign[{i}]: {}: {}",
-                    key.key_file.display(),
-                    smtp::io_text(&e)
-                )
-            })?;
-            let dkim_key = DkimKey::from_pem(&pem)
-                .map_err(|e| format!("sign[{i}]: {}: {e}", key.key_file.display()))?;
-            let selector = key.selector.trim().to_owned();
+            let (domain, selector, dkim_key) = load_key(&key.domain, &key.selector, &key.key_file)
+                .map_err(|e| format!("sign[{i}]: {e}"))?;
             Ok(SigningKey {
                 signer: Arc::new(DkimSigner::new(&domain, &selector, dkim_key)),
                 domain,
@@ -79,6 +67,26 @@ pub(crate) fn load(raw: RawDkim) -> Result<Vec<SigningKey>, String> {
             })
         })
         .collect()
+}
+
+/// A signing domain, selector and PEM key file as written, checked and
+/// loaded: the domain lowercase without its final dot, the selector
+/// trimmed, the key (RSA or Ed25519, PKCS#8 or PKCS#1). Shared by
+/// `[[dkim.sign]]` and `[arc]`; the error names the file, never the key.
+pub(crate) fn load_key(
+    domain: &str,
+    selector: &str,
+    key_file: &Path,
+) -> Result<(String, String, DkimKey), String> {
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let selector = selector.trim().to_owned();
+    if domain.is_empty() || selector.is_empty() {
+        return Err("domain and selector must not be empty".into());
+    }
+    let pem = std::fs::read_to_string(key_file)
+        .map_err(|e| format!("{}: {}", key_file.display(), smtp::io_text(&e)))?;
+    let key = DkimKey::from_pem(&pem).map_err(|e| format!("{}: {e}", key_file.display()))?;
+    Ok((domain, selector, key))
 }
 
 /// The key for mail from `address`: the one for its domain, else for the

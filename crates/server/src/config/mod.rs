@@ -5,6 +5,7 @@
 //! 127.0.0.1:2525, loopback clients may relay.
 
 mod admin;
+mod arc;
 mod auth;
 mod dkim;
 mod error;
@@ -28,6 +29,7 @@ use ipnet::IpNet;
 use policy::PlanOptions;
 
 pub use admin::{AdminSettings, DEFAULT_LISTEN as DEFAULT_ADMIN_LISTEN};
+pub use arc::ArcSettings;
 pub use auth::{AuthSettings, DmarcAction, QuarantineAction};
 pub use dkim::{SigningKey, key_for as dkim_key_for};
 pub use error::ConfigError;
@@ -89,6 +91,8 @@ pub struct Config {
     pub forwarding: Forwarding,
     /// DKIM keys for the mail we write ourselves (`[[dkim.sign]]`).
     pub dkim_sign: Vec<SigningKey>,
+    /// ARC sealing of mail we pass on (`[arc]`); `None`: nothing is sealed.
+    pub arc: Option<ArcSettings>,
     /// Sending limits per authenticated user and sender domain
     /// (`[sending_limits]`).
     pub sending_limits: SendingLimitSettings,
@@ -539,6 +543,15 @@ impl Config {
             path,
         )?;
         let dkim_sign = dkim::load(raw.dkim).map_err(|reason| invalid("dkim", None, reason))?;
+        let arc = match raw.arc {
+            None => None,
+            Some(raw_arc) => {
+                let line = Some(at(raw_arc.span()));
+                let loaded = arc::load(raw_arc.into_inner(), &auth.authserv_id)
+                    .map_err(|reason| invalid("arc", line, reason))?;
+                Some(loaded)
+            }
+        };
         let sending_limits = sending::parse(raw.sending_limits, text, path)?;
         let spam = spam::parse(raw.spam, text, path)?;
         let admin = AdminSettings::from_raw(raw.admin, tls.is_some())
@@ -570,6 +583,7 @@ impl Config {
             pools,
             forwarding,
             dkim_sign,
+            arc,
             sending_limits,
             spam,
             admin,

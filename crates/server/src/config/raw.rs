@@ -57,6 +57,7 @@ pub(crate) struct RawConfig {
     pub sending_limits: super::sending::RawSendingLimits,
     pub spam: Option<super::spam::RawSpam>,
     pub admin: Option<super::admin::RawAdmin>,
+    pub arc: Option<Spanned<super::arc::RawArc>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

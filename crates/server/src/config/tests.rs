@@ -215,3 +215,40 @@ fn administrators_are_not_smtp_users() {
     );
     assert_eq!(c.shown["user"][0]["password_hash"], MASK);
 }
+
+#[test]
+fn arc_seals_forwarded_mail_by_default_and_refuses_unknown_keys() {
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../auth/tests/keys/rsa2048.pem"
+    );
+    let arc = |extra: &str| {
+        format!(
+            "[auth]\nauthserv_id = \"mx.example\"\n\n[arc]\ndomain = \"Example.ORG.\"\nselector = \"arc\"\nkey_file = \"{key}\"\n{extra}"
+        )
+    };
+    let c = parse(&arc("")).unwrap();
+    let settings = c.arc.expect("[arc] loaded");
+    assert_eq!(settings.domain, "example.org");
+    assert!(settings.forwarded && !settings.relayed);
+    assert!(!format!("{settings:?}").contains("PRIVATE"));
+
+    let c = parse(&arc("seal = [\"forwarded\", \"relayed\"]\n")).unwrap();
+    let settings = c.arc.expect("[arc] loaded");
+    assert!(settings.forwarded && settings.relayed);
+
+    let e = parse(&arc("sign = true\n")).unwrap_err().to_string();
+    assert!(e.starts_with("test.toml:8:"), "{e}");
+    assert!(e.contains("sign"), "{e}");
+    let e = parse(&arc("seal = [\"everything\"]\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("test.toml:8:"), "{e}");
+    let e = parse(&arc("seal = []\n")).unwrap_err().to_string();
+    assert!(e.contains("seal must name"), "{e}");
+    let e = parse("[arc]\ndomain = \"example.org\"\nselector = \"arc\"\nkey_file = \"/nonexistent/arc.pem\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("/nonexistent/arc.pem"), "{e}");
+    assert!(parse("").unwrap().arc.is_none());
+}
