@@ -298,6 +298,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "sealane trace '<id@example.org>' --json",
                 "By Message-ID, as JSON.",
             ),
+            (
+                "sealane trace --sender alice@example.org --since 2026-12-01",
+                "What alice sent since 1 December, delivered or not.",
+            ),
         ],
     ),
     (

@@ -151,6 +151,36 @@ async fn queue_trace_and_report_human_output() {
     insta::assert_snapshot!("queue_show_deferred", shown(&world, dir.path(), &show));
     let trace = sealane(&["trace", "someone@dane.demo", "--config", config_arg]);
     insta::assert_snapshot!("trace_delivered", shown(&world, dir.path(), &trace));
+    // By sender: the delivered message and the deferred one.
+    let sender = format!("Demo@{SENDER_DOMAIN}");
+    let by_sender = sealane(&[
+        "trace",
+        "--sender",
+        &sender,
+        "--since",
+        "2020-01-01",
+        "--json",
+        "--config",
+        config_arg,
+    ]);
+    assert!(by_sender.status.success(), "{by_sender:?}");
+    let found: serde_json::Value = serde_json::from_slice(&by_sender.stdout).unwrap();
+    assert_eq!(found.as_array().map(Vec::len), Some(2), "{found}");
+    let none = sealane(&[
+        "trace",
+        "--sender",
+        &sender,
+        "--until",
+        "2020-01-01",
+        "--config",
+        config_arg,
+    ]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&none.stderr)
+            .contains("no message in the queue matches the sender"),
+        "{none:?}"
+    );
 
     let sent = sealane(&[
         "report",

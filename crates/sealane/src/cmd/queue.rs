@@ -90,10 +90,24 @@ pub struct Selected {
 pub struct TraceArgs {
     /// A queue id, a Message-ID (with or without angle brackets) or a
     /// recipient address.
-    key: String,
+    #[arg(required_unless_present = "sender", conflicts_with = "sender")]
+    key: Option<String>,
+    /// Instead: the messages from this envelope sender (`<>` for the null
+    /// sender), delivered ones too, the last 200 to arrive.
+    #[arg(long, value_name = "ADDR")]
+    sender: Option<String>,
+    /// With --sender: arrived on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", requires = "sender")]
+    since: Option<String>,
+    /// With --sender: arrived on or before this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", requires = "sender")]
+    until: Option<String>,
     #[command(flatten)]
     common: Common,
 }
+
+/// Messages found by `sealane trace --sender` at most.
+const SENDER_TRACE_LIMIT: usize = 200;
 
 /// Runs a `queue` subcommand.
 pub async fn run(command: Command) -> Result<ExitCode, Failure> {
@@ -163,14 +177,38 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
 
 /// Runs `sealane trace`.
 pub async fn trace(args: TraceArgs) -> Result<ExitCode, Failure> {
+    use crate::cmd::report_store::day_arg;
+    let day = |text: &Option<String>, what: &str| -> Result<Option<queue::UtcDay>, Failure> {
+        text.as_deref().map(|t| day_arg(t, what)).transpose()
+    };
+    let since = day(&args.since, "--since")?.map(queue::day_start);
+    // A day given as the end includes all of it.
+    let until = day(&args.until, "--until")?
+        .map(|d| queue::day_start(d + 1) - std::time::Duration::from_millis(1));
     let store = open(&args.common).await?;
-    let found = store.trace(&args.key).await.map_err(runtime)?;
+    let (found, asked) = match (&args.sender, &args.key) {
+        (Some(sender), _) => {
+            let bare = if sender == "<>" { "" } else { sender.as_str() };
+            let found = store
+                .trace_sender(bare, since, until, SENDER_TRACE_LIMIT)
+                .await
+                .map_err(runtime)?;
+            (found, format!("the sender {}", smtp::quoted(sender)))
+        }
+        // clap asks for one of the two.
+        (None, key) => {
+            let key = key.as_deref().unwrap_or_default();
+            (
+                store.trace(key).await.map_err(runtime)?,
+                smtp::untrusted(key).to_string(),
+            )
+        }
+    };
     if args.common.json {
         print_json(&found)?;
     } else if found.is_empty() {
         return Err(Failure::Input(anyhow!(
-            "no message in the queue matches {}",
-            smtp::untrusted(&args.key)
+            "no message in the queue matches {asked}"
         )));
     } else {
         for (index, detail) in found.iter().enumerate() {

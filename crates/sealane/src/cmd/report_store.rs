@@ -61,7 +61,7 @@ pub struct ReceivedArgs {
     store: StoreArgs,
 }
 
-fn day_arg(text: &str, what: &str) -> Result<queue::UtcDay, Failure> {
+pub(crate) fn day_arg(text: &str, what: &str) -> Result<queue::UtcDay, Failure> {
     tlsrpt::parse_day(text).ok_or_else(|| {
         Failure::Input(anyhow!(
             "{what} {} is not a date (YYYY-MM-DD)",
