@@ -149,4 +149,12 @@ pub enum EventKind {
     /// sending limit (DESIGN §3), and the sender is blocked until an
     /// administrator releases it.
     SendingLimit(SendingBlock),
+    /// The message was refused on arrival because the spam filter's
+    /// action was to reject it.
+    SpamRefused {
+        /// The filter's action, as it named it (`reject`).
+        action: String,
+        /// Its score, as it wrote it.
+        score: String,
+    },
 }

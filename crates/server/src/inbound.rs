@@ -5,7 +5,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use queue::{BodyType, Envelope, MessageMeta, NewMessage, QueueId, TlsSummary, domain_of};
+use queue::{
+    BodyType, Envelope, EventKind, MessageMeta, NewMessage, QueueId, TlsSummary, TroubleRecord,
+    domain_of,
+};
 use smtp::replies;
 use smtp::{
     AuthVerdict, Body, Credentials, Decision, Handler, MailFrom, RcptTo, ReceivedMessage,
@@ -125,11 +128,17 @@ impl Handler for Inbound {
             return Decision::Reply(reply);
         }
         let mut spam = false;
+        let mut rejected = None;
         if let Some(settings) = &self.shared.config.spam {
             match crate::spam::check(settings, &message, &data).await {
                 crate::spam::Verdict::Accept => {}
                 crate::spam::Verdict::Spam => spam = true,
                 crate::spam::Verdict::Refuse(reply) => return Decision::Reply(reply),
+                crate::spam::Verdict::Reject {
+                    reply,
+                    action,
+                    score,
+                } => rejected = Some((reply, action, score)),
             }
         }
         let auth_header = if spam {
@@ -232,6 +241,37 @@ impl Handler for Inbound {
                 Some(&f.alias),
                 route,
             ));
+        }
+        if let Some((reply, action, score)) = rejected {
+            // Refused for good: kept in the trace, so the administrator
+            // finds why.
+            let why = format!("spam filter: {action}");
+            let recipients = message.envelope.recipients.clone();
+            let mut refused =
+                arrival.queued(config, sender, recipients, None, pool::Route::blocked(why));
+            refused.body.clear();
+            let trouble = TroubleRecord {
+                code: replies::SPAM_REJECTED
+                    .enhanced
+                    .expect("the reply table gives SPAM_REJECTED an enhanced code"),
+                cause: "spam".into(),
+                detail: format!("the spam filter's action was {action} (score {score})"),
+                mx: None,
+            };
+            let event = EventKind::SpamRefused {
+                action,
+                score: score.to_string(),
+            };
+            info!(queue_id = %refused.id, client = %message.session.client, from = %sender, "refused by the spam filter");
+            if let Err(e) = self
+                .shared
+                .store
+                .trace_refused(refused, trouble, vec![event])
+                .await
+            {
+                warn!(error = %e, "the refused message's trace was not kept");
+            }
+            return Decision::Reply(reply);
         }
         // Every recipient of the transaction counts, whatever copy it is in.
         let counted = limits::count(

@@ -26,14 +26,25 @@ pub(crate) const SPAM_HEADER: &str = "X-Spam: Yes\r\n";
 const MAX_ANSWER: usize = 1 << 20;
 
 /// What the filter's verdict means for the message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Verdict {
     /// Take it as it is.
     Accept,
     /// Take it, marked, from the `high-risk` pool.
     Spam,
-    /// Refuse it with this reply.
+    /// Refuse it with this reply (a temporary one: greylisting, or no
+    /// verdict).
     Refuse(Reply),
+    /// Refuse it for good, as the filter's `reject` action says; the
+    /// refusal is kept in the trace.
+    Reject {
+        /// The reply (550).
+        reply: Reply,
+        /// The action, as the filter named it.
+        action: String,
+        /// The filter's score.
+        score: f64,
+    },
 }
 
 /// The part of rspamd's answer we read.
@@ -78,7 +89,11 @@ pub(crate) async fn check(
         Err(_) => return down(settings, message, &FilterError::Timeout(settings.timeout)),
     };
     let verdict = match answer.action.as_str() {
-        "reject" => Verdict::Refuse(replies::SPAM_REJECTED.reply()),
+        "reject" => Verdict::Reject {
+            reply: replies::SPAM_REJECTED.reply(),
+            action: answer.action.clone(),
+            score: answer.score,
+        },
         "soft reject" | "greylist" => Verdict::Refuse(replies::SPAM_DEFERRED.reply()),
         "add header" | "rewrite subject" => Verdict::Spam,
         "no action" => Verdict::Accept,

@@ -71,6 +71,26 @@ async fn rspamd_actions_decide_the_reply_and_the_pool() {
         rejected.starts_with("550 5.7.1"),
         "GTUBE is rejected: {rejected}"
     );
+    // The refusal is in the trace, with the filter's action.
+    let traced = w
+        .daemon
+        .shared()
+        .store
+        .trace("<5@sender.test>")
+        .await
+        .unwrap();
+    assert_eq!(traced.len(), 1, "{traced:?}");
+    assert!(
+        traced[0].events.iter().any(|e| matches!(
+            &e.kind,
+            queue::EventKind::SpamRefused { action, .. } if action == "reject"
+        )),
+        "{traced:?}"
+    );
+    assert_eq!(
+        traced[0].meta.pool_reason,
+        "none: blocked, spam filter: reject"
+    );
 
     let greylisted = send(&w, "sealane-test-greylist", "Hello.\r\n").await;
     assert!(

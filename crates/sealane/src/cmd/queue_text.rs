@@ -222,6 +222,11 @@ fn event(out: &mut String, e: &Event) {
         EventKind::Released => "released".to_owned(),
         EventKind::RetryRequested => "retry requested".to_owned(),
         EventKind::LeaseLapsed { owner } => format!("lease of {} lapsed", shown(owner)),
+        EventKind::SpamRefused { action, score } => format!(
+            "refused by the spam filter: action {}, score {}",
+            shown(action),
+            shown(score)
+        ),
         EventKind::SendingLimit(block) => format!(
             "refused: {}; {} blocked until released (sealane limits release {})",
             shown(&block.to_string()),
