@@ -89,16 +89,7 @@ pub async fn verify(resolver: &dns::Resolver, message: &[u8]) -> ArcVerdict {
         };
     };
     let answers = Answers::default();
-    if let Some(newest) = parsed.ams_headers.last() {
-        let _ = answers
-            .fetch::<DomainKey>(resolver, &newest.header.domain_key())
-            .await;
-    }
-    for seal in &parsed.as_headers {
-        let _ = answers
-            .fetch::<DomainKey>(resolver, &seal.header.domain_key())
-            .await;
-    }
+    fetch_chain_keys(resolver, &parsed, &answers).await;
     let output = offline()
         .verify_arc(mail_auth::Parameters::new(&parsed).with_txt_cache(&answers))
         .await;
@@ -172,6 +163,25 @@ fn without_comments(text: &str) -> String {
             _ => depth == 0,
         })
         .collect()
+}
+
+/// Looks up, through our resolver, the keys an ARC chain check reads: the
+/// newest ARC-Message-Signature's and every ARC-Seal's (RFC 8617 §5.2).
+pub(crate) async fn fetch_chain_keys(
+    resolver: &dns::Resolver,
+    parsed: &AuthenticatedMessage<'_>,
+    answers: &Answers,
+) {
+    if let Some(newest) = parsed.ams_headers.last() {
+        let _ = answers
+            .fetch::<DomainKey>(resolver, &newest.header.domain_key())
+            .await;
+    }
+    for seal in &parsed.as_headers {
+        let _ = answers
+            .fetch::<DomainKey>(resolver, &seal.header.domain_key())
+            .await;
+    }
 }
 
 #[cfg(test)]

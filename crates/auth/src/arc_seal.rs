@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use mail_auth::arc::ArcSealer as Built;
 use mail_auth::common::crypto::DkimKey as Inner;
 use mail_auth::common::headers::HeaderWriter;
-use mail_auth::common::verify::{DomainKey, VerifySignature};
+use mail_auth::common::verify::DomainKey;
 use mail_auth::dkim::{Canonicalization, Done};
 use mail_auth::{AuthenticatedMessage, AuthenticationResults, DmarcOutput, SpfOutput};
 
@@ -110,16 +110,7 @@ impl ArcSealer {
             let name = format!("{}._domainkey.{}", header.header.s, header.header.d);
             let _ = answers.fetch::<DomainKey>(resolver, &name).await;
         }
-        if let Some(newest) = parsed.ams_headers.last() {
-            let _ = answers
-                .fetch::<DomainKey>(resolver, &newest.header.domain_key())
-                .await;
-        }
-        for seal in &parsed.as_headers {
-            let _ = answers
-                .fetch::<DomainKey>(resolver, &seal.header.domain_key())
-                .await;
-        }
+        crate::arc::fetch_chain_keys(resolver, &parsed, &answers).await;
         let dkim = offline()
             .verify_dkim(mail_auth::Parameters::new(&parsed).with_txt_cache(&answers))
             .await;
