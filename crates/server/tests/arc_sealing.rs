@@ -11,7 +11,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{ExtraDomain, Talk, World, world_with_zones};
+use common::{ARC_SEALED, ExtraDomain, Talk, World, world_with_zones};
 use server::config::Role;
 use testworld::dns::Denial;
 use testworld::smtp::Behaviour;
@@ -206,46 +206,6 @@ async fn a_forwarded_copy_leaves_with_our_first_arc_set_which_verifies() {
         (1, "none", "sender.test")
     );
 }
-
-/// ValiMail ARC test suite case `cv_pass_i1_1` (MIT licence, see
-/// `crates/auth/tests/data/arc/LICENSE.txt`): sealed by example.org, whose
-/// key the test world publishes.
-const ARC_SEALED: &str = "MIME-Version: 1.0\r
-Return-Path: <jqd@d1.example.org>\r
-ARC-Seal: a=rsa-sha256;\r
-    b=dOdFEyhrk/tw5wl3vMIogoxhaVsKJkrkEhnAcq2XqOLSQhPpGzhGBJzR7k1sWGokon3TmQ\r
-    7TX9zQLO6ikRpwd/pUswiRW5DBupy58fefuclXJAhErsrebfvfiueGyhHXV7C1LyJTztywzn\r
-    QGG4SCciU/FTlsJ0QANrnLRoadfps=; cv=none; d=example.org; i=1; s=dummy;\r
-    t=12345\r
-ARC-Message-Signature: a=rsa-sha256;\r
-    b=QsRzR/UqwRfVLBc1TnoQomlVw5qi6jp08q8lHpBSl4RehWyHQtY3uOIAGdghDk/mO+/Xpm\r
-    9JA5UVrPyDV0f+2q/YAHuwvP11iCkBQkocmFvgTSxN8H+DwFFPrVVUudQYZV7UDDycXoM6UE\r
-    cdfzLLzVNPOAHEDIi/uzoV4sUqZ18=;\r
-    bh=KWSe46TZKCcDbH4klJPo+tjk5LWJnVRlP5pvjXFZYLQ=; c=relaxed/relaxed;\r
-    d=example.org; h=from:to:date:subject:mime-version:arc-authentication-results;\r
-    i=1; s=dummy; t=12345\r
-ARC-Authentication-Results: i=1; lists.example.org;\r
-    spf=pass smtp.mfrom=jqd@d1.example;\r
-    dkim=pass (1024-bit key) header.i=@d1.example;\r
-    dmarc=pass\r
-Received: from segv.d1.example (segv.d1.example [72.52.75.15])\r
-    by lists.example.org (8.14.5/8.14.5) with ESMTP id t0EKaNU9010123\r
-    for <arc@example.org>; Thu, 14 Jan 2015 15:01:30 -0800 (PST)\r
-    (envelope-from jqd@d1.example)\r
-Authentication-Results: lists.example.org;\r
-    spf=pass smtp.mfrom=jqd@d1.example;\r
-    dkim=pass (1024-bit key) header.i=@d1.example;\r
-    dmarc=pass\r
-Received: by 10.157.14.6 with HTTP; Tue, 3 Jan 2017 12:22:54 -0800 (PST)\r
-Message-ID: <54B84785.1060301@d1.example.org>\r
-Date: Thu, 14 Jan 2015 15:00:01 -0800\r
-From: John Q Doe <jqd@d1.example.org>\r
-To: arc@dmarc.org\r
-Subject: Example 1\r
-\r
-Hey gang,\r
-This is a test message.\r
---J.";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_valid_chain_is_extended_with_instance_two_and_cv_pass() {
