@@ -51,6 +51,7 @@
 
 mod auth_record;
 mod columns;
+mod dmarc_report;
 mod envelope;
 mod error;
 mod event;
@@ -59,6 +60,7 @@ mod hourly;
 mod id;
 mod meta;
 pub mod postgres;
+mod report_state;
 mod schedule;
 mod sending;
 pub mod sqlite;
@@ -72,6 +74,10 @@ mod tls_session;
 mod view;
 
 pub use auth_record::{ArcRecord, ArcSealRecord, AuthRecord, DkimRecord, DmarcRecord, SpfRecord};
+pub use dmarc_report::{
+    DmarcDkim, DmarcObservation, DmarcOverride, DmarcRow, DmarcRowCount, DmarcSpf,
+    ReceivedDmarcReport,
+};
 pub use envelope::{BodyType, Envelope, domain_of};
 pub use error::StoreError;
 pub use event::{AttemptRecord, DnssecNote, Event, EventKind, NoticeKind};
@@ -79,6 +85,7 @@ pub use hourly::{HourlyCount, SECURITY_LEVELS, last_hours};
 pub use id::{QueueId, QueueIdError};
 pub use meta::{MessageMeta, NewMessage, TlsSummary};
 pub use postgres::{PgOptions, PgStore, PgUrlError};
+pub use report_state::{ReportDue, ReportState, ReportStatus};
 pub use schedule::{Retry, RetrySchedule};
 pub use sending::{
     LimitKind, SendingBlock, SendingCounts, SendingLimits, SendingRequest, SendingVerdict, Subject,
@@ -93,8 +100,7 @@ pub use store::{
 pub use tls_from_delivery::tls_sessions;
 pub use tls_received::ReceivedTlsReport;
 pub use tls_session::{
-    TlsFailure, TlsPolicy, TlsReportDue, TlsReportState, TlsReportStatus, TlsSession,
-    TlsSessionCount, UtcDay, day_start, utc_day,
+    TlsFailure, TlsPolicy, TlsSession, TlsSessionCount, UtcDay, day_start, utc_day,
 };
 pub use view::{
     CauseCount, DomainCount, MessageDetail, MessageSummary, QueueListing, QueueSummary,

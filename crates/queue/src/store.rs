@@ -9,18 +9,18 @@ use policy::sts::PolicyStore;
 use serde::{Deserialize, Serialize};
 use smtp::Reply;
 
+use crate::dmarc_report::{DmarcObservation, DmarcRowCount, ReceivedDmarcReport};
 use crate::envelope::Envelope;
 use crate::error::StoreError;
 use crate::event::{AttemptRecord, Event, EventKind, NoticeKind};
 use crate::hourly::HourlyCount;
 use crate::id::QueueId;
 use crate::meta::{MessageMeta, NewMessage};
+use crate::report_state::{ReportDue, ReportState, ReportStatus};
 use crate::sending::{SendingBlock, SendingRequest, SendingVerdict, Subject};
 use crate::state::TroubleRecord;
 use crate::tls_received::ReceivedTlsReport;
-use crate::tls_session::{
-    TlsReportDue, TlsReportState, TlsReportStatus, TlsSession, TlsSessionCount, UtcDay,
-};
+use crate::tls_session::{TlsSession, TlsSessionCount, UtcDay};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 
 /// A worker's hold on the recipients of one claim. Results are recorded
@@ -299,15 +299,15 @@ pub trait Store: PolicyStore + Send + Sync {
     /// Reports owed for days up to `last_day`: a policy domain and day
     /// with sessions, whose report is neither sent nor abandoned and whose
     /// next attempt (if one failed) is due by the store's clock.
-    async fn tls_reports_due(&self, last_day: UtcDay) -> Result<Vec<TlsReportDue>, StoreError>;
+    async fn tls_reports_due(&self, last_day: UtcDay) -> Result<Vec<ReportDue>, StoreError>;
 
     /// Records where the report of `policy_domain` for `day` stands; a
-    /// [`TlsReportState::Retry`] also counts one attempt.
+    /// [`ReportState::Retry`] also counts one attempt.
     async fn set_tls_report(
         &self,
         policy_domain: &str,
         day: UtcDay,
-        state: TlsReportState,
+        state: ReportState,
     ) -> Result<(), StoreError>;
 
     /// Where the report of `policy_domain` for `day` stands; `None` before
@@ -316,7 +316,7 @@ pub trait Store: PolicyStore + Send + Sync {
         &self,
         policy_domain: &str,
         day: UtcDay,
-    ) -> Result<Option<TlsReportStatus>, StoreError>;
+    ) -> Result<Option<ReportStatus>, StoreError>;
 
     /// Keeps a report another organisation sent about `report.policy_domain`;
     /// `false` when the same report (organisation, report id, domain) is
@@ -333,6 +333,52 @@ pub trait Store: PolicyStore + Send + Sync {
         policy_domain: Option<&str>,
         since: Option<SystemTime>,
     ) -> Result<Vec<ReceivedTlsReport>, StoreError>;
+
+    /// Counts messages evaluated against Domain Owners' DMARC policies
+    /// for aggregate reporting (RFC 7489 §7.2): each observation's count
+    /// is added to its policy domain, day and row.
+    async fn record_dmarc(&self, observations: Vec<DmarcObservation>) -> Result<(), StoreError>;
+
+    /// The counted rows of `policy_domain` on `day`.
+    async fn dmarc_rows(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Vec<DmarcRowCount>, StoreError>;
+
+    /// DMARC aggregate reports owed for days up to `last_day`, as
+    /// [`Store::tls_reports_due`].
+    async fn dmarc_reports_due(&self, last_day: UtcDay) -> Result<Vec<ReportDue>, StoreError>;
+
+    /// Records where the DMARC report of `policy_domain` for `day` stands.
+    async fn set_dmarc_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        state: ReportState,
+    ) -> Result<(), StoreError>;
+
+    /// Where the DMARC report of `policy_domain` for `day` stands.
+    async fn dmarc_report_status(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Option<ReportStatus>, StoreError>;
+
+    /// Keeps an aggregate report another organisation sent about
+    /// `report.policy_domain`; `false` when it is kept already.
+    async fn store_received_dmarc_report(
+        &self,
+        report: ReceivedDmarcReport,
+    ) -> Result<bool, StoreError>;
+
+    /// Received aggregate reports, of `policy_domain` only if given,
+    /// covering time at or after `since` if given, oldest period first.
+    async fn received_dmarc_reports(
+        &self,
+        policy_domain: Option<&str>,
+        since: Option<SystemTime>,
+    ) -> Result<Vec<ReceivedDmarcReport>, StoreError>;
 
     /// Checks a message against the sending limits of each of its
     /// subjects and, when it is within them all, counts it under each:

@@ -70,7 +70,8 @@ async fn a_version_2_file_is_migrated() {
     let path = dir.path().join("queue.db");
     let conn = rusqlite::Connection::open(&path).expect("open");
     conn.execute_batch(
-        "DROP INDEX events_at; DROP INDEX messages_sender;
+        "DROP TABLE dmarc_rows; DROP TABLE dmarc_reports; DROP TABLE dmarc_received;
+         DROP INDEX events_at; DROP INDEX messages_sender;
          DROP TABLE sending_counts; DROP TABLE sending_blocks;
          DROP INDEX recipients_leases; DROP TABLE tls_received; DROP TABLE sts_policies;
          PRAGMA user_version = 2;",
@@ -89,6 +90,7 @@ async fn a_version_2_file_is_migrated() {
     );
     contract::tls_report::received_tls_reports_are_kept_once_per_domain(&store, &clock).await;
     contract::sending::sender_domain_limit_counts_every_user(&store, &clock).await;
+    contract::dmarc_report::received_dmarc_reports_are_kept_once(&store, &clock).await;
     let conn = rusqlite::Connection::open(&path).expect("open");
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))

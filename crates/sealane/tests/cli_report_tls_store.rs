@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use dns::clock::ManualClock;
-use queue::{SqliteStore, Store, TlsFailure, TlsPolicy, TlsReportState, TlsSession, utc_day};
+use queue::{SqliteStore, Store, TlsFailure, TlsPolicy, ReportState, TlsSession, utc_day};
 
 const RFC_EXAMPLE: &[u8] =
     include_bytes!("../../report/tests/fixtures/tlsrpt/rfc8460-example.json");
@@ -78,7 +78,7 @@ async fn sent_shows_todays_report_to_come_and_a_past_one_as_sent() {
             .set_tls_report(
                 "example.net",
                 today - 1,
-                TlsReportState::Sent {
+                ReportState::Sent {
                     report_id: "r".into(),
                 },
             )

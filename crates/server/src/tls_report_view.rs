@@ -3,7 +3,7 @@
 //! sent: `sealane report tls sent --json` and
 //! `GET /api/v1/reports/tls/sent` print this one shape.
 
-use queue::{Store, StoreError, TlsReportState, UtcDay};
+use queue::{Store, StoreError, ReportState, UtcDay};
 use report::tlsrpt::{self, Report};
 use serde::Serialize;
 
@@ -58,8 +58,8 @@ pub async fn sent_view(
     if let Some(status) = status {
         view.attempts = status.attempts;
         match status.state {
-            TlsReportState::Sent { .. } => view.state = "sent",
-            TlsReportState::Retry {
+            ReportState::Sent { .. } => view.state = "sent",
+            ReportState::Retry {
                 next_attempt,
                 reason,
             } => {
@@ -67,7 +67,7 @@ pub async fn sent_view(
                 view.next_attempt = Some(tlsrpt::datetime::format(next_attempt.into()));
                 view.reason = Some(reason);
             }
-            TlsReportState::Abandoned { reason } => {
+            ReportState::Abandoned { reason } => {
                 view.state = "abandoned";
                 view.reason = Some(reason);
             }

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use policy::sts::FetchOptions;
 use queue::{
-    Envelope, MessageMeta, NewMessage, QueueId, StoreError, TlsReportDue, TlsReportState, UtcDay,
+    Envelope, MessageMeta, NewMessage, QueueId, StoreError, ReportDue, ReportState, UtcDay,
     day_start, utc_day,
 };
 use report::tlsrpt::{self, Report, ReportMail, Reporter};
@@ -67,13 +67,13 @@ fn backoff(attempts: u32) -> Duration {
 
 async fn send_one(
     shared: &Shared,
-    due: &TlsReportDue,
+    due: &ReportDue,
     now: SystemTime,
 ) -> Result<bool, StoreError> {
     let domain = &due.policy_domain;
     let day = due.day;
     let settings = &shared.config.tls_report;
-    let abandon = |reason: String| TlsReportState::Abandoned { reason };
+    let abandon = |reason: String| ReportState::Abandoned { reason };
     if now >= deadline(day) {
         warn!(domain = %domain, day = %tlsrpt::day_text(day), "TLS report given up: its day plus one has passed");
         let state = abandon("the report's day plus one has passed".into());
@@ -124,19 +124,19 @@ async fn send_one(
         }
     }
     let state = if failures.is_empty() {
-        TlsReportState::Sent {
+        ReportState::Sent {
             report_id: report.report_id.clone(),
         }
     } else {
         retry(due, now, failures.join("; "))
     };
-    let done = matches!(state, TlsReportState::Sent { .. });
+    let done = matches!(state, ReportState::Sent { .. });
     shared.store.set_tls_report(domain, day, state).await?;
     Ok(done)
 }
 
-fn retry(due: &TlsReportDue, now: SystemTime, reason: String) -> TlsReportState {
-    TlsReportState::Retry {
+fn retry(due: &ReportDue, now: SystemTime, reason: String) -> ReportState {
+    ReportState::Retry {
         next_attempt: now + backoff(due.attempts),
         reason,
     }

@@ -15,8 +15,10 @@
 //! commit covers the body and its envelope.
 
 mod claim;
+mod dmarc;
 mod pool;
 mod read;
+mod report_state;
 mod schema;
 mod sending;
 mod sts;
@@ -34,20 +36,20 @@ use policy::sts::{CacheEntry, CacheError, Policy, PolicyStore, domain_key, mx_co
 pub use pool::MAX_CONNECTIONS;
 pub use schema::SCHEMA_VERSION;
 
+use crate::dmarc_report::{DmarcObservation, DmarcRowCount, ReceivedDmarcReport};
 use crate::error::StoreError;
 use crate::event::{Event, EventKind};
 use crate::hourly::HourlyCount;
 use crate::id::QueueId;
 use crate::meta::NewMessage;
+use crate::report_state::{ReportDue, ReportKind, ReportState, ReportStatus};
 use crate::sending::{SendingBlock, SendingRequest, SendingVerdict, Subject};
 use crate::state::TroubleRecord;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
 use crate::sts_cache::cache_error;
 use crate::time::{from_millis, to_millis};
 use crate::tls_received::ReceivedTlsReport;
-use crate::tls_session::{
-    TlsReportDue, TlsReportState, TlsReportStatus, TlsSession, TlsSessionCount, UtcDay,
-};
+use crate::tls_session::{TlsSession, TlsSessionCount, UtcDay};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 use pool::{Conn, Pool};
 
@@ -315,26 +317,34 @@ impl Store for PgStore {
         tls::sessions(&mut self.conn().await?, policy_domain, day).await
     }
 
-    async fn tls_reports_due(&self, last_day: UtcDay) -> Result<Vec<TlsReportDue>, StoreError> {
+    async fn tls_reports_due(&self, last_day: UtcDay) -> Result<Vec<ReportDue>, StoreError> {
         let now = self.now();
-        tls::reports_due(&mut self.conn().await?, last_day, now).await
+        report_state::reports_due(&mut self.conn().await?, ReportKind::Tls, last_day, now).await
     }
 
     async fn set_tls_report(
         &self,
         policy_domain: &str,
         day: UtcDay,
-        state: TlsReportState,
+        state: ReportState,
     ) -> Result<(), StoreError> {
-        tls::set_report(&mut self.conn().await?, policy_domain, day, &state).await
+        report_state::set_report(
+            &mut self.conn().await?,
+            ReportKind::Tls,
+            policy_domain,
+            day,
+            &state,
+        )
+        .await
     }
 
     async fn tls_report_status(
         &self,
         policy_domain: &str,
         day: UtcDay,
-    ) -> Result<Option<TlsReportStatus>, StoreError> {
-        tls_received::report_status(&mut self.conn().await?, policy_domain, day).await
+    ) -> Result<Option<ReportStatus>, StoreError> {
+        report_state::report_status(&mut self.conn().await?, ReportKind::Tls, policy_domain, day)
+            .await
     }
 
     async fn store_received_tls_report(
@@ -351,6 +361,72 @@ impl Store for PgStore {
     ) -> Result<Vec<ReceivedTlsReport>, StoreError> {
         let since = since.map(to_millis);
         tls_received::received(&mut self.conn().await?, policy_domain, since).await
+    }
+
+    async fn record_dmarc(&self, observations: Vec<DmarcObservation>) -> Result<(), StoreError> {
+        if observations.is_empty() {
+            return Ok(());
+        }
+        in_transaction!(self, |conn| dmarc::record(conn, &observations))
+    }
+
+    async fn dmarc_rows(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Vec<DmarcRowCount>, StoreError> {
+        dmarc::rows(&mut self.conn().await?, policy_domain, day).await
+    }
+
+    async fn dmarc_reports_due(&self, last_day: UtcDay) -> Result<Vec<ReportDue>, StoreError> {
+        let now = self.now();
+        report_state::reports_due(&mut self.conn().await?, ReportKind::Dmarc, last_day, now).await
+    }
+
+    async fn set_dmarc_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        state: ReportState,
+    ) -> Result<(), StoreError> {
+        report_state::set_report(
+            &mut self.conn().await?,
+            ReportKind::Dmarc,
+            policy_domain,
+            day,
+            &state,
+        )
+        .await
+    }
+
+    async fn dmarc_report_status(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Option<ReportStatus>, StoreError> {
+        report_state::report_status(
+            &mut self.conn().await?,
+            ReportKind::Dmarc,
+            policy_domain,
+            day,
+        )
+        .await
+    }
+
+    async fn store_received_dmarc_report(
+        &self,
+        report: ReceivedDmarcReport,
+    ) -> Result<bool, StoreError> {
+        dmarc::store(&mut self.conn().await?, &report).await
+    }
+
+    async fn received_dmarc_reports(
+        &self,
+        policy_domain: Option<&str>,
+        since: Option<SystemTime>,
+    ) -> Result<Vec<ReceivedDmarcReport>, StoreError> {
+        let since = since.map(to_millis);
+        dmarc::received(&mut self.conn().await?, policy_domain, since).await
     }
 
     async fn count_sending(&self, request: SendingRequest) -> Result<SendingVerdict, StoreError> {

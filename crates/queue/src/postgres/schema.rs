@@ -10,7 +10,7 @@ use super::pool::Conn;
 use crate::error::StoreError;
 
 /// The newest schema version this binary knows: the last migration's.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The advisory lock key that serialises migrations (any constant no
 /// other application of the database uses: "sealane" in ASCII).
@@ -173,8 +173,53 @@ CREATE INDEX events_at ON events(at);
 CREATE INDEX messages_sender ON messages(lower(sender), received_at);
 ";
 
+/// Version 7: DMARC aggregate reporting (RFC 7489 §7.2), as the SQLite
+/// backend's version 8: counted rows per Domain Owner and UTC day (JSON),
+/// where each day's report stands, and the reports others sent.
+const V7: &str = "
+CREATE TABLE dmarc_rows (
+    policy_domain TEXT NOT NULL,
+    day           BIGINT NOT NULL,
+    row           TEXT NOT NULL,
+    count         BIGINT NOT NULL,
+    PRIMARY KEY (policy_domain, day, row)
+);
+CREATE INDEX dmarc_rows_day ON dmarc_rows(day);
+
+CREATE TABLE dmarc_reports (
+    policy_domain TEXT NOT NULL,
+    day           BIGINT NOT NULL,
+    state         TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_at       BIGINT,
+    report_id     TEXT,
+    reason        TEXT,
+    PRIMARY KEY (policy_domain, day)
+);
+
+CREATE TABLE dmarc_received (
+    policy_domain TEXT NOT NULL,
+    organization  TEXT NOT NULL,
+    report_id     TEXT NOT NULL,
+    begin_at      BIGINT NOT NULL,
+    end_at        BIGINT NOT NULL,
+    received_at   BIGINT NOT NULL,
+    xml           TEXT NOT NULL,
+    PRIMARY KEY (policy_domain, organization, report_id)
+);
+CREATE INDEX dmarc_received_end ON dmarc_received(end_at);
+";
+
 /// Every migration, in order: (version, SQL).
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5), (6, V6)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, V1),
+    (2, V2),
+    (3, V3),
+    (4, V4),
+    (5, V5),
+    (6, V6),
+    (7, V7),
+];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses it if a newer
 /// Sealane has migrated it further.

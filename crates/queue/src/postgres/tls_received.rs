@@ -1,36 +1,9 @@
-//! TLS reports others sent us, and the status of our own, in PostgreSQL
-//! (schema versions 3 and 2).
+//! TLS reports others sent us, in PostgreSQL (schema version 3).
 
 use super::pool::Conn;
 use crate::error::StoreError;
 use crate::time::{from_millis, to_millis};
 use crate::tls_received::ReceivedTlsReport;
-use crate::tls_session::{TlsReportState, TlsReportStatus, UtcDay};
-
-/// Where one day's report stands.
-pub async fn report_status(
-    conn: &mut Conn<'_>,
-    policy_domain: &str,
-    day: UtcDay,
-) -> Result<Option<TlsReportStatus>, StoreError> {
-    let rows = conn
-        .query(
-            "SELECT state, next_at, report_id, reason, attempts FROM tls_reports
-             WHERE policy_domain = $1 AND day = $2",
-            &[&policy_domain, &day],
-        )
-        .await?;
-    let Some(row) = rows.first() else {
-        return Ok(None);
-    };
-    let name: String = row.try_get(0)?;
-    let state =
-        TlsReportState::from_columns(&name, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)?;
-    Ok(Some(TlsReportStatus {
-        state,
-        attempts: u32::try_from(row.try_get::<_, i32>(4)?).unwrap_or(0),
-    }))
-}
 
 /// Keeps a received report unless it is kept already.
 pub async fn store(conn: &mut Conn<'_>, report: &ReceivedTlsReport) -> Result<bool, StoreError> {

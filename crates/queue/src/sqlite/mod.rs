@@ -12,9 +12,11 @@
 //! reads use a small pool of other connections and never wait for it.
 
 mod by_message;
+mod dmarc;
 mod due;
 mod read;
 mod readers;
+mod report_state;
 mod rows;
 mod schema;
 mod sending;
@@ -36,20 +38,20 @@ use rusqlite::{Connection, OpenFlags};
 pub use schema::SCHEMA_VERSION;
 pub use writer::WriteStats;
 
+use crate::dmarc_report::{DmarcObservation, DmarcRowCount, ReceivedDmarcReport};
 use crate::error::StoreError;
 use crate::event::{Event, EventKind};
 use crate::hourly::HourlyCount;
 use crate::id::QueueId;
 use crate::meta::NewMessage;
+use crate::report_state::{ReportDue, ReportKind, ReportState, ReportStatus};
 use crate::sending::{SendingBlock, SendingRequest, SendingVerdict, Subject};
 use crate::state::TroubleRecord;
 use crate::store::{AttemptReport, Batch, ClaimRequest, Lease, Selector, Store};
 use crate::sts_cache::cache_error;
 use crate::time::{from_millis, to_millis};
 use crate::tls_received::ReceivedTlsReport;
-use crate::tls_session::{
-    TlsReportDue, TlsReportState, TlsReportStatus, TlsSession, TlsSessionCount, UtcDay,
-};
+use crate::tls_session::{TlsSession, TlsSessionCount, UtcDay};
 use crate::view::{MessageDetail, MessageSummary, QueueSummary};
 use readers::Readers;
 use writer::Writer;
@@ -309,9 +311,9 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn tls_reports_due(&self, last_day: UtcDay) -> Result<Vec<TlsReportDue>, StoreError> {
+    async fn tls_reports_due(&self, last_day: UtcDay) -> Result<Vec<ReportDue>, StoreError> {
         let now = self.now();
-        self.read(move |conn| tls::reports_due(conn, last_day, now))
+        self.read(move |conn| report_state::reports_due(conn, ReportKind::Tls, last_day, now))
             .await
     }
 
@@ -319,11 +321,13 @@ impl Store for SqliteStore {
         &self,
         policy_domain: &str,
         day: UtcDay,
-        state: TlsReportState,
+        state: ReportState,
     ) -> Result<(), StoreError> {
         let policy_domain = policy_domain.to_owned();
         self.writer
-            .write(move |conn| tls::set_report(conn, &policy_domain, day, &state))
+            .write(move |conn| {
+                report_state::set_report(conn, ReportKind::Tls, &policy_domain, day, &state)
+            })
             .await
     }
 
@@ -331,10 +335,12 @@ impl Store for SqliteStore {
         &self,
         policy_domain: &str,
         day: UtcDay,
-    ) -> Result<Option<TlsReportStatus>, StoreError> {
+    ) -> Result<Option<ReportStatus>, StoreError> {
         let policy_domain = policy_domain.to_owned();
-        self.read(move |conn| tls_received::report_status(conn, &policy_domain, day))
-            .await
+        self.read(move |conn| {
+            report_state::report_status(conn, ReportKind::Tls, &policy_domain, day)
+        })
+        .await
     }
 
     async fn store_received_tls_report(
@@ -354,6 +360,77 @@ impl Store for SqliteStore {
         let policy_domain = policy_domain.map(str::to_owned);
         let since = since.map(to_millis);
         self.read(move |conn| tls_received::received(conn, policy_domain.as_deref(), since))
+            .await
+    }
+
+    async fn record_dmarc(&self, observations: Vec<DmarcObservation>) -> Result<(), StoreError> {
+        if observations.is_empty() {
+            return Ok(());
+        }
+        self.writer
+            .write(move |conn| dmarc::record(conn, &observations))
+            .await
+    }
+
+    async fn dmarc_rows(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Vec<DmarcRowCount>, StoreError> {
+        let policy_domain = policy_domain.to_owned();
+        self.read(move |conn| dmarc::rows(conn, &policy_domain, day))
+            .await
+    }
+
+    async fn dmarc_reports_due(&self, last_day: UtcDay) -> Result<Vec<ReportDue>, StoreError> {
+        let now = self.now();
+        self.read(move |conn| report_state::reports_due(conn, ReportKind::Dmarc, last_day, now))
+            .await
+    }
+
+    async fn set_dmarc_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        state: ReportState,
+    ) -> Result<(), StoreError> {
+        let policy_domain = policy_domain.to_owned();
+        self.writer
+            .write(move |conn| {
+                report_state::set_report(conn, ReportKind::Dmarc, &policy_domain, day, &state)
+            })
+            .await
+    }
+
+    async fn dmarc_report_status(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+    ) -> Result<Option<ReportStatus>, StoreError> {
+        let policy_domain = policy_domain.to_owned();
+        self.read(move |conn| {
+            report_state::report_status(conn, ReportKind::Dmarc, &policy_domain, day)
+        })
+        .await
+    }
+
+    async fn store_received_dmarc_report(
+        &self,
+        report: ReceivedDmarcReport,
+    ) -> Result<bool, StoreError> {
+        self.writer
+            .write(move |conn| dmarc::store(conn, &report))
+            .await
+    }
+
+    async fn received_dmarc_reports(
+        &self,
+        policy_domain: Option<&str>,
+        since: Option<SystemTime>,
+    ) -> Result<Vec<ReceivedDmarcReport>, StoreError> {
+        let policy_domain = policy_domain.map(str::to_owned);
+        let since = since.map(to_millis);
+        self.read(move |conn| dmarc::received(conn, policy_domain.as_deref(), since))
             .await
     }
 

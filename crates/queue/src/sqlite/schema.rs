@@ -6,7 +6,7 @@ use crate::error::StoreError;
 
 /// The schema version this binary writes. Bump it with a migration step
 /// in [`prepare`] whenever the layout changes.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Version 1. Times are milliseconds since the Unix epoch. A recipient's
 /// `due_at` is set exactly while it is schedulable: its first attempt or
@@ -168,6 +168,44 @@ CREATE INDEX events_at ON events(at);
 CREATE INDEX messages_sender ON messages(lower(sender), received_at);
 ";
 
+/// Version 8: DMARC aggregate reporting (RFC 7489 §7.2). Alike messages
+/// of a Domain Owner and UTC day share one row and count (`row` is
+/// JSON); `dmarc_reports` holds where each day's report stands, as
+/// `tls_reports` does; `dmarc_received` keeps the reports others sent.
+const V8: &str = "
+CREATE TABLE dmarc_rows (
+    policy_domain TEXT NOT NULL,
+    day           INTEGER NOT NULL,
+    row           TEXT NOT NULL,
+    count         INTEGER NOT NULL,
+    PRIMARY KEY (policy_domain, day, row)
+);
+CREATE INDEX dmarc_rows_day ON dmarc_rows(day);
+
+CREATE TABLE dmarc_reports (
+    policy_domain TEXT NOT NULL,
+    day           INTEGER NOT NULL,
+    state         TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_at       INTEGER,
+    report_id     TEXT,
+    reason        TEXT,
+    PRIMARY KEY (policy_domain, day)
+);
+
+CREATE TABLE dmarc_received (
+    policy_domain TEXT NOT NULL,
+    organization  TEXT NOT NULL,
+    report_id     TEXT NOT NULL,
+    begin_at      INTEGER NOT NULL,
+    end_at        INTEGER NOT NULL,
+    received_at   INTEGER NOT NULL,
+    xml           TEXT NOT NULL,
+    PRIMARY KEY (policy_domain, organization, report_id)
+);
+CREATE INDEX dmarc_received_end ON dmarc_received(end_at);
+";
+
 /// Settings every connection gets. `synchronous=FULL` in WAL mode syncs
 /// the log at every commit, so a committed insert survives a crash or a
 /// power cut: that commit is what the 250 waits for. (`NORMAL` would
@@ -245,6 +283,9 @@ pub fn prepare(conn: &mut Connection) -> Result<(), StoreError> {
     }
     if found < 7 {
         tx.execute_batch(V7)?;
+    }
+    if found < 8 {
+        tx.execute_batch(V8)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

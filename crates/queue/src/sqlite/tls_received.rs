@@ -1,42 +1,10 @@
-//! TLS reports others sent us, and the status of our own, in SQLite
-//! (schema V3 and V2).
+//! TLS reports others sent us, in SQLite (schema V3).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::error::StoreError;
 use crate::time::{from_millis, to_millis};
 use crate::tls_received::ReceivedTlsReport;
-use crate::tls_session::{TlsReportState, TlsReportStatus, UtcDay};
-
-/// Where one day's report stands.
-pub fn report_status(
-    conn: &Connection,
-    policy_domain: &str,
-    day: UtcDay,
-) -> Result<Option<TlsReportStatus>, StoreError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT state, next_at, report_id, reason, attempts FROM tls_reports
-             WHERE policy_domain = ?1 AND day = ?2",
-        )?
-        .query_row(params![policy_domain, day], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, Option<i64>>(1)?,
-                row.get::<_, Option<String>>(2)?,
-                row.get::<_, Option<String>>(3)?,
-                row.get::<_, i64>(4)?,
-            ))
-        })
-        .optional()?;
-    row.map(|(name, next_at, report_id, reason, attempts)| {
-        Ok(TlsReportStatus {
-            state: TlsReportState::from_columns(&name, next_at, report_id, reason)?,
-            attempts: u32::try_from(attempts).unwrap_or(0),
-        })
-    })
-    .transpose()
-}
 
 /// Keeps a received report unless it is kept already.
 pub fn store(conn: &Connection, report: &ReceivedTlsReport) -> Result<bool, StoreError> {

@@ -6,11 +6,15 @@
 #![allow(dead_code)]
 
 pub mod console;
+pub mod dmarc_report;
 pub mod sending;
 pub mod sts_cache;
 pub mod tls_report;
 
 pub use console::{hourly_counts_by_security_and_result_type, trace_by_sender_over_all_messages};
+pub use dmarc_report::{
+    dmarc_rows_are_counted_and_reports_due_until_sent, received_dmarc_reports_are_kept_once,
+};
 pub use sending::{
     concurrent_counts_never_exceed_a_limit, refused_message_is_traced,
     sender_domain_limit_counts_every_user, sending_limits_block_and_release,
@@ -62,6 +66,8 @@ macro_rules! contract_tests {
             refused_message_is_traced,
             hourly_counts_by_security_and_result_type,
             trace_by_sender_over_all_messages,
+            dmarc_rows_are_counted_and_reports_due_until_sent,
+            received_dmarc_reports_are_kept_once,
         );
     };
     (@each $fresh:path, $($name:ident),* $(,)?) => {

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use dns::clock::{Clock, ManualClock};
 use queue::{
-    ReceivedTlsReport, Store, TlsFailure, TlsPolicy, TlsReportDue, TlsReportState, TlsSession,
-    UtcDay, day_start, utc_day,
+    ReceivedTlsReport, ReportDue, ReportState, Store, TlsFailure, TlsPolicy, TlsSession, UtcDay,
+    day_start, utc_day,
 };
 
 use super::MIN;
@@ -138,7 +138,7 @@ pub async fn tls_reports_due_until_sent(store: &dyn Store, clock: &ManualClock) 
         .set_tls_report(
             "a.example",
             today,
-            TlsReportState::Sent {
+            ReportState::Sent {
                 report_id: "r1".into(),
             },
         )
@@ -148,7 +148,7 @@ pub async fn tls_reports_due_until_sent(store: &dyn Store, clock: &ManualClock) 
         .set_tls_report(
             "b.example",
             today,
-            TlsReportState::Retry {
+            ReportState::Retry {
                 next_attempt: clock.now() + 30 * MIN,
                 reason: "https://reports.b.example: 503".into(),
             },
@@ -162,7 +162,7 @@ pub async fn tls_reports_due_until_sent(store: &dyn Store, clock: &ManualClock) 
     clock.advance(31 * MIN);
     assert_eq!(
         store.tls_reports_due(today).await.expect("due"),
-        [TlsReportDue {
+        [ReportDue {
             policy_domain: "b.example".into(),
             day: today,
             attempts: 1,
@@ -172,7 +172,7 @@ pub async fn tls_reports_due_until_sent(store: &dyn Store, clock: &ManualClock) 
         .set_tls_report(
             "b.example",
             today,
-            TlsReportState::Abandoned {
+            ReportState::Abandoned {
                 reason: "the day plus one has passed".into(),
             },
         )
@@ -193,7 +193,7 @@ pub async fn tls_report_status_reads_back(store: &dyn Store, clock: &ManualClock
         "nothing before the first attempt"
     );
     let next_attempt = clock.now() + 15 * MIN;
-    let retry = TlsReportState::Retry {
+    let retry = ReportState::Retry {
         next_attempt,
         reason: "503".into(),
     };
@@ -207,7 +207,7 @@ pub async fn tls_report_status_reads_back(store: &dyn Store, clock: &ManualClock
         .expect("status")
         .expect("a status");
     assert_eq!((status.state, status.attempts), (retry, 1));
-    let sent = TlsReportState::Sent {
+    let sent = ReportState::Sent {
         report_id: "2026-12-01.a.example@mx.example".into(),
     };
     store
