@@ -83,10 +83,25 @@ impl ArcSealer {
     /// A sealer for `d=domain`, `s=selector`; `authserv_id` names us in
     /// the `ARC-Authentication-Results`.
     pub fn new(domain: &str, selector: &str, key: DkimKey, authserv_id: &str) -> Self {
+        Self::with_headers(domain, selector, key, authserv_id, SIGNED)
+    }
+
+    /// As [`ArcSealer::new`], with the `ARC-Message-Signature` covering the
+    /// header fields named in `headers` (those the message has; the absent
+    /// ones are listed too, so none can be added) instead of our default
+    /// list. The names are case-insensitive (RFC 6376 §3.5 `h=`); ARC
+    /// header fields must not be among them (RFC 8617 §4.1.2).
+    pub fn with_headers(
+        domain: &str,
+        selector: &str,
+        key: DkimKey,
+        authserv_id: &str,
+        headers: &[&str],
+    ) -> Self {
         let built = Built::from_key(key.into_inner())
             .domain(domain.trim_end_matches('.').to_ascii_lowercase())
             .selector(selector)
-            .headers(SIGNED.iter().copied())
+            .headers(headers.iter().copied())
             .header_canonicalization(Canonicalization::Relaxed)
             .body_canonicalization(Canonicalization::Relaxed);
         Self {
