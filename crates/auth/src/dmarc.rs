@@ -228,15 +228,21 @@ pub async fn evaluate(
     verdict
 }
 
-enum Lookup {
+/// Why a `_dmarc` record could not be used.
+pub(crate) enum Lookup {
+    /// For now: DNS failed or answered bogus.
     Temp(String),
+    /// For good: the record does not parse.
     Perm(String),
 }
 
 /// The DMARC record at `_dmarc.<domain>` (RFC 7489 §6.1), with its text.
 /// Records that do not start with `v=DMARC1` are ignored; more than one
 /// means no policy (§6.6.3).
-async fn lookup(resolver: &dns::Resolver, domain: &str) -> Result<Option<(Dmarc, String)>, Lookup> {
+pub(crate) async fn lookup(
+    resolver: &dns::Resolver,
+    domain: &str,
+) -> Result<Option<(Dmarc, String)>, Lookup> {
     let name = dns::Resolver::parse_name(&format!("_dmarc.{domain}"))
         .map_err(|e| Lookup::Perm(e.to_string()))?;
     let answer = resolver

@@ -20,6 +20,7 @@ pub mod arc;
 pub mod arc_seal;
 pub mod dkim;
 pub mod dmarc;
+pub mod dmarc_rua;
 pub mod results;
 pub mod spf;
 pub mod srs;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use dns::clock::ManualClock;
-use queue::{SqliteStore, Store, TlsFailure, TlsPolicy, ReportState, TlsSession, utc_day};
+use queue::{ReportState, SqliteStore, Store, TlsFailure, TlsPolicy, TlsSession, utc_day};
 
 const RFC_EXAMPLE: &[u8] =
     include_bytes!("../../report/tests/fixtures/tlsrpt/rfc8460-example.json");

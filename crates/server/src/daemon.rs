@@ -15,7 +15,7 @@ use queue::RetrySchedule;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::config::{Config, Role};
 use crate::listener::{self, Connections};
@@ -218,6 +218,7 @@ impl Daemon {
             owner,
             stopping: AtomicBool::new(false),
             counters: Default::default(),
+            dmarc_counts: Default::default(),
         });
         let (shutdown, watch) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -274,11 +275,22 @@ impl Daemon {
         crate::tls_reports::send_due(&self.shared).await
     }
 
-    /// Stops accepting, waits for running deliveries, and returns.
+    /// Writes this node's pending DMARC report counts to the store, then
+    /// queues the DMARC reports due at the clock's current time (with
+    /// [`Scheduling::Manual`]; the scheduler does it on its own otherwise).
+    pub async fn send_dmarc_reports(&self) -> Result<usize, queue::StoreError> {
+        crate::dmarc_reports::send_due(&self.shared).await
+    }
+
+    /// Stops accepting, waits for running deliveries, writes the pending
+    /// DMARC report counts, and returns.
     pub async fn stop(mut self) {
         self.shared.stopping.store(true, Ordering::Relaxed);
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
+        if let Err(e) = self.shared.dmarc_counts.flush(&*self.shared.store).await {
+            warn!(error = %e, "DMARC report counts of this run not written");
+        }
         info!("stopped");
     }
 }

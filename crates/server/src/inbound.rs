@@ -84,6 +84,7 @@ impl Handler for Inbound {
         let domain = domain_of(&rcpt.recipient.address);
         if self.shared.config.accepts(&domain)
             || crate::tls_report_inbox::is_report_address(&self.shared, &rcpt.recipient.address)
+            || crate::dmarc_report_inbox::is_report_address(&self.shared, &rcpt.recipient.address)
             || self.may_relay(session)
         {
             match limits::at_rcpt(&self.shared, session, &mail.sender).await {
@@ -125,6 +126,10 @@ impl Handler for Inbound {
         };
         let recipients = &mut message.envelope.recipients;
         if let Some(reply) = crate::tls_report_inbox::take(&self.shared, recipients, &data).await {
+            return Decision::Reply(reply);
+        }
+        if let Some(reply) = crate::dmarc_report_inbox::take(&self.shared, recipients, &data).await
+        {
             return Decision::Reply(reply);
         }
         let mut spam = false;

@@ -132,6 +132,7 @@ impl Scheduler {
         let mut workers = JoinSet::new();
         let mut last_sts_refresh = None;
         let mut last_tls_reports = None;
+        let mut last_dmarc_flush = None;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -155,6 +156,17 @@ impl Scheduler {
                 last_tls_reports = Some(now);
                 if let Err(e) = crate::tls_reports::send_due(&self.shared).await {
                     warn!(error = %e, "cannot send the TLS reports");
+                }
+                if let Err(e) = crate::dmarc_reports::send_due(&self.shared).await {
+                    warn!(error = %e, "cannot send the DMARC reports");
+                }
+            }
+            if last_dmarc_flush.is_none_or(|t| {
+                now.duration_since(t).unwrap_or_default() >= crate::dmarc_counts::FLUSH_EVERY
+            }) {
+                last_dmarc_flush = Some(now);
+                if let Err(e) = self.shared.dmarc_counts.flush(&*self.shared.store).await {
+                    warn!(error = %e, "cannot write the DMARC report counts; kept for the next try");
                 }
             }
             while workers.try_join_next().is_some() {}

@@ -38,6 +38,8 @@ pub struct Shared {
     pub stopping: AtomicBool,
     /// What this node counted since it started (`/metrics`).
     pub counters: crate::counters::Counters,
+    /// DMARC report counts not yet written to the store.
+    pub dmarc_counts: crate::dmarc_counts::DmarcCounts,
 }
 
 impl Shared {

@@ -3,7 +3,7 @@
 //! sent: `sealane report tls sent --json` and
 //! `GET /api/v1/reports/tls/sent` print this one shape.
 
-use queue::{Store, StoreError, ReportState, UtcDay};
+use queue::{ReportState, Store, StoreError, UtcDay};
 use report::tlsrpt::{self, Report};
 use serde::Serialize;
 

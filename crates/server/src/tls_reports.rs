@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use policy::sts::FetchOptions;
 use queue::{
-    Envelope, MessageMeta, NewMessage, QueueId, StoreError, ReportDue, ReportState, UtcDay,
+    Envelope, MessageMeta, NewMessage, QueueId, ReportDue, ReportState, StoreError, UtcDay,
     day_start, utc_day,
 };
 use report::tlsrpt::{self, Report, ReportMail, Reporter};
@@ -23,7 +23,8 @@ use crate::config::TlsReportSettings;
 use crate::pool;
 use crate::shared::Shared;
 
-/// The first wait after a failed upload; it doubles with each failure.
+/// The first wait after a failed upload (or, for DMARC reports, lookup);
+/// it doubles with each failure.
 const FIRST_RETRY: Duration = Duration::from_secs(15 * 60);
 /// The longest wait between tries.
 const MAX_RETRY: Duration = Duration::from_secs(4 * 3600);
@@ -54,22 +55,19 @@ pub fn reporter(settings: &TlsReportSettings) -> Reporter {
     }
 }
 
-/// When the report of `day` is given up: the end of the day after it.
-fn deadline(day: UtcDay) -> SystemTime {
+/// When the report of `day` is given up: the end of the day after it
+/// (DMARC reports keep the same deadline).
+pub(crate) fn deadline(day: UtcDay) -> SystemTime {
     day_start(day + 2)
 }
 
-fn backoff(attempts: u32) -> Duration {
+pub(crate) fn backoff(attempts: u32) -> Duration {
     FIRST_RETRY
         .saturating_mul(1 << attempts.min(8))
         .min(MAX_RETRY)
 }
 
-async fn send_one(
-    shared: &Shared,
-    due: &ReportDue,
-    now: SystemTime,
-) -> Result<bool, StoreError> {
+async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<bool, StoreError> {
     let domain = &due.policy_domain;
     let day = due.day;
     let settings = &shared.config.tls_report;

@@ -335,6 +335,21 @@ pub const NOT_A_TLS_REPORT: Canned = Canned::new(
     Some(EnhancedCode::new(Class::Permanent, 6, 0)),
     "Not a readable SMTP TLS report (RFC 8460)",
 );
+/// 250 to the end of data when a DMARC aggregate report sent to our
+/// report address was kept; followed by its policy domain.
+pub const DMARC_REPORT_KEPT: Canned = Canned::new(
+    250,
+    Some(EnhancedCode::OK),
+    "DMARC aggregate report kept for",
+);
+/// 550 to the end of data when a message to our DMARC report address
+/// holds no report we can read (not a report, or too large once
+/// uncompressed).
+pub const NOT_A_DMARC_REPORT: Canned = Canned::new(
+    550,
+    Some(EnhancedCode::new(Class::Permanent, 6, 0)),
+    "Not a readable DMARC aggregate report (RFC 7489)",
+);
 
 #[cfg(test)]
 mod tests {
@@ -393,6 +408,8 @@ mod tests {
             SPAM_UNAVAILABLE,
             TLS_REPORT_KEPT,
             NOT_A_TLS_REPORT,
+            DMARC_REPORT_KEPT,
+            NOT_A_DMARC_REPORT,
         ] {
             if let Some(code) = canned.enhanced {
                 assert_eq!(

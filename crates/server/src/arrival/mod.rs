@@ -4,6 +4,7 @@
 //! `Authentication-Results` header and the removal of forged ones, then
 //! the arrival policy: refuse, quarantine, or accept and mark.
 
+mod dmarc_row;
 mod hop;
 mod record;
 
@@ -78,6 +79,18 @@ pub(crate) async fn check(shared: &Shared, message: &ReceivedMessage) -> Arrival
     };
     let arc = auth::arc::verify(resolver, &data).await;
     let decision = decide(settings, &spf, dmarc.as_ref(), &arc);
+    if let Some(dmarc) = &dmarc {
+        let evaluated = dmarc_row::Evaluated {
+            hop: &hop,
+            mail_from: &sender,
+            spf_helo: &spf_helo,
+            spf: &spf,
+            dkim: &dkim,
+            dmarc,
+            arc: &arc,
+        };
+        dmarc_row::count(shared, &evaluated, &decision);
+    }
     info!(client = %message.session.client, evaluated = %hop.ip, spf_helo = %spf_helo.result, spf = %spf.result,
         dkim = ?dkim.iter().map(|d| d.result.as_str()).collect::<Vec<_>>(),
         dmarc = dmarc.as_ref().map_or("none", |d| d.result.as_str()),

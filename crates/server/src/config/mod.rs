@@ -8,6 +8,7 @@ mod admin;
 mod arc;
 mod auth;
 mod dkim;
+mod dmarc_report;
 mod error;
 mod forward;
 mod masked;
@@ -32,6 +33,7 @@ pub use admin::{AdminSettings, DEFAULT_LISTEN as DEFAULT_ADMIN_LISTEN};
 pub use arc::ArcSettings;
 pub use auth::{AuthSettings, DmarcAction, QuarantineAction};
 pub use dkim::{SigningKey, key_for as dkim_key_for};
+pub use dmarc_report::DmarcReportSettings;
 pub use error::ConfigError;
 pub use forward::{Forwarding, SrsSettings};
 pub use masked::MASK;
@@ -83,6 +85,8 @@ pub struct Config {
     pub outbound: Outbound,
     /// TLS reporting (RFC 8460).
     pub tls_report: TlsReportSettings,
+    /// DMARC aggregate reporting (RFC 7489 §7.2, `[dmarc_report]`).
+    pub dmarc_report: DmarcReportSettings,
     /// Sender authentication on the MX listener (`[auth]`).
     pub auth: AuthSettings,
     /// The outbound pools and the senders given one (`[pools]`).
@@ -531,6 +535,8 @@ impl Config {
 
         let tls_report = TlsReportSettings::from_raw(raw.tls_report, &hostname)
             .map_err(|reason| invalid("tls_report", None, reason))?;
+        let dmarc_report = DmarcReportSettings::from_raw(raw.dmarc_report, &hostname)
+            .map_err(|reason| invalid("dmarc_report", None, reason))?;
 
         let auth = auth::AuthSettings::from_raw(raw.auth, &hostname);
         let pools = pools::parse(raw.pools, &outbound, text, path)?;
@@ -579,6 +585,7 @@ impl Config {
             limits,
             outbound,
             tls_report,
+            dmarc_report,
             auth,
             pools,
             forwarding,

@@ -45,6 +45,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub tls_report: RawTlsReport,
     #[serde(default)]
+    pub dmarc_report: RawDmarcReport,
+    #[serde(default)]
     pub auth: super::auth::RawAuth,
     #[serde(default)]
     pub pools: BTreeMap<String, Spanned<super::pools::RawPool>>,
@@ -224,6 +226,19 @@ pub(crate) struct RawTlsReport {
     pub enabled: Option<bool>,
     pub organization_name: Option<String>,
     pub contact: Option<String>,
+    pub submitter: Option<String>,
+    pub sender: Option<String>,
+    pub max_destinations: Option<usize>,
+    pub receive_address: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDmarcReport {
+    pub enabled: Option<bool>,
+    pub organization_name: Option<String>,
+    pub email: Option<String>,
+    pub extra_contact_info: Option<String>,
     pub submitter: Option<String>,
     pub sender: Option<String>,
     pub max_destinations: Option<usize>,

@@ -1,0 +1,170 @@
+//! Sending the daily DMARC aggregate reports (RFC 7489 §7.2): once a UTC
+//! day is over, each Domain Owner with counted messages whose `_dmarc`
+//! record asks for reports (`rua`) gets one report for the day, by mail
+//! to the addresses that take it (§7.1: an address outside the owner's
+//! organizational domain only when that domain authorizes it; none whose
+//! `!` size the report exceeds), DKIM-signed when `[[dkim.sign]]` has a
+//! key for our report sender's domain. The mail has a null envelope
+//! sender, so it never causes a notice, and expires when the report's
+//! day plus one is over. A lookup that fails for now is tried again with
+//! back-off until then; a domain that asks for no report gets none, and
+//! the log says why.
+
+use std::time::SystemTime;
+
+use queue::{
+    Envelope, MessageMeta, NewMessage, QueueId, ReportDue, ReportState, StoreError, UtcDay, utc_day,
+};
+use report::dmarc::{self as aggregate, DmarcReportMail, DmarcReporter, PublishedPolicy};
+use tracing::{info, warn};
+
+use crate::config::DmarcReportSettings;
+use crate::pool;
+use crate::shared::Shared;
+use crate::tls_reports::{backoff, deadline};
+
+/// Writes the pending counts, then sends every report that is due: days
+/// before today (UTC) not yet sent, given up, or waiting for a retry.
+/// Returns how many were queued.
+pub async fn send_due(shared: &Shared) -> Result<usize, StoreError> {
+    shared.dmarc_counts.flush(&*shared.store).await?;
+    if !shared.config.dmarc_report.enabled {
+        return Ok(0);
+    }
+    let now = shared.now();
+    let due = shared.store.dmarc_reports_due(utc_day(now) - 1).await?;
+    let mut sent = 0;
+    for report in due {
+        if send_one(shared, &report, now).await? {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// Who our reports say they are from, as configured.
+pub fn reporter(settings: &DmarcReportSettings) -> DmarcReporter {
+    DmarcReporter {
+        org_name: settings.organization_name.clone(),
+        email: settings.email.clone(),
+        extra_contact_info: settings.extra_contact_info.clone(),
+        submitter: settings.submitter.clone(),
+    }
+}
+
+async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<bool, StoreError> {
+    let domain = &due.policy_domain;
+    let day = due.day;
+    let settings = &shared.config.dmarc_report;
+    let set = |state: ReportState| shared.store.set_dmarc_report(domain, day, state);
+    let abandon = |reason: String| ReportState::Abandoned { reason };
+    if now >= deadline(day) {
+        warn!(domain = %domain, day = %report::tlsrpt::day_text(day), "DMARC report given up: its day plus one has passed");
+        set(abandon("the report's day plus one has passed".into())).await?;
+        return Ok(false);
+    }
+    let destinations = match auth::dmarc_rua::report_destinations(&shared.resolver, domain).await {
+        Ok(found) => found,
+        Err(error) if error.is_temporary() => {
+            warn!(domain = %domain, error = %error, "DMARC report postponed");
+            let state = ReportState::Retry {
+                next_attempt: now + backoff(due.attempts),
+                reason: error.to_string(),
+            };
+            set(state).await?;
+            return Ok(false);
+        }
+        Err(error) => {
+            info!(domain = %domain, reason = %error, "no DMARC report: the domain asks for none");
+            set(abandon(error.to_string())).await?;
+            return Ok(false);
+        }
+    };
+    for (address, why) in &destinations.refused {
+        info!(domain = %domain, to = %address, reason = %why, "DMARC report not sent to this address");
+    }
+    let rows = shared.store.dmarc_rows(domain, day).await?;
+    let policy = PublishedPolicy::from_record(domain, &destinations.record);
+    let xml = aggregate::to_xml(&reporter(settings), &policy, day, &rows);
+    let gzip = aggregate::compress(&xml);
+    let mut to = Vec::new();
+    for destination in &destinations.accepted {
+        match destination.max_size {
+            Some(max) if gzip.len() > max => info!(domain = %domain, to = %destination.address,
+                size = gzip.len(), max, "DMARC report not sent to this address: larger than it takes"),
+            _ => to.push(destination.address.clone()),
+        }
+    }
+    to.truncate(settings.max_destinations);
+    if to.is_empty() {
+        let reason = if destinations.accepted.is_empty() && destinations.refused.is_empty() {
+            format!("{domain} lists no rua address")
+        } else {
+            format!("no rua address of {domain} takes the report")
+        };
+        info!(domain = %domain, reason = %reason, "no DMARC report");
+        set(abandon(reason)).await?;
+        return Ok(false);
+    }
+    let report_id = aggregate::report_id(domain, day, &settings.submitter);
+    queue_mail(shared, gzip, domain, day, &report_id, &to, now).await?;
+    set(ReportState::Sent { report_id }).await?;
+    Ok(true)
+}
+
+/// Queues the report mail, with a null envelope sender, expiring when the
+/// report's day plus one is over.
+async fn queue_mail(
+    shared: &Shared,
+    gzip: Vec<u8>,
+    domain: &str,
+    day: UtcDay,
+    report_id: &str,
+    to: &[String],
+    now: SystemTime,
+) -> Result<(), StoreError> {
+    let settings = &shared.config.dmarc_report;
+    let data = aggregate::build_mail(
+        gzip,
+        &DmarcReportMail {
+            from: &settings.sender,
+            to,
+            submitter: &settings.submitter,
+            policy_domain: domain,
+            report_id,
+            date_range: aggregate::date_range(day),
+            now,
+        },
+    );
+    let data = crate::signing::sign(
+        &shared.config.dkim_sign,
+        &settings.sender,
+        data,
+        "DMARC report",
+    );
+    let mut meta = MessageMeta::new(now);
+    meta.size = data.len() as u64;
+    let facts = pool::Facts {
+        sender: &settings.sender,
+        origin: pool::Origin::Report,
+        spam: false,
+        sender_domain: pool::SenderDomain::Unknown,
+    };
+    pool::route(&shared.config.pools, &facts).record(&mut meta);
+    meta.message_id = Some(format!("<{report_id}>"));
+    meta.expires_at = Some(deadline(day));
+    let id = QueueId::generate(now);
+    shared
+        .store
+        .insert(NewMessage {
+            id,
+            envelope: Envelope::new(String::new()),
+            recipients: to.iter().cloned().map(smtp::Recipient::new).collect(),
+            meta,
+            body: data,
+        })
+        .await?;
+    info!(domain = %domain, queue_id = %id, to = %to.join(", "), report_id = %report_id, "DMARC report queued");
+    shared.wake.notify_one();
+    Ok(())
+}
