@@ -6,6 +6,7 @@
 //! `targetNamespace` is left out (the test does exactly that).
 
 use std::fmt::Write;
+use std::net::IpAddr;
 
 use queue::{DmarcRow, DmarcRowCount, UtcDay, day_start};
 
@@ -143,7 +144,7 @@ pub fn to_xml(
 fn record(x: &mut String, row: &DmarcRow, count: u64) {
     let verdict = |pass: bool| if pass { "pass" } else { "fail" };
     x.push_str("  <record>\n    <row>\n");
-    element(x, 6, "source_ip", &row.source_ip.to_string());
+    element(x, 6, "source_ip", &source_ip(row.source_ip));
     element(x, 6, "count", &count.to_string());
     x.push_str("      <policy_evaluated>\n");
     element(x, 8, "disposition", &row.disposition);
@@ -176,6 +177,21 @@ fn record(x: &mut String, row: &DmarcRow, count: u64) {
         x.push_str("      </spf>\n");
     }
     x.push_str("    </auth_results>\n  </record>\n");
+}
+
+/// The address as Appendix C's `IPAddress` pattern takes it: IPv4 in
+/// dotted decimal, IPv6 as all eight groups (RFC 4291 §2.2, first form),
+/// since the pattern has no `::`.
+fn source_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => v6
+            .segments()
+            .iter()
+            .map(|s| format!("{s:x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+    }
 }
 
 /// `<name>text</name>` on its own line, `indent` spaces in, the text
@@ -221,6 +237,16 @@ mod tests {
         assert_eq!(
             (p.adkim, p.aspf, p.sp.as_str(), p.pct, p.fo.as_str()),
             ('s', 's', "none", 100, "1")
+        );
+    }
+
+    #[test]
+    fn ipv6_sources_are_written_in_full() {
+        let ip: IpAddr = "2001:db8::25".parse().expect("address");
+        assert_eq!(source_ip(ip), "2001:db8:0:0:0:0:0:25");
+        assert_eq!(
+            source_ip("192.0.2.1".parse().expect("address")),
+            "192.0.2.1"
         );
     }
 

@@ -54,7 +54,9 @@ pub struct DmarcReportMail<'a> {
 }
 
 /// Writes the report mail around the compressed report, lines ending in
-/// CRLF.
+/// CRLF. The subject is written as is (ASCII, folded at a space when
+/// long), not encoded, so report processors that match it as text find
+/// it once unfolded.
 pub fn build_mail(gzip: Vec<u8>, mail: &DmarcReportMail<'_>) -> Vec<u8> {
     let subject = format!(
         "Report Domain: {} Submitter: {} Report-ID: <{}>",
@@ -79,7 +81,7 @@ pub fn build_mail(gzip: Vec<u8>, mail: &DmarcReportMail<'_>) -> Vec<u8> {
     MessageBuilder::new()
         .from(mail.from)
         .to(to)
-        .subject(subject)
+        .header("Subject", Raw::new(subject))
         .date(mail_builder::headers::date::Date::new(seconds))
         .message_id(mail.report_id.to_owned())
         .header("Auto-Submitted", Raw::new("auto-generated"))

@@ -12,12 +12,14 @@
 //! destination check of §7.1) is the `auth` crate's; when, the daemon's.
 
 mod aggregate;
+mod combined;
 mod mail;
 mod read;
 mod receive;
 mod summary;
 
 pub use aggregate::{DmarcReporter, PublishedPolicy, date_range, report_id, to_xml};
+pub use combined::{DomainSources, ReceivedDmarcSummary, SourceTotal, combine};
 pub use mail::{DmarcReportMail, build_mail, compress, file_name};
 pub use mail_auth::report::Report;
 pub use read::{DmarcReadError, MAX_DMARC_REPORT_SIZE, read};

@@ -4,7 +4,8 @@
 //! report mail — without a running server, and prints a summary per
 //! reporter, policy and result type (or the reports as JSON).
 //! `sealane report dmarc read FILE...` does the same for DMARC aggregate
-//! reports (`report_dmarc.rs`).
+//! reports, and `report dmarc received` reads those kept by the server
+//! (`report_dmarc.rs`).
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -37,6 +38,10 @@ pub enum DmarcCommand {
     /// disposition and DKIM/SPF alignment; a file that is not a report is
     /// an error (exit 2).
     Read(ReadArgs),
+    /// Aggregate reports others sent to our report address
+    /// (`[dmarc_report] receive_address`), summed per policy domain and
+    /// source address, with what receivers did and DKIM/SPF alignment.
+    Received(crate::cmd::report_store::ReceivedArgs),
 }
 
 /// The `report tls` subcommands.
@@ -71,6 +76,9 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Tls(TlsCommand::Sent(args)) => crate::cmd::report_store::sent(args).await,
         Command::Tls(TlsCommand::Received(args)) => crate::cmd::report_store::received(args).await,
         Command::Dmarc(DmarcCommand::Read(args)) => crate::cmd::report_dmarc::read(args),
+        Command::Dmarc(DmarcCommand::Received(args)) => {
+            crate::cmd::report_dmarc::received(args).await
+        }
     }
 }
 

@@ -2,16 +2,23 @@
 //! §7.2) that reached an administrator — XML, `.xml.gz`, `.zip` or a whole
 //! report mail — summarised per source address with the receiver's
 //! disposition and DKIM/SPF alignment (or as JSON).
+//!
+//! `sealane report dmarc received [--domain D] [--since DATE] [--json]`:
+//! the reports the server kept from its report address, summed per
+//! policy domain and source address.
 
 use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use report::dmarc::{self, DmarcSummary};
+use queue::day_start;
+use report::dmarc::{self, DmarcSummary, ReceivedDmarcSummary};
 use smtp::untrusted as shown;
 
+use crate::cmd::queue::{load_config, open_store};
 use crate::cmd::report::{ReadArgs, failed};
+use crate::cmd::report_store::{ReceivedArgs, day_arg, domain_arg, print_json, runtime};
 use crate::exit::Failure;
 
 fn read_file(path: &PathBuf) -> Result<DmarcSummary, Failure> {
@@ -82,6 +89,78 @@ fn summary(s: &DmarcSummary) -> String {
             row.spf,
             shown(&row.header_from)
         );
+    }
+    out
+}
+
+/// Runs `report dmarc received`.
+pub(crate) async fn received(args: ReceivedArgs) -> Result<ExitCode, Failure> {
+    let since = match &args.since {
+        Some(text) => Some(day_start(day_arg(text, "--since")?)),
+        None => None,
+    };
+    let domain = args.domain.as_deref().map(domain_arg);
+    let config = load_config(args.store.config.as_ref(), args.store.data_dir.as_ref())?;
+    let store = open_store(&config).await?;
+    let (reports, unreadable) = dmarc::received(store.as_ref(), domain.as_deref(), since)
+        .await
+        .map_err(runtime)?;
+    let summary = dmarc::combine(&reports, unreadable);
+    if args.store.json {
+        print_json(&summary)?;
+    } else {
+        crate::output::human(&received_text(&summary));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The kept reports, for a person; every text from a reporter is shown
+/// escaped.
+fn received_text(summary: &ReceivedDmarcSummary) -> String {
+    let mut out = String::new();
+    if summary.reports == 0 {
+        out.push_str("no DMARC aggregate reports received\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            smtp::count(
+                summary.reports as u64,
+                "DMARC aggregate report received",
+                "DMARC aggregate reports received"
+            )
+        );
+    }
+    for domain in &summary.domains {
+        let _ = writeln!(
+            out,
+            "{} ({}), {} to {}: {}, {} passed DMARC, {}",
+            shown(&domain.domain),
+            shown(&domain.reporters.join(", ")),
+            domain.first,
+            domain.last,
+            smtp::count(domain.messages, "message", "messages"),
+            domain.passed,
+            failed(domain.messages - domain.passed)
+        );
+        for source in &domain.sources {
+            let _ = writeln!(
+                out,
+                "  {} x{}: {}, dkim {}, spf {}",
+                if source.source_ip.is_empty() {
+                    "(no address)".to_owned()
+                } else {
+                    shown(&source.source_ip).to_string()
+                },
+                source.count,
+                source.disposition,
+                source.dkim,
+                source.spf
+            );
+        }
+    }
+    for name in &summary.unreadable {
+        let _ = writeln!(out, "a stored report could not be read: {}", shown(name));
     }
     out
 }

@@ -25,14 +25,14 @@ use crate::output::{Tone, paint};
 pub struct StoreArgs {
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// The data directory holding queue.db (SQLite).
     #[arg(long, value_name = "DIR", conflicts_with = "config")]
-    data_dir: Option<PathBuf>,
+    pub(crate) data_dir: Option<PathBuf>,
     /// Take the store (`[store]`, or the data directory) and our reporter
     /// name from this configuration file.
     #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// Arguments of `sealane report tls sent`.
@@ -48,17 +48,17 @@ pub struct SentArgs {
     store: StoreArgs,
 }
 
-/// Arguments of `sealane report tls received`.
+/// Arguments of `sealane report tls received` and `report dmarc received`.
 #[derive(clap::Args)]
 pub struct ReceivedArgs {
     /// Only reports about this policy domain.
     #[arg(long, value_name = "DOMAIN")]
-    domain: Option<String>,
+    pub(crate) domain: Option<String>,
     /// Only reports covering this UTC day (YYYY-MM-DD) or later.
     #[arg(long, value_name = "YYYY-MM-DD")]
-    since: Option<String>,
+    pub(crate) since: Option<String>,
     #[command(flatten)]
-    store: StoreArgs,
+    pub(crate) store: StoreArgs,
 }
 
 pub(crate) fn day_arg(text: &str, what: &str) -> Result<queue::UtcDay, Failure> {
@@ -70,11 +70,11 @@ pub(crate) fn day_arg(text: &str, what: &str) -> Result<queue::UtcDay, Failure> 
     })
 }
 
-fn domain_arg(text: &str) -> String {
+pub(crate) fn domain_arg(text: &str) -> String {
     text.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 
-fn runtime(e: queue::StoreError) -> Failure {
+pub(crate) fn runtime(e: queue::StoreError) -> Failure {
     Failure::Runtime(anyhow::Error::new(e).context("queue"))
 }
 
@@ -238,7 +238,7 @@ fn received_text(summary: &ReceivedSummary) -> String {
     out
 }
 
-fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::Runtime(anyhow!("cannot write JSON: {e}")))?;
     crate::output::json(&text);
