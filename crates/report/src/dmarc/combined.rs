@@ -109,7 +109,7 @@ pub fn combine(reports: &[Report], unreadable: Vec<String>) -> ReceivedDmarcSumm
                     count,
                 })
                 .collect();
-            entry.sources.sort_by(|a, b| b.count.cmp(&a.count));
+            entry.sources.sort_by_key(|s| std::cmp::Reverse(s.count));
             entry
         })
         .collect();
