@@ -63,6 +63,7 @@ const GUARDED: &[(&str, &str)] = &[
     ("GET", "/api/v1/check/dane.test"),
     ("GET", "/api/v1/reports/tls/received"),
     ("GET", "/api/v1/reports/tls/sent?domain=dane.test"),
+    ("GET", "/api/v1/reports/dmarc/received"),
     ("GET", "/api/v1/config"),
     ("GET", "/api/v1/limits"),
     ("POST", "/api/v1/limits/release"),
@@ -619,6 +620,45 @@ async fn a_gzip_tls_report_posted_without_login_is_kept_and_shown() {
         .await
         .json();
     assert_eq!(filtered["reports"], 0);
+    console.stop().await;
+}
+
+const SAMPLE_DMARC: &[u8] = include_bytes!("../../report/tests/fixtures/dmarc/sample-reporter.xml");
+
+#[tokio::test(flavor = "multi_thread")]
+async fn received_dmarc_reports_are_summed_per_domain_and_source() {
+    let (world, console, mut client) = console("").await;
+    let report = report::dmarc::read(SAMPLE_DMARC).expect("the sample parses");
+    let kept = report::dmarc::to_store(&report, std::time::SystemTime::now()).expect("keyed");
+    assert!(
+        world
+            .daemon
+            .shared()
+            .store
+            .store_received_dmarc_report(kept)
+            .await
+            .expect("kept")
+    );
+    client.login("ann", PASSWORD).await;
+    let received = client.get("/api/v1/reports/dmarc/received").await;
+    assert_eq!(received.status, 200, "{}", received.text());
+    let received = received.json();
+    assert_eq!(received["reports"], 1, "{received}");
+    assert_eq!(received["domains"][0]["domain"], "example.com");
+    assert_eq!(received["domains"][0]["reporters"][0], "Sample Reporter");
+    assert_eq!(
+        received["domains"][0]["sources"][0]["source_ip"],
+        "192.168.4.4"
+    );
+    assert_eq!(received["domains"][0]["sources"][0]["count"], 123);
+    let filtered = client
+        .get("/api/v1/reports/dmarc/received?domain=other.example")
+        .await
+        .json();
+    assert_eq!(filtered["reports"], 0);
+    let page = client.get("/reports/dmarc").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(page.text().contains("192.168.4.4"), "{}", page.text());
     console.stop().await;
 }
 

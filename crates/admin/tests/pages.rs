@@ -45,6 +45,7 @@ async fn every_page_renders_and_the_queue_forms_act() {
         "/route",
         "/check",
         "/reports",
+        "/reports/dmarc",
         "/config",
     ] {
         let page = client.get(path).await;

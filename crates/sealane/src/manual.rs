@@ -375,6 +375,13 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         )],
     ),
     (
+        "sealane report dmarc received",
+        &[(
+            "sealane report dmarc received --domain example.org --since 2026-11-01",
+            "What receivers reported about mail from example.org since 1 November, per source address.",
+        )],
+    ),
+    (
         "sealane config",
         &[(
             "sealane config check /etc/sealane/sealane.toml",

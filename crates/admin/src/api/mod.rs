@@ -24,7 +24,7 @@ use crate::App;
 
 pub(crate) use diagnose::{check_domain, route_destination};
 pub(crate) use queue_ops::{ListQuery, Operation, listing, operate};
-pub(crate) use reports::{ReceivedQuery, received_summary};
+pub(crate) use reports::{ReceivedQuery, dmarc_summary, received_summary};
 pub(crate) use stats::{DEFAULT_HOURS, hourly};
 pub(crate) use trace::{TraceQuery, search};
 
@@ -47,6 +47,10 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/api/v1/check/{domain}", get(diagnose::check))
         .route("/api/v1/reports/tls/received", get(reports::received))
         .route("/api/v1/reports/tls/sent", get(reports::sent))
+        .route(
+            "/api/v1/reports/dmarc/received",
+            get(reports::dmarc_received),
+        )
         .route("/api/v1/config", get(config))
         .route("/api/v1/limits", get(sending::list))
         .route("/api/v1/limits/release", post(sending::release))

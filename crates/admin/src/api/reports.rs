@@ -1,13 +1,16 @@
 //! TLS reports: those others sent about our domains (summarised per
 //! reporter, policy and result type, days with failures flagged, as
 //! `sealane report tls received`), and ours about a destination and day
-//! (as `sealane report tls sent`).
+//! (as `sealane report tls sent`); DMARC aggregate reports others sent us,
+//! summed per policy domain and source (as `sealane report dmarc
+//! received`).
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Query, State};
 use queue::utc_day;
+use report::dmarc::{self, ReceivedDmarcSummary};
 use report::tlsrpt::{self, ReceivedSummary};
 use serde::Deserialize;
 use server::tls_report_view::{SentView, sent_view};
@@ -31,20 +34,28 @@ fn day(name: &str, text: &str) -> Result<queue::UtcDay, ApiError> {
     })
 }
 
-/// The summary of the reports received.
+impl ReceivedQuery {
+    /// The domain and the start of the period asked for.
+    fn bounds(&self) -> Result<(Option<String>, Option<std::time::SystemTime>), ApiError> {
+        let domain = self
+            .domain
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+            .map(domain_arg);
+        let since = match self.since.as_deref().filter(|d| !d.trim().is_empty()) {
+            Some(text) => Some(queue::day_start(day("since", text)?)),
+            None => None,
+        };
+        Ok((domain, since))
+    }
+}
+
+/// The summary of the TLS reports received.
 pub(crate) async fn received_summary(
     app: &App,
     query: &ReceivedQuery,
 ) -> Result<ReceivedSummary, ApiError> {
-    let domain = query
-        .domain
-        .as_deref()
-        .filter(|d| !d.trim().is_empty())
-        .map(domain_arg);
-    let since = match query.since.as_deref().filter(|d| !d.trim().is_empty()) {
-        Some(text) => Some(queue::day_start(day("since", text)?)),
-        None => None,
-    };
+    let (domain, since) = query.bounds()?;
     let reports = app
         .shared
         .store
@@ -59,6 +70,25 @@ pub(crate) async fn received(
     Query(query): Query<ReceivedQuery>,
 ) -> Result<Json<ReceivedSummary>, ApiError> {
     Ok(Json(received_summary(&app, &query).await?))
+}
+
+/// The summary of the DMARC aggregate reports received.
+pub(crate) async fn dmarc_summary(
+    app: &App,
+    query: &ReceivedQuery,
+) -> Result<ReceivedDmarcSummary, ApiError> {
+    let (domain, since) = query.bounds()?;
+    let (reports, unreadable) =
+        dmarc::received(app.shared.store.as_ref(), domain.as_deref(), since).await?;
+    Ok(dmarc::combine(&reports, unreadable))
+}
+
+/// `GET /api/v1/reports/dmarc/received`.
+pub(crate) async fn dmarc_received(
+    State(app): State<Arc<App>>,
+    Query(query): Query<ReceivedQuery>,
+) -> Result<Json<ReceivedDmarcSummary>, ApiError> {
+    Ok(Json(dmarc_summary(&app, &query).await?))
 }
 
 /// `?domain=D&date=YYYY-MM-DD` (today when no date).

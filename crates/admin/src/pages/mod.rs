@@ -35,6 +35,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("route.html", include_str!("../../templates/route.html")),
     ("check.html", include_str!("../../templates/check.html")),
     ("reports.html", include_str!("../../templates/reports.html")),
+    (
+        "dmarc_reports.html",
+        include_str!("../../templates/dmarc_reports.html"),
+    ),
     ("config.html", include_str!("../../templates/config.html")),
 ];
 
@@ -101,6 +105,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/route", get(views::route))
         .route("/check", get(views::check))
         .route("/reports", get(views::reports))
+        .route("/reports/dmarc", get(views::dmarc_reports))
         .route("/config", get(views::config))
 }
 

@@ -263,6 +263,25 @@ pub(crate) async fn reports(
     }
 }
 
+/// `GET /reports/dmarc`: DMARC aggregate reports others sent us.
+pub(crate) async fn dmarc_reports(
+    State(app): State<Arc<App>>,
+    Extension(session): Extension<Session>,
+    Query(query): Query<ReceivedQuery>,
+) -> Response {
+    match api::dmarc_summary(&app, &query).await {
+        Ok(summary) => app.pages.render(
+            "dmarc_reports.html",
+            context! {
+                user => &session.user, csrf => &session.csrf, summary => &summary,
+                domain => &query.domain, since => &query.since,
+            },
+            StatusCode::OK,
+        ),
+        Err(e) => failed(&app, &session, &e),
+    }
+}
+
 /// `GET /config`: the running configuration, secrets masked.
 pub(crate) async fn config(
     State(app): State<Arc<App>>,
