@@ -10,7 +10,7 @@
 //! back-off until then; a domain that asks for no report gets none, and
 //! the log says why.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use queue::{
     Envelope, MessageMeta, NewMessage, QueueId, ReportDue, ReportState, StoreError, UtcDay, utc_day,
@@ -23,16 +23,21 @@ use crate::pool;
 use crate::shared::Shared;
 use crate::tls_reports::{backoff, deadline};
 
+/// How long after midnight (UTC) a day's reports wait: every node writes
+/// its last counts of the day within [`crate::dmarc_counts::FLUSH_EVERY`].
+const SETTLE: Duration = Duration::from_secs(60);
+
 /// Writes the pending counts, then sends every report that is due: days
-/// before today (UTC) not yet sent, given up, or waiting for a retry.
-/// Returns how many were queued.
+/// that ended at least [`SETTLE`] ago, not yet sent, given up, or waiting
+/// for a retry. Returns how many were queued.
 pub async fn send_due(shared: &Shared) -> Result<usize, StoreError> {
     shared.dmarc_counts.flush(&*shared.store).await?;
     if !shared.config.dmarc_report.enabled {
         return Ok(0);
     }
     let now = shared.now();
-    let due = shared.store.dmarc_reports_due(utc_day(now) - 1).await?;
+    let settled = now.checked_sub(SETTLE).unwrap_or(now);
+    let due = shared.store.dmarc_reports_due(utc_day(settled) - 1).await?;
     let mut sent = 0;
     for report in due {
         if send_one(shared, &report, now).await? {
