@@ -13,12 +13,15 @@
 //! built from the session counts the queue keeps, its JSON and gzip forms,
 //! and the report mail; and the reporting URIs ([`uri`]).
 //!
-//! It reads the DMARC aggregate reports receivers send (RFC 7489 §7.2,
-//! [`dmarc`]): XML, gzip, zip or a report mail, bounded, and summarised
-//! per source address.
+//! It owns DMARC aggregate reporting (RFC 7489 §7.2, [`dmarc`]): the
+//! daily report we send a Domain Owner (Appendix C XML from the rows the
+//! queue counts, gzip, the report mail), and the reports receivers send
+//! us: XML, gzip, zip or a report mail, bounded, kept, and summarised per
+//! source address.
 //!
 //! It does not decide who gets a notice or when (the daemon's workers do),
-//! nor what a failure means (`policy`), nor count sessions (`queue`).
+//! nor what a failure means (`policy`), nor count sessions or messages
+//! (`queue`), nor where a DMARC report may go (`auth`).
 
 pub mod dmarc;
 pub mod dsn;
