@@ -82,6 +82,37 @@ async fn queued_report(w: &World) -> (Vec<String>, String) {
     (recipients, String::from_utf8(body).expect("ASCII"))
 }
 
+/// The gzip attachment of the report mail, checked by `xmllint` against
+/// RFC 7489 Appendix C (libxml2 reads the gzip file as it is).
+fn assert_valid_against_rfc_7489(mail: &str) {
+    use mail_parser::MimeHeaders;
+    let parsed = mail_parser::MessageParser::new()
+        .parse(mail.as_bytes())
+        .expect("the report mail parses");
+    let gzip = parsed
+        .attachments()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".xml.gz")))
+        .expect("an .xml.gz attachment")
+        .contents();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("report.xml.gz");
+    std::fs::write(&file, gzip).expect("write");
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../report/tests/fixtures/dmarc/rfc7489-appendix-c.xsd"
+    );
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema", schema])
+        .arg(&file)
+        .output()
+        .expect("xmllint runs (libxml2-utils; .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_day_report_goes_to_the_addresses_that_take_it_and_is_kept_where_we_receive() {
     let w = reporting_world().await;
@@ -124,6 +155,7 @@ async fn the_day_report_goes_to_the_addresses_that_take_it_and_is_kept_where_we_
         vec!["agg@thirdparty.test", "dmarc@reporting.test"],
         "stranger.test does not authorize it; tiny@ takes 1 octet"
     );
+    assert_valid_against_rfc_7489(&text);
     let report = report::dmarc::read(text.as_bytes()).expect("the mail carries a report");
     assert_eq!(report.domain(), "reporting.test");
     assert_eq!(report.org_name(), "Sealane Test");
