@@ -537,6 +537,19 @@ impl Config {
             .map_err(|reason| invalid("tls_report", None, reason))?;
         let dmarc_report = DmarcReportSettings::from_raw(raw.dmarc_report, &hostname)
             .map_err(|reason| invalid("dmarc_report", None, reason))?;
+        if let (Some(tls), Some(dmarc)) =
+            (&tls_report.receive_address, &dmarc_report.receive_address)
+            && tls.eq_ignore_ascii_case(dmarc)
+        {
+            return Err(invalid(
+                "dmarc_report.receive_address",
+                None,
+                format!(
+                    "{} is also [tls_report] receive_address: each kind of report needs its own address",
+                    smtp::quoted(dmarc)
+                ),
+            ));
+        }
 
         let auth = auth::AuthSettings::from_raw(raw.auth, &hostname);
         let pools = pools::parse(raw.pools, &outbound, text, path)?;

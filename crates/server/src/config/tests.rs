@@ -252,3 +252,24 @@ fn arc_seals_forwarded_mail_by_default_and_refuses_unknown_keys() {
     assert!(e.contains("/nonexistent/arc.pem"), "{e}");
     assert!(parse("").unwrap().arc.is_none());
 }
+
+#[test]
+fn dmarc_reporting_is_off_by_default_and_needs_its_own_address() {
+    let c = Config::embedded();
+    assert!(!c.dmarc_report.enabled);
+    assert_eq!(c.dmarc_report.receive_address, None);
+    let c = parse(
+        "[server]\nhostname = \"mx.example.org\"\n[dmarc_report]\nenabled = true\nreceive_address = \"dmarc@example.org\"\n",
+    )
+    .unwrap();
+    assert!(c.dmarc_report.enabled);
+    assert_eq!(c.dmarc_report.sender, "dmarc-noreply@mx.example.org");
+    assert_eq!(c.dmarc_report.email, "postmaster@mx.example.org");
+    let e = parse(
+        "[tls_report]\nreceive_address = \"reports@example.org\"\n[dmarc_report]\nreceive_address = \"Reports@example.org\"\n",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("its own address"), "{e}");
+    let e = parse("[dmarc_report]\nemail = \"nobody\"\n").unwrap_err();
+    assert!(e.to_string().contains("not an address"), "{e}");
+}
