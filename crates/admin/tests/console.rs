@@ -64,6 +64,7 @@ const GUARDED: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/tls/received"),
     ("GET", "/api/v1/reports/tls/sent?domain=dane.test"),
     ("GET", "/api/v1/reports/dmarc/received"),
+    ("GET", "/api/v1/reports/dmarc/sent?domain=dane.test"),
     ("GET", "/api/v1/config"),
     ("GET", "/api/v1/limits"),
     ("POST", "/api/v1/limits/release"),

@@ -375,6 +375,13 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         )],
     ),
     (
+        "sealane report dmarc sent",
+        &[(
+            "sealane report dmarc sent --domain example.org --date 2026-12-01",
+            "What our report on example.org for 1 December says, and whether it went.",
+        )],
+    ),
+    (
         "sealane report dmarc received",
         &[(
             "sealane report dmarc received --domain example.org --since 2026-11-01",

@@ -1,13 +1,16 @@
-//! `sealane report dmarc received`, on a store written as the server
-//! writes it: the aggregate reports others sent, summed per policy domain
-//! and source address, by domain and period, in words or as JSON.
+//! `sealane report dmarc received` and `sent`, on a store written as the
+//! server writes it: the aggregate reports others sent, summed per policy
+//! domain and source address, by domain and period, in words or as JSON;
+//! and ours on a Domain Owner and day, counted so far or sent.
 
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use dns::clock::ManualClock;
-use queue::{SqliteStore, Store};
+use queue::{
+    DmarcObservation, DmarcOverride, DmarcRow, DmarcSpf, ReportState, SqliteStore, Store, utc_day,
+};
 
 const SAMPLE: &[u8] = include_bytes!("../../report/tests/fixtures/dmarc/sample-reporter.xml");
 const GOOGLE: &[u8] = include_bytes!("../../report/tests/fixtures/dmarc/google-published.eml");
@@ -115,4 +118,112 @@ async fn received_sums_every_kept_report_per_domain_and_source() {
         "yesterday",
     ]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+fn row(ip: &str, disposition: &str, spf_aligned: bool) -> DmarcRow {
+    DmarcRow {
+        source_ip: ip.parse().expect("address"),
+        disposition: disposition.into(),
+        dkim_aligned: false,
+        spf_aligned,
+        overrides: if disposition == "quarantine" {
+            vec![DmarcOverride {
+                kind: "local_policy".into(),
+                comment: Some("the receiver's policy for reject is to quarantine".into()),
+            }]
+        } else {
+            Vec::new()
+        },
+        header_from: "example.org".into(),
+        envelope_from: "example.org".into(),
+        dkim: Vec::new(),
+        spf: vec![DmarcSpf {
+            domain: "example.org".into(),
+            scope: "mfrom".into(),
+            result: if spf_aligned { "pass" } else { "fail" }.into(),
+        }],
+    }
+}
+
+#[tokio::test]
+async fn sent_shows_todays_rows_to_come_and_a_past_report_as_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let today = utc_day(SystemTime::now());
+    {
+        let clock = Arc::new(ManualClock::new(SystemTime::now()));
+        let store = SqliteStore::open(dir.path().join("queue.db"), clock).expect("store opens");
+        let seen = |day, row, count| DmarcObservation {
+            policy_domain: "example.org".into(),
+            day,
+            row,
+            count,
+        };
+        store
+            .record_dmarc(vec![
+                seen(today, row("192.0.2.1", "none", true), 12),
+                seen(today, row("203.0.113.9", "quarantine", false), 2),
+                seen(today - 1, row("192.0.2.1", "none", true), 5),
+            ])
+            .await
+            .unwrap();
+        store
+            .set_dmarc_report(
+                "example.org",
+                today - 1,
+                ReportState::Sent {
+                    report_id: "r".into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let data_dir = dir.path().to_str().unwrap();
+    let now = stdout(&sealane(&[
+        "report",
+        "dmarc",
+        "sent",
+        "--domain",
+        "Example.ORG",
+        "--data-dir",
+        data_dir,
+    ]));
+    assert!(
+        now.contains("will be sent once the day is over (messages counted so far)"),
+        "{now}"
+    );
+    assert!(now.contains("14 messages, 12 passed DMARC"), "{now}");
+    assert!(
+        now.contains("203.0.113.9 x2: quarantine, dkim fail, spf fail (From example.org, MAIL FROM example.org); local_policy: "),
+        "{now}"
+    );
+    let yesterday = queue::day_start(today - 1);
+    let date = report::tlsrpt::day_text(utc_day(yesterday));
+    let past = stdout(&sealane(&[
+        "report",
+        "dmarc",
+        "sent",
+        "--domain",
+        "example.org",
+        "--date",
+        &date,
+        "--data-dir",
+        data_dir,
+        "--json",
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&past).expect("JSON");
+    assert_eq!(json["state"], "sent", "{json}");
+    assert_eq!(json["messages"], 5, "{json}");
+    let none = stdout(&sealane(&[
+        "report",
+        "dmarc",
+        "sent",
+        "--domain",
+        "nobody.example",
+        "--data-dir",
+        data_dir,
+    ]));
+    assert!(
+        none.starts_with("no message from nobody.example was counted"),
+        "{none}"
+    );
 }

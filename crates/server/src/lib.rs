@@ -22,6 +22,7 @@ pub mod counters;
 mod daemon;
 mod dmarc_counts;
 mod dmarc_report_inbox;
+pub mod dmarc_report_view;
 pub mod dmarc_reports;
 mod forward;
 mod inbound;

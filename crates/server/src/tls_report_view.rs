@@ -3,7 +3,7 @@
 //! sent: `sealane report tls sent --json` and
 //! `GET /api/v1/reports/tls/sent` print this one shape.
 
-use queue::{ReportState, Store, StoreError, UtcDay};
+use queue::{ReportState, ReportStatus, Store, StoreError, UtcDay};
 use report::tlsrpt::{self, Report};
 use serde::Serialize;
 
@@ -49,30 +49,63 @@ pub async fn sent_view(
     let mut view = SentView {
         policy_domain: domain.to_owned(),
         date: tlsrpt::day_text(day),
-        state: if day >= today { "pending" } else { "due" },
+        state: "pending",
         attempts: 0,
         next_attempt: None,
         reason: None,
         report,
     };
-    if let Some(status) = status {
-        view.attempts = status.attempts;
+    let standing = Standing::of(status, day, today);
+    view.state = standing.state;
+    view.attempts = standing.attempts;
+    view.next_attempt = standing.next_attempt;
+    view.reason = standing.reason;
+    Ok(view)
+}
+
+/// Where a daily report (TLS or DMARC) stands, in the words both views
+/// print.
+pub(crate) struct Standing {
+    /// `pending` (the day is not over), `due`, `sent`, `retry`, `abandoned`.
+    pub state: &'static str,
+    /// Tries so far.
+    pub attempts: u32,
+    /// When the next try is due (`retry`), RFC 3339.
+    pub next_attempt: Option<String>,
+    /// Why the last try failed or the report was given up.
+    pub reason: Option<String>,
+}
+
+impl Standing {
+    /// The standing of the report of `day`, from its stored status
+    /// (`today` tells a day still running from one that is over).
+    pub(crate) fn of(status: Option<ReportStatus>, day: UtcDay, today: UtcDay) -> Self {
+        let mut standing = Standing {
+            state: if day >= today { "pending" } else { "due" },
+            attempts: 0,
+            next_attempt: None,
+            reason: None,
+        };
+        let Some(status) = status else {
+            return standing;
+        };
+        standing.attempts = status.attempts;
         match status.state {
-            ReportState::Sent { .. } => view.state = "sent",
+            ReportState::Sent { .. } => standing.state = "sent",
             ReportState::Retry {
                 next_attempt,
                 reason,
             } => {
-                view.state = "retry";
-                view.next_attempt = Some(tlsrpt::datetime::format(next_attempt.into()));
-                view.reason = Some(reason);
+                standing.state = "retry";
+                standing.next_attempt = Some(tlsrpt::datetime::format(next_attempt.into()));
+                standing.reason = Some(reason);
             }
             ReportState::Abandoned { reason } => {
-                view.state = "abandoned";
-                view.reason = Some(reason);
+                standing.state = "abandoned";
+                standing.reason = Some(reason);
             }
             _ => {}
         }
+        standing
     }
-    Ok(view)
 }

@@ -51,6 +51,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             "/api/v1/reports/dmarc/received",
             get(reports::dmarc_received),
         )
+        .route("/api/v1/reports/dmarc/sent", get(reports::dmarc_sent))
         .route("/api/v1/config", get(config))
         .route("/api/v1/limits", get(sending::list))
         .route("/api/v1/limits/release", post(sending::release))

@@ -13,6 +13,7 @@ use queue::utc_day;
 use report::dmarc::{self, ReceivedDmarcSummary};
 use report::tlsrpt::{self, ReceivedSummary};
 use serde::Deserialize;
+use server::dmarc_report_view::{DmarcSentView, dmarc_sent_view};
 use server::tls_report_view::{SentView, sent_view};
 
 use super::{ApiError, domain_arg};
@@ -89,6 +90,22 @@ pub(crate) async fn dmarc_received(
     Query(query): Query<ReceivedQuery>,
 ) -> Result<Json<ReceivedDmarcSummary>, ApiError> {
     Ok(Json(dmarc_summary(&app, &query).await?))
+}
+
+/// `GET /api/v1/reports/dmarc/sent`: our DMARC report on a Domain Owner
+/// for a day (today by default), and where it stands.
+pub(crate) async fn dmarc_sent(
+    State(app): State<Arc<App>>,
+    Query(query): Query<SentQuery>,
+) -> Result<Json<DmarcSentView>, ApiError> {
+    let today = utc_day(app.shared.now());
+    let day = match query.date.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(text) => day("date", text)?,
+        None => today,
+    };
+    let domain = domain_arg(&query.domain);
+    let view = dmarc_sent_view(app.shared.store.as_ref(), &domain, day, today).await?;
+    Ok(Json(view))
 }
 
 /// `?domain=D&date=YYYY-MM-DD` (today when no date).

@@ -42,6 +42,9 @@ pub enum DmarcCommand {
     /// (`[dmarc_report] receive_address`), summed per policy domain and
     /// source address, with what receivers did and DKIM/SPF alignment.
     Received(crate::cmd::report_store::ReceivedArgs),
+    /// Our report on a Domain Owner for a day: as it will be sent (today,
+    /// from the messages counted so far) or as it was, and where it stands.
+    Sent(crate::cmd::report_store::SentArgs),
 }
 
 /// The `report tls` subcommands.
@@ -79,6 +82,7 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Dmarc(DmarcCommand::Received(args)) => {
             crate::cmd::report_dmarc::received(args).await
         }
+        Command::Dmarc(DmarcCommand::Sent(args)) => crate::cmd::report_dmarc::sent(args).await,
     }
 }
 

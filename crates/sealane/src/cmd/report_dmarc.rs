@@ -5,20 +5,25 @@
 //!
 //! `sealane report dmarc received [--domain D] [--since DATE] [--json]`:
 //! the reports the server kept from its report address, summed per
-//! policy domain and source address.
+//! policy domain and source address. `sealane report dmarc sent --domain D
+//! [--date DATE]`: our report on a Domain Owner for a day, and where it
+//! stands.
 
 use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use queue::day_start;
+use std::time::SystemTime;
+
+use queue::{day_start, utc_day};
 use report::dmarc::{self, DmarcSummary, ReceivedDmarcSummary};
+use server::dmarc_report_view::{DmarcSentView, dmarc_sent_view};
 use smtp::untrusted as shown;
 
 use crate::cmd::queue::{load_config, open_store};
 use crate::cmd::report::{ReadArgs, failed};
-use crate::cmd::report_store::{ReceivedArgs, day_arg, domain_arg, print_json, runtime};
+use crate::cmd::report_store::{ReceivedArgs, SentArgs, day_arg, domain_arg, print_json, runtime};
 use crate::exit::Failure;
 
 fn read_file(path: &PathBuf) -> Result<DmarcSummary, Failure> {
@@ -161,6 +166,82 @@ fn received_text(summary: &ReceivedDmarcSummary) -> String {
     }
     for name in &summary.unreadable {
         let _ = writeln!(out, "a stored report could not be read: {}", shown(name));
+    }
+    out
+}
+
+/// Runs `report dmarc sent`.
+pub(crate) async fn sent(args: SentArgs) -> Result<ExitCode, Failure> {
+    let domain = domain_arg(&args.domain);
+    let today = utc_day(SystemTime::now());
+    let day = match &args.date {
+        Some(text) => day_arg(text, "--date")?,
+        None => today,
+    };
+    let config = load_config(args.store.config.as_ref(), args.store.data_dir.as_ref())?;
+    let store = open_store(&config).await?;
+    let view = dmarc_sent_view(store.as_ref(), &domain, day, today)
+        .await
+        .map_err(runtime)?;
+    if args.store.json {
+        print_json(&view)?;
+    } else {
+        crate::output::human(&sent_text(&view));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sent_text(view: &DmarcSentView) -> String {
+    let mut out = String::new();
+    if view.rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "no message from {} was counted on {}: there is no report",
+            view.policy_domain, view.date
+        );
+        return out;
+    }
+    let state = match view.state {
+        "pending" => "will be sent once the day is over (messages counted so far)".to_owned(),
+        "due" => "due: goes at the next sending round".to_owned(),
+        "sent" => format!("sent (attempts: {})", view.attempts),
+        "retry" => format!(
+            "not sent yet: next attempt {} (attempts: {}; {})",
+            view.next_attempt.as_deref().unwrap_or("-"),
+            view.attempts,
+            shown(view.reason.as_deref().unwrap_or("-"))
+        ),
+        _ => format!("not sent: {}", shown(view.reason.as_deref().unwrap_or("-"))),
+    };
+    let _ = writeln!(
+        out,
+        "DMARC report on {} for {}: {state}",
+        view.policy_domain, view.date
+    );
+    let _ = writeln!(
+        out,
+        "  {}, {} passed DMARC, {}",
+        smtp::count(view.messages, "message", "messages"),
+        view.passed,
+        failed(view.messages - view.passed)
+    );
+    for row in &view.rows {
+        let _ = writeln!(
+            out,
+            "    {} x{}: {}, dkim {}, spf {} (From {}, MAIL FROM {}){}",
+            row.source_ip,
+            row.count,
+            row.disposition,
+            row.dkim,
+            row.spf,
+            shown(&row.header_from),
+            shown(&row.envelope_from),
+            if row.overrides.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", shown(&row.overrides.join("; ")))
+            }
+        );
     }
     out
 }

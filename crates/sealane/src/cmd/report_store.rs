@@ -35,17 +35,17 @@ pub struct StoreArgs {
     pub(crate) config: Option<PathBuf>,
 }
 
-/// Arguments of `sealane report tls sent`.
+/// Arguments of `sealane report tls sent` and `report dmarc sent`.
 #[derive(clap::Args)]
 pub struct SentArgs {
     /// The policy domain the report is about.
     #[arg(long, value_name = "DOMAIN")]
-    domain: String,
+    pub(crate) domain: String,
     /// The UTC day (YYYY-MM-DD); today when not given.
     #[arg(long, value_name = "YYYY-MM-DD")]
-    date: Option<String>,
+    pub(crate) date: Option<String>,
     #[command(flatten)]
-    store: StoreArgs,
+    pub(crate) store: StoreArgs,
 }
 
 /// Arguments of `sealane report tls received` and `report dmarc received`.
