@@ -1,5 +1,5 @@
-//! The human output of `queue list`, `queue show`, `trace` and `report tls
-//! sent|received` as snapshots (`tests/snapshots/`). The queue is the one
+//! The human output of `queue list`, `queue show`, `trace`, `report tls
+//! sent|received` and `report dmarc sent|received` as snapshots (`tests/snapshots/`). The queue is the one
 //! the real daemon left after one delivery round against the demo's test
 //! world: one message delivered over DANE, one deferred because STARTTLS
 //! was stripped. What changes from run to run is masked: ports, times,
@@ -24,6 +24,10 @@ const MICROSOFT_PUBLISHED: &[u8] =
     include_bytes!("../../report/tests/fixtures/tlsrpt/microsoft-published-no-addresses.json");
 const GOOGLE_PUBLISHED: &[u8] =
     include_bytes!("../../report/tests/fixtures/tlsrpt/google-published.eml");
+const GOOGLE_DMARC: &[u8] =
+    include_bytes!("../../report/tests/fixtures/dmarc/google-published.eml");
+const MICROSOFT_DMARC: &[u8] =
+    include_bytes!("../../report/tests/fixtures/dmarc/microsoft-published.eml");
 
 /// Writes the configuration of `sealane demo` for `world` to
 /// `dir/sealane.toml`, keeping its data in `dir/data`.
@@ -216,4 +220,63 @@ async fn queue_trace_and_report_human_output() {
     }
     let received = sealane(&["report", "tls", "received", "--config", config_arg]);
     insta::assert_snapshot!("report_tls_received", shown(&world, dir.path(), &received));
+
+    {
+        let store = server::store::open_existing(&config, Arc::new(dns::clock::SystemClock))
+            .await
+            .expect("the queue opens");
+        let now = SystemTime::now();
+        for mail in [GOOGLE_DMARC, MICROSOFT_DMARC] {
+            report::dmarc::receive_mail(store.as_ref(), mail, now)
+                .await
+                .unwrap();
+        }
+        let today = queue::utc_day(now);
+        let row = |ip: &str, disposition: &str, pass: bool| queue::DmarcRow {
+            source_ip: ip.parse().unwrap(),
+            disposition: disposition.into(),
+            dkim_aligned: pass,
+            spf_aligned: pass,
+            overrides: Vec::new(),
+            header_from: "dane.demo".into(),
+            envelope_from: "dane.demo".into(),
+            dkim: Vec::new(),
+            spf: vec![queue::DmarcSpf {
+                domain: "dane.demo".into(),
+                scope: "mfrom".into(),
+                result: if pass { "pass" } else { "fail" }.into(),
+            }],
+        };
+        let seen = |row, count| queue::DmarcObservation {
+            policy_domain: "dane.demo".into(),
+            day: today,
+            row,
+            count,
+        };
+        store
+            .record_dmarc(vec![
+                seen(row("192.0.2.10", "none", true), 7),
+                seen(row("2001:db8::66", "reject", false), 2),
+            ])
+            .await
+            .unwrap();
+    }
+    let received = sealane(&["report", "dmarc", "received", "--config", config_arg]);
+    insta::assert_snapshot!(
+        "report_dmarc_received",
+        shown(&world, dir.path(), &received)
+    );
+    let sent = sealane(&[
+        "report",
+        "dmarc",
+        "sent",
+        "--domain",
+        "dane.demo",
+        "--config",
+        config_arg,
+    ]);
+    insta::assert_snapshot!(
+        "report_dmarc_sent",
+        mask_dates(&shown(&world, dir.path(), &sent))
+    );
 }
