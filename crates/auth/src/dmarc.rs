@@ -258,10 +258,7 @@ pub(crate) async fn lookup(
         .records
         .iter()
         .map(dns::Txt::joined)
-        .filter(|t| {
-            let t = t.trim_start();
-            t.len() >= 8 && t[..8].eq_ignore_ascii_case("v=DMARC1")
-        })
+        .filter(|t| starts_with_version(t))
         .collect();
     match texts.as_slice() {
         [] => Ok(None),
@@ -273,6 +270,16 @@ pub(crate) async fn lookup(
         },
         _ => Ok(None),
     }
+}
+
+/// Whether a TXT record's text starts with `v=DMARC1` (RFC 7489 §6.4,
+/// case-insensitive), compared as bytes: the text may hold any bytes,
+/// non-ASCII ones included, and is never cut inside a character.
+pub(crate) fn starts_with_version(text: &str) -> bool {
+    text.trim_start()
+        .as_bytes()
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"v=DMARC1"))
 }
 
 /// The `pct` tag (RFC 7489 §6.3): 0 to 100, 100 when absent or invalid.
@@ -317,6 +324,16 @@ mod tests {
         assert_eq!(percent("v=DMARC1; p=reject; pct=20"), 20);
         assert_eq!(percent("v=DMARC1; p=reject; pct=200"), 100);
         assert_eq!(percent("v=DMARC1; p=reject; PCT = 0"), 0);
+    }
+
+    #[test]
+    fn the_version_tag_is_read_as_bytes() {
+        assert!(starts_with_version("v=DMARC1; p=none"));
+        assert!(starts_with_version("  V=dmarc1;p=reject"));
+        assert!(!starts_with_version("v=DMARC"));
+        // U+FFFD (three bytes) across byte 8: no panic, no match.
+        assert!(!starts_with_version("v=DMAR\u{fffd}C1"));
+        assert!(!starts_with_version("v=DMARC\u{fffd}"));
     }
 
     #[test]

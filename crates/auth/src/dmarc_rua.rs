@@ -28,6 +28,10 @@ pub struct ReportDestinations {
     pub accepted: Vec<RuaDestination>,
     /// The addresses refused, each with why.
     pub refused: Vec<(String, String)>,
+    /// The outside addresses whose authorization could not be looked up
+    /// for now, each with why: left out of this report, so one failing
+    /// domain does not hold back the owner's own addresses.
+    pub unverified: Vec<(String, String)>,
 }
 
 /// Why no destination could be worked out.
@@ -69,18 +73,15 @@ pub async fn report_destinations(
         record: text,
         accepted: Vec::new(),
         refused: Vec::new(),
+        unverified: Vec::new(),
     };
     let ours = organizational_domain(policy_domain);
     for uri in record.rua() {
         let address = uri.uri().to_owned();
-        let Some((_, domain)) = address
-            .rsplit_once('@')
-            .filter(|(l, d)| !l.is_empty() && !d.is_empty())
-        else {
+        let Some(domain) = mailbox_domain(&address) else {
             found.refused.push((address, "not a mail address".into()));
             continue;
         };
-        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
         let destination = RuaDestination {
             max_size: (uri.max_size() > 0).then_some(uri.max_size()),
             address: address.clone(),
@@ -89,12 +90,39 @@ pub async fn report_destinations(
             found.accepted.push(destination);
             continue;
         }
-        match authorized(resolver, policy_domain, &domain).await? {
-            None => found.accepted.push(destination),
-            Some(why) => found.refused.push((address, why)),
+        match authorized(resolver, policy_domain, &domain).await {
+            Ok(None) => found.accepted.push(destination),
+            Ok(Some(why)) => found.refused.push((address, why)),
+            Err(why) => found.unverified.push((address, why.to_string())),
         }
     }
+    if found.accepted.is_empty()
+        && let Some((_, why)) = found.unverified.first()
+    {
+        return Err(RuaError::Temporary(why.clone()));
+    }
     Ok(found)
+}
+
+/// The domain of `address` when it is a mailbox we can send to: a local
+/// part of RFC 5321 `atext` and dots, and a domain of letters, digits,
+/// hyphens and dots; lowercased, without a final dot.
+fn mailbox_domain(address: &str) -> Option<String> {
+    let (local, domain) = address.rsplit_once('@')?;
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
+    let domain = domain.trim_end_matches('.');
+    let labels_ok = domain.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    (!local.is_empty()
+        && local.len() <= 64
+        && local.chars().all(atext)
+        && domain.len() <= 253
+        && domain.contains('.')
+        && labels_ok)
+        .then(|| domain.to_ascii_lowercase())
 }
 
 /// RFC 7489 §7.1: whether `destination` takes reports about
@@ -118,11 +146,31 @@ async fn authorized(
             "{query} TXT: DNSSEC-bogus answer"
         )));
     }
-    let says_yes = answer.records.iter().map(dns::Txt::joined).any(|t| {
-        let t = t.trim_start();
-        t.len() >= 8 && t[..8].eq_ignore_ascii_case("v=DMARC1")
-    });
+    let says_yes = answer
+        .records
+        .iter()
+        .map(dns::Txt::joined)
+        .any(|t| crate::dmarc::starts_with_version(&t));
     Ok((!says_yes).then(|| {
         format!("{destination} is outside {policy_domain} and {query} does not authorize it (RFC 7489 §7.1)")
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_mailboxes_are_destinations() {
+        assert_eq!(
+            mailbox_domain("dmarc+agg@Reports.Example.NET."),
+            Some("reports.example.net".into())
+        );
+        assert_eq!(mailbox_domain("a>@x.example"), None);
+        assert_eq!(mailbox_domain("a b@x.example"), None);
+        assert_eq!(mailbox_domain("@x.example"), None);
+        assert_eq!(mailbox_domain("a@localhost"), None);
+        assert_eq!(mailbox_domain("a@x..example"), None);
+        assert_eq!(mailbox_domain("a@-\u{7f}.example"), None);
+    }
 }

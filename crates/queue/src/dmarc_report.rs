@@ -114,3 +114,13 @@ pub struct ReceivedDmarcReport {
     /// The report's XML, decompressed.
     pub xml: String,
 }
+
+/// The key a row is stored under: the SHA-256 of its JSON, in hex, so
+/// alike rows meet and no row is too long to be a key.
+pub(crate) fn row_key(json: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(json.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -35,7 +35,7 @@ pub enum ReportState {
         reason: String,
     },
     /// No report will be sent: the domain asks for none (no or an invalid
-    /// TLS-RPT record), or the report's day plus one has passed.
+    /// record), or the report's day plus one has passed.
     Abandoned {
         /// Why.
         reason: String,

@@ -310,6 +310,19 @@ pub trait Store: PolicyStore + Send + Sync {
         state: ReportState,
     ) -> Result<(), StoreError>;
 
+    /// Takes the TLS report of `policy_domain` for `day` for this node for
+    /// `lease`, so that nodes sharing the store do not send it twice:
+    /// `true` when it was owed and due (no state yet, or a retry or an
+    /// earlier claim due by the store's clock); the claim shows as a retry
+    /// due when the lease is over, so a node that dies while sending
+    /// leaves the report to the others.
+    async fn claim_tls_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        lease: Duration,
+    ) -> Result<bool, StoreError>;
+
     /// Where the report of `policy_domain` for `day` stands; `None` before
     /// its first attempt.
     async fn tls_report_status(
@@ -357,6 +370,15 @@ pub trait Store: PolicyStore + Send + Sync {
         day: UtcDay,
         state: ReportState,
     ) -> Result<(), StoreError>;
+
+    /// Takes the DMARC report of `policy_domain` for `day` for this node
+    /// for `lease`, as [`Store::claim_tls_report`].
+    async fn claim_dmarc_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        lease: Duration,
+    ) -> Result<bool, StoreError>;
 
     /// Where the DMARC report of `policy_domain` for `day` stands.
     async fn dmarc_report_status(

@@ -85,6 +85,12 @@ impl Daemon {
             ))
         })?;
         let store = crate::store::open(&config, clock.clone()).await?;
+        let reports = &config.dmarc_report;
+        if reports.enabled
+            && crate::config::dkim_key_for(&config.dkim_sign, &reports.sender).is_none()
+        {
+            warn!(sender = %reports.sender, "DMARC reports will go unsigned: no [[dkim.sign]] key for their sender's domain, and receivers may find they fail DMARC (RFC 7489 §7.2.1.1)");
+        }
 
         let servers = if config.dns.servers.is_empty() {
             system_nameservers().map_err(|e| {

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use queue::{DmarcObservation, DmarcRow, Store, StoreError, UtcDay};
+use tracing::warn;
 
 /// How often the counts are written to the store.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(10);
@@ -29,8 +30,9 @@ impl DmarcCounts {
             .or_default() += seen.count;
     }
 
-    /// Writes every pending count to `store`; on failure they stay
-    /// pending, for the next flush.
+    /// Writes every pending count to `store`; when the store fails for
+    /// now they stay pending, for the next flush; counts it refuses for
+    /// good are dropped (and logged), so they cannot stop the ones after.
     pub async fn flush(&self, store: &dyn Store) -> Result<(), StoreError> {
         let taken: Vec<DmarcObservation> = {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
@@ -49,10 +51,14 @@ impl DmarcCounts {
         }
         match store.record_dmarc(taken.clone()).await {
             Ok(()) => Ok(()),
-            Err(error) => {
+            Err(error) if error.is_temporary() => {
                 for seen in taken {
                     self.add(seen);
                 }
+                Err(error)
+            }
+            Err(error) => {
+                warn!(error = %error, rows = taken.len(), "DMARC report counts the store refuses are dropped");
                 Err(error)
             }
         }

@@ -45,11 +45,11 @@ pub(crate) async fn take(
                 .then(|| replies::DMARC_REPORT_KEPT.reply_with(&received.domain))
         }
         Err(error) if error.is_temporary() => {
-            warn!(error = %error, "DMARC report not kept; the client was told to retry");
+            warn!(error = %smtp::untrusted(&error.to_string()), "DMARC report not kept; the client was told to retry");
             Some(replies::NOT_STORED.reply())
         }
         Err(error) => {
-            info!(error = %error, "message to the DMARC report address refused");
+            info!(error = %smtp::untrusted(&error.to_string()), "message to the DMARC report address refused");
             Some(replies::NOT_A_DMARC_REPORT.reply())
         }
     }

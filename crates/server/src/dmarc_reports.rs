@@ -7,8 +7,12 @@
 //! key for our report sender's domain. The mail has a null envelope
 //! sender, so it never causes a notice, and expires when the report's
 //! day plus one is over. A lookup that fails for now is tried again with
-//! back-off until then; a domain that asks for no report gets none, and
-//! the log says why.
+//! back-off until then (an outside address whose authorization cannot be
+//! looked up is left out, unless it was the only one); a domain that asks
+//! for no report gets none, and the log says why. Nodes sharing a store
+//! claim each report before sending it, so it goes once. The policy in
+//! the report (`policy_published`) is the record as read when the report
+//! is written, which RFC 7489 §7.2 allows.
 
 use std::time::{Duration, SystemTime};
 
@@ -22,6 +26,7 @@ use crate::config::DmarcReportSettings;
 use crate::pool;
 use crate::shared::Shared;
 use crate::tls_reports::{backoff, deadline};
+use smtp::untrusted;
 
 /// How long after midnight (UTC) a day's reports wait: every node writes
 /// its last counts of the day within [`crate::dmarc_counts::FLUSH_EVERY`].
@@ -61,6 +66,13 @@ async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<b
     let domain = &due.policy_domain;
     let day = due.day;
     let settings = &shared.config.dmarc_report;
+    if !shared
+        .store
+        .claim_dmarc_report(domain, day, crate::tls_reports::CLAIM_LEASE)
+        .await?
+    {
+        return Ok(false);
+    }
     let set = |state: ReportState| shared.store.set_dmarc_report(domain, day, state);
     let abandon = |reason: String| ReportState::Abandoned { reason };
     if now >= deadline(day) {
@@ -71,7 +83,7 @@ async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<b
     let destinations = match auth::dmarc_rua::report_destinations(&shared.resolver, domain).await {
         Ok(found) => found,
         Err(error) if error.is_temporary() => {
-            warn!(domain = %domain, error = %error, "DMARC report postponed");
+            warn!(domain = %domain, error = %untrusted(&error.to_string()), "DMARC report postponed");
             let state = ReportState::Retry {
                 next_attempt: now + backoff(due.attempts),
                 reason: error.to_string(),
@@ -80,46 +92,60 @@ async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<b
             return Ok(false);
         }
         Err(error) => {
-            info!(domain = %domain, reason = %error, "no DMARC report: the domain asks for none");
+            info!(domain = %domain, reason = %untrusted(&error.to_string()), "no DMARC report: the domain asks for none");
             set(abandon(error.to_string())).await?;
             return Ok(false);
         }
     };
-    for (address, why) in &destinations.refused {
-        info!(domain = %domain, to = %address, reason = %why, "DMARC report not sent to this address");
+    for (address, why) in destinations.refused.iter().chain(&destinations.unverified) {
+        info!(domain = %domain, to = %untrusted(address), reason = %untrusted(why), "DMARC report not sent to this address");
     }
     let rows = shared.store.dmarc_rows(domain, day).await?;
     let policy = PublishedPolicy::from_record(domain, &destinations.record);
     let xml = aggregate::to_xml(&reporter(settings), &policy, day, &rows);
     let gzip = aggregate::compress(&xml);
-    let mut to = Vec::new();
-    for destination in &destinations.accepted {
-        match destination.max_size {
-            Some(max) if gzip.len() > max => info!(domain = %domain, to = %destination.address,
-                size = gzip.len(), max, "DMARC report not sent to this address: larger than it takes"),
-            _ => to.push(destination.address.clone()),
+    let report_id = aggregate::report_id(domain, day, &settings.submitter);
+    let mut to: Vec<String> = destinations
+        .accepted
+        .iter()
+        .map(|d| d.address.clone())
+        .take(settings.max_destinations)
+        .collect();
+    // RFC 7489 §7.2.1.1: a size limit counts the report as sent, after
+    // compression and transfer encoding: the mail's size bounds it.
+    let size = build(shared, gzip.clone(), domain, day, &report_id, &to, now).len();
+    to.retain(|address| {
+        let max = destinations
+            .accepted
+            .iter()
+            .find(|d| &d.address == address)
+            .and_then(|d| d.max_size);
+        let fits = max.is_none_or(|max| size <= max);
+        if !fits {
+            info!(domain = %domain, to = %untrusted(address), size, max = max.unwrap_or(0),
+                "DMARC report not sent to this address: larger than it takes");
         }
-    }
-    to.truncate(settings.max_destinations);
+        fits
+    });
     if to.is_empty() {
         let reason = if destinations.accepted.is_empty() && destinations.refused.is_empty() {
             format!("{domain} lists no rua address")
         } else {
             format!("no rua address of {domain} takes the report")
         };
-        info!(domain = %domain, reason = %reason, "no DMARC report");
+        info!(domain = %domain, reason = %untrusted(&reason), "no DMARC report");
         set(abandon(reason)).await?;
         return Ok(false);
     }
-    let report_id = aggregate::report_id(domain, day, &settings.submitter);
-    queue_mail(shared, gzip, domain, day, &report_id, &to, now).await?;
+    let data = build(shared, gzip, domain, day, &report_id, &to, now);
+    queue_mail(shared, data, domain, day, &report_id, &to, now).await?;
     set(ReportState::Sent { report_id }).await?;
     Ok(true)
 }
 
-/// Queues the report mail, with a null envelope sender, expiring when the
-/// report's day plus one is over.
-async fn queue_mail(
+/// The report mail, DKIM-signed when `[[dkim.sign]]` has a key for our
+/// report sender's domain.
+fn build(
     shared: &Shared,
     gzip: Vec<u8>,
     domain: &str,
@@ -127,7 +153,7 @@ async fn queue_mail(
     report_id: &str,
     to: &[String],
     now: SystemTime,
-) -> Result<(), StoreError> {
+) -> Vec<u8> {
     let settings = &shared.config.dmarc_report;
     let data = aggregate::build_mail(
         gzip,
@@ -141,12 +167,27 @@ async fn queue_mail(
             now,
         },
     );
-    let data = crate::signing::sign(
+    crate::signing::sign(
         &shared.config.dkim_sign,
         &settings.sender,
         data,
         "DMARC report",
-    );
+    )
+}
+
+/// Queues the report mail `data`, with a null envelope sender (so it
+/// never causes a notice), expiring when the report's day plus one is
+/// over.
+async fn queue_mail(
+    shared: &Shared,
+    data: Vec<u8>,
+    domain: &str,
+    day: UtcDay,
+    report_id: &str,
+    to: &[String],
+    now: SystemTime,
+) -> Result<(), StoreError> {
+    let settings = &shared.config.dmarc_report;
     let mut meta = MessageMeta::new(now);
     meta.size = data.len() as u64;
     let facts = pool::Facts {
@@ -169,7 +210,7 @@ async fn queue_mail(
             body: data,
         })
         .await?;
-    info!(domain = %domain, queue_id = %id, to = %to.join(", "), report_id = %report_id, "DMARC report queued");
+    info!(domain = %domain, queue_id = %id, to = %untrusted(&to.join(", ")), report_id = %report_id, "DMARC report queued");
     shared.wake.notify_one();
     Ok(())
 }

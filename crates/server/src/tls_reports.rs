@@ -26,6 +26,9 @@ use crate::shared::Shared;
 /// The first wait after a failed upload (or, for DMARC reports, lookup);
 /// it doubles with each failure.
 const FIRST_RETRY: Duration = Duration::from_secs(15 * 60);
+/// How long a node keeps a report it claimed before another node may
+/// take it over (RFC 8460 and RFC 7489 reports alike).
+pub(crate) const CLAIM_LEASE: Duration = Duration::from_secs(10 * 60);
 /// The longest wait between tries.
 const MAX_RETRY: Duration = Duration::from_secs(4 * 3600);
 
@@ -71,6 +74,13 @@ async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<b
     let domain = &due.policy_domain;
     let day = due.day;
     let settings = &shared.config.tls_report;
+    if !shared
+        .store
+        .claim_tls_report(domain, day, CLAIM_LEASE)
+        .await?
+    {
+        return Ok(false);
+    }
     let abandon = |reason: String| ReportState::Abandoned { reason };
     if now >= deadline(day) {
         warn!(domain = %domain, day = %tlsrpt::day_text(day), "TLS report given up: its day plus one has passed");

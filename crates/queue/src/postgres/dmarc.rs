@@ -4,7 +4,7 @@
 
 use super::pool::Conn;
 use crate::columns::{from_json, to_json};
-use crate::dmarc_report::{DmarcObservation, DmarcRowCount, ReceivedDmarcReport};
+use crate::dmarc_report::{DmarcObservation, DmarcRowCount, ReceivedDmarcReport, row_key};
 use crate::error::StoreError;
 use crate::time::{from_millis, to_millis};
 use crate::tls_session::UtcDay;
@@ -15,14 +15,17 @@ pub async fn record(
     observations: &[DmarcObservation],
 ) -> Result<(), StoreError> {
     for seen in observations {
+        let row = to_json(&seen.row);
         conn.execute(
-            "INSERT INTO dmarc_rows (policy_domain, day, row, count) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (policy_domain, day, row)
+            "INSERT INTO dmarc_rows (policy_domain, day, row_key, row, count)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (policy_domain, day, row_key)
              DO UPDATE SET count = dmarc_rows.count + excluded.count",
             &[
                 &seen.policy_domain,
                 &seen.day,
-                &to_json(&seen.row),
+                &row_key(&row),
+                &row,
                 &i64::try_from(seen.count).unwrap_or(i64::MAX),
             ],
         )

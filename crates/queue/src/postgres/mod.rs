@@ -338,6 +338,25 @@ impl Store for PgStore {
         .await
     }
 
+    async fn claim_tls_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let now = self.now();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        report_state::claim_report(
+            &mut self.conn().await?,
+            ReportKind::Tls,
+            policy_domain,
+            day,
+            now,
+            until,
+        )
+        .await
+    }
+
     async fn tls_report_status(
         &self,
         policy_domain: &str,
@@ -395,6 +414,25 @@ impl Store for PgStore {
             policy_domain,
             day,
             &state,
+        )
+        .await
+    }
+
+    async fn claim_dmarc_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let now = self.now();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        report_state::claim_report(
+            &mut self.conn().await?,
+            ReportKind::Dmarc,
+            policy_domain,
+            day,
+            now,
+            until,
         )
         .await
     }

@@ -106,3 +106,31 @@ pub async fn report_status(
         attempts: u32::try_from(row.try_get::<_, i32>(4)?).unwrap_or(0),
     }))
 }
+
+/// Takes the report of `policy_domain` and `day` for this node until
+/// `until` (milliseconds) when it is owed and due at `now`: a report
+/// without a state yet, or one whose retry (or another node's claim) is
+/// due. `false`: another node has it, or it is done.
+pub async fn claim_report(
+    conn: &mut Conn<'_>,
+    kind: ReportKind,
+    policy_domain: &str,
+    day: UtcDay,
+    now: i64,
+    until: i64,
+) -> Result<bool, StoreError> {
+    let changed = conn
+        .execute(
+            &format!(
+                "INSERT INTO {states} (policy_domain, day, state, attempts, next_at, reason)
+                 VALUES ($1, $2, 'retry', 0, $3, 'being sent')
+                 ON CONFLICT (policy_domain, day) DO UPDATE SET
+                   next_at = excluded.next_at, reason = excluded.reason
+                 WHERE {states}.state = 'retry' AND {states}.next_at <= $4",
+                states = kind.states_table()
+            ),
+            &[&policy_domain, &day, &until, &now],
+        )
+        .await?;
+    Ok(changed == 1)
+}

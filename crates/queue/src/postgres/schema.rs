@@ -174,15 +174,17 @@ CREATE INDEX messages_sender ON messages(lower(sender), received_at);
 ";
 
 /// Version 7: DMARC aggregate reporting (RFC 7489 §7.2), as the SQLite
-/// backend's version 8: counted rows per Domain Owner and UTC day (JSON),
+/// backend's version 8: counted rows per Domain Owner and UTC day (JSON,
+/// keyed by its SHA-256),
 /// where each day's report stands, and the reports others sent.
 const V7: &str = "
 CREATE TABLE dmarc_rows (
     policy_domain TEXT NOT NULL,
     day           BIGINT NOT NULL,
+    row_key       TEXT NOT NULL,
     row           TEXT NOT NULL,
     count         BIGINT NOT NULL,
-    PRIMARY KEY (policy_domain, day, row)
+    PRIMARY KEY (policy_domain, day, row_key)
 );
 CREATE INDEX dmarc_rows_day ON dmarc_rows(day);
 

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, params};
 
 use crate::columns::{from_json, to_json};
-use crate::dmarc_report::{DmarcObservation, DmarcRowCount, ReceivedDmarcReport};
+use crate::dmarc_report::{DmarcObservation, DmarcRowCount, ReceivedDmarcReport, row_key};
 use crate::error::StoreError;
 use crate::time::{from_millis, to_millis};
 use crate::tls_session::UtcDay;
@@ -12,14 +12,17 @@ use crate::tls_session::UtcDay;
 /// Adds each observation's count to its row.
 pub fn record(conn: &Connection, observations: &[DmarcObservation]) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO dmarc_rows (policy_domain, day, row, count) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (policy_domain, day, row) DO UPDATE SET count = count + excluded.count",
+        "INSERT INTO dmarc_rows (policy_domain, day, row_key, row, count)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (policy_domain, day, row_key) DO UPDATE SET count = count + excluded.count",
     )?;
     for seen in observations {
+        let row = to_json(&seen.row);
         stmt.execute(params![
             seen.policy_domain,
             seen.day,
-            to_json(&seen.row),
+            row_key(&row),
+            row,
             i64::try_from(seen.count).unwrap_or(i64::MAX)
         ])?;
     }

@@ -331,6 +331,22 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn claim_tls_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let policy_domain = policy_domain.to_owned();
+        let now = self.now();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        self.writer
+            .write(move |conn| {
+                report_state::claim_report(conn, ReportKind::Tls, &policy_domain, day, now, until)
+            })
+            .await
+    }
+
     async fn tls_report_status(
         &self,
         policy_domain: &str,
@@ -398,6 +414,22 @@ impl Store for SqliteStore {
         self.writer
             .write(move |conn| {
                 report_state::set_report(conn, ReportKind::Dmarc, &policy_domain, day, &state)
+            })
+            .await
+    }
+
+    async fn claim_dmarc_report(
+        &self,
+        policy_domain: &str,
+        day: UtcDay,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let policy_domain = policy_domain.to_owned();
+        let now = self.now();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        self.writer
+            .write(move |conn| {
+                report_state::claim_report(conn, ReportKind::Dmarc, &policy_domain, day, now, until)
             })
             .await
     }

@@ -103,3 +103,28 @@ pub fn report_status(
     })
     .transpose()
 }
+
+/// Takes the report of `policy_domain` and `day` for this node until
+/// `until` (milliseconds) when it is owed and due at `now`: a report
+/// without a state yet, or one whose retry (or another node's claim) is
+/// due. `false`: another node has it, or it is done.
+pub fn claim_report(
+    conn: &Connection,
+    kind: ReportKind,
+    policy_domain: &str,
+    day: UtcDay,
+    now: i64,
+    until: i64,
+) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached(&format!(
+            "INSERT INTO {states} (policy_domain, day, state, attempts, next_at, reason)
+             VALUES (?1, ?2, 'retry', 0, ?3, 'being sent')
+             ON CONFLICT (policy_domain, day) DO UPDATE SET
+               next_at = excluded.next_at, reason = excluded.reason
+             WHERE {states}.state = 'retry' AND {states}.next_at <= ?4",
+            states = kind.states_table()
+        ))?
+        .execute(params![policy_domain, day, until, now])?;
+    Ok(changed == 1)
+}

@@ -170,15 +170,17 @@ CREATE INDEX messages_sender ON messages(lower(sender), received_at);
 
 /// Version 8: DMARC aggregate reporting (RFC 7489 §7.2). Alike messages
 /// of a Domain Owner and UTC day share one row and count (`row` is
-/// JSON); `dmarc_reports` holds where each day's report stands, as
+/// JSON, keyed by its SHA-256 in hex, `row_key`, so a key stays small
+/// however long the row); `dmarc_reports` holds where each day's report stands, as
 /// `tls_reports` does; `dmarc_received` keeps the reports others sent.
 const V8: &str = "
 CREATE TABLE dmarc_rows (
     policy_domain TEXT NOT NULL,
     day           INTEGER NOT NULL,
+    row_key       TEXT NOT NULL,
     row           TEXT NOT NULL,
     count         INTEGER NOT NULL,
-    PRIMARY KEY (policy_domain, day, row)
+    PRIMARY KEY (policy_domain, day, row_key)
 );
 CREATE INDEX dmarc_rows_day ON dmarc_rows(day);
 

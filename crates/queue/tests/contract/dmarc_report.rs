@@ -147,6 +147,85 @@ pub async fn dmarc_rows_are_counted_and_reports_due_until_sent(
     );
 }
 
+/// A report is claimed by one node at a time: a second claim fails until
+/// the first one's lease is over; a sent report is never claimed again;
+/// TLS and DMARC claims of the same domain and day are apart.
+pub async fn reports_are_claimed_by_one_node_at_a_time(store: &dyn Store, clock: &ManualClock) {
+    let today = utc_day(clock.now());
+    let lease = 10 * MIN;
+    store
+        .record_dmarc(vec![seen(
+            "example.org",
+            today - 1,
+            row("192.0.2.1", "none"),
+            1,
+        )])
+        .await
+        .expect("record");
+    assert!(
+        store
+            .claim_dmarc_report("example.org", today - 1, lease)
+            .await
+            .expect("claim")
+    );
+    assert!(
+        !store
+            .claim_dmarc_report("example.org", today - 1, lease)
+            .await
+            .expect("again")
+    );
+    assert!(
+        store
+            .dmarc_reports_due(today - 1)
+            .await
+            .expect("due")
+            .is_empty(),
+        "a claimed report is not due"
+    );
+    assert!(
+        store
+            .claim_tls_report("example.org", today - 1, lease)
+            .await
+            .expect("tls claim"),
+        "the TLS report of the same day is another report"
+    );
+    clock.advance(lease + MIN);
+    assert_eq!(
+        store.dmarc_reports_due(today - 1).await.expect("due").len(),
+        1
+    );
+    assert!(
+        store
+            .claim_dmarc_report("example.org", today - 1, lease)
+            .await
+            .expect("after the lease"),
+        "a claim whose node died is taken over"
+    );
+    store
+        .set_dmarc_report(
+            "example.org",
+            today - 1,
+            ReportState::Sent {
+                report_id: "r".into(),
+            },
+        )
+        .await
+        .expect("sent");
+    clock.advance(lease + MIN);
+    assert!(
+        !store
+            .claim_dmarc_report("example.org", today - 1, lease)
+            .await
+            .expect("sent")
+    );
+    let status = store
+        .dmarc_report_status("example.org", today - 1)
+        .await
+        .expect("status")
+        .expect("a status");
+    assert_eq!(status.attempts, 1, "claims count no attempt; sending does");
+}
+
 /// A received report is kept once per domain, organisation and id, and
 /// read back by domain and period.
 pub async fn received_dmarc_reports_are_kept_once(store: &dyn Store, clock: &ManualClock) {

@@ -195,7 +195,8 @@ fn source_ip(ip: IpAddr) -> String {
 }
 
 /// `<name>text</name>` on its own line, `indent` spaces in, the text
-/// escaped (XML 1.0 §2.4) and stripped of characters XML cannot carry.
+/// escaped (XML 1.0 §2.4) and stripped of characters XML cannot carry
+/// (controls, U+FFFE, U+FFFF: XML 1.0 §2.2).
 fn element(x: &mut String, indent: usize, name: &str, text: &str) {
     let _ = write!(x, "{:indent$}<{name}>", "");
     for c in text.chars() {
@@ -205,7 +206,7 @@ fn element(x: &mut String, indent: usize, name: &str, text: &str) {
             '>' => x.push_str("&gt;"),
             '"' => x.push_str("&quot;"),
             '\t' | '\n' | '\r' => x.push(' '),
-            c if c.is_control() => {}
+            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => {}
             c => x.push(c),
         }
     }
@@ -253,7 +254,7 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         let mut x = String::new();
-        element(&mut x, 0, "org_name", "A & B <x>\u{1}\n");
+        element(&mut x, 0, "org_name", "A & B <x>\u{1}\u{fffe}\n");
         assert_eq!(x, "<org_name>A &amp; B &lt;x&gt; </org_name>\n");
     }
 }

@@ -88,13 +88,26 @@ pub fn to_store(
     let at = |seconds: u64| UNIX_EPOCH + Duration::from_secs(seconds.min(i64::MAX as u64 / 1000));
     Ok(ReceivedDmarcReport {
         policy_domain: domain,
-        organization_name: report.org_name().to_owned(),
-        report_id: report.report_id().to_owned(),
+        organization_name: key_text(report.org_name()),
+        report_id: key_text(report.report_id()),
         begin: at(report.date_range_begin()),
         end: at(report.date_range_end()),
         received_at,
         xml: report.to_xml(),
     })
+}
+
+/// Longest reporter name or report id kept, in characters: with the
+/// domain they key the report, and keys stay short in every store.
+const MAX_KEY_TEXT: usize = 255;
+
+/// A reporter's name or report id as kept: controls dropped, at most
+/// [`MAX_KEY_TEXT`] characters.
+fn key_text(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_KEY_TEXT)
+        .collect()
 }
 
 /// The reports kept, read back: those of `domain` only if given, covering

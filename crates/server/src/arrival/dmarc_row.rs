@@ -56,8 +56,14 @@ fn row(evaluated: &Evaluated<'_>, decision: &Decision, settings: &AuthSettings) 
         scope: scope.into(),
         result: verdict.result.as_str().to_owned(),
     };
-    let mut spf_results = vec![spf(evaluated.spf, "mfrom")];
-    if !evaluated.spf_helo.domain.is_empty() {
+    // A null sender's MAIL FROM check is the HELO check (RFC 7208 §2.4):
+    // reported once, as what it is.
+    let null_sender = !evaluated.mail_from.contains('@');
+    let mut spf_results = Vec::new();
+    if !null_sender {
+        spf_results.push(spf(evaluated.spf, "mfrom"));
+    }
+    if !evaluated.spf_helo.domain.is_empty() || null_sender {
         spf_results.push(spf(evaluated.spf_helo, "helo"));
     }
     DmarcRow {

@@ -21,7 +21,10 @@ pub struct DmarcReportSettings {
     /// The submitter domain (subject, file name, report ids). Default:
     /// the host name.
     pub submitter: String,
-    /// The `From:` and envelope sender of report mail. Default:
+    /// The `From:` of report mail (its envelope sender is null, so a
+    /// report never causes a notice). RFC 7489 §7.2.1.1 wants report mail
+    /// to pass DMARC: give this domain a `[[dkim.sign]]` key (the daemon
+    /// warns at start when reporting is on without one). Default:
     /// `dmarc-noreply@<host name>`.
     pub sender: String,
     /// At most this many `rua` addresses per report.
