@@ -73,6 +73,10 @@ mod tls_received;
 mod tls_session;
 mod view;
 
+/// Messages deleted per transaction by [`Store::purge`], so a large purge
+/// (the first after an upgrade) never holds the writer for long.
+pub(crate) const PURGE_BATCH: i64 = 1000;
+
 pub use auth_record::{ArcRecord, ArcSealRecord, AuthRecord, DkimRecord, DmarcRecord, SpfRecord};
 pub use dmarc_report::{
     DmarcDkim, DmarcObservation, DmarcOverride, DmarcRow, DmarcRowCount, DmarcSpf,

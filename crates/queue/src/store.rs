@@ -241,7 +241,8 @@ pub trait Store: PolicyStore + Send + Sync {
     async fn delete(&self, selector: &Selector) -> Result<u64, StoreError>;
 
     /// Deletes messages with no pending recipient whose last recipient
-    /// finished at least `retention` ago; returns how many.
+    /// finished at least `retention` ago, with their traces, a thousand
+    /// per transaction; returns how many.
     async fn purge(&self, retention: Duration) -> Result<u64, StoreError>;
 
     /// When the next recipient is due (the earliest retry or lease

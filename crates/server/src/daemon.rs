@@ -281,6 +281,12 @@ impl Daemon {
         crate::tls_reports::send_due(&self.shared).await
     }
 
+    /// Deletes the finished messages past `[queue] retention` (with
+    /// [`Scheduling::Manual`]; the scheduler does it every hour otherwise).
+    pub async fn housekeeping(&self) -> Result<u64, queue::StoreError> {
+        crate::housekeeping::run(&self.shared).await
+    }
+
     /// Writes this node's pending DMARC report counts to the store, then
     /// queues the DMARC reports due at the clock's current time (with
     /// [`Scheduling::Manual`]; the scheduler does it on its own otherwise).

@@ -25,6 +25,7 @@ mod dmarc_report_inbox;
 pub mod dmarc_report_view;
 pub mod dmarc_reports;
 mod forward;
+mod housekeeping;
 mod inbound;
 mod limits;
 mod listener;

@@ -133,6 +133,7 @@ impl Scheduler {
         let mut last_sts_refresh = None;
         let mut last_tls_reports = None;
         let mut last_dmarc_flush = None;
+        let mut last_housekeeping = None;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -159,6 +160,14 @@ impl Scheduler {
                 }
                 if let Err(e) = crate::dmarc_reports::send_due(&self.shared).await {
                     warn!(error = %e, "cannot send the DMARC reports");
+                }
+            }
+            if last_housekeeping.is_none_or(|t| {
+                now.duration_since(t).unwrap_or_default() >= crate::housekeeping::EVERY
+            }) {
+                last_housekeeping = Some(now);
+                if let Err(e) = crate::housekeeping::run(&self.shared).await {
+                    warn!(error = %e, "cannot delete finished messages past their retention");
                 }
             }
             if last_dmarc_flush.is_none_or(|t| {

@@ -260,7 +260,14 @@ impl Store for PgStore {
                 .checked_sub(retention)
                 .unwrap_or(SystemTime::UNIX_EPOCH),
         );
-        write::purge(&mut self.conn().await?, before).await
+        let mut deleted = 0;
+        loop {
+            let batch = write::purge(&mut self.conn().await?, before, crate::PURGE_BATCH).await?;
+            deleted += batch;
+            if batch < crate::PURGE_BATCH as u64 {
+                return Ok(deleted);
+            }
+        }
     }
 
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {

@@ -433,10 +433,13 @@ pub async fn delete(conn: &mut Conn<'_>, selector: &Selector, now: i64) -> Resul
     Ok(deleted)
 }
 
-pub async fn purge(conn: &mut Conn<'_>, before: i64) -> Result<u64, StoreError> {
+/// Deletes up to `batch` messages finished at or before `before`.
+pub async fn purge(conn: &mut Conn<'_>, before: i64, batch: i64) -> Result<u64, StoreError> {
     conn.execute(
-        "DELETE FROM messages WHERE finished_at IS NOT NULL AND finished_at <= $1",
-        &[&before],
+        "DELETE FROM messages WHERE id IN (
+           SELECT id FROM messages
+           WHERE finished_at IS NOT NULL AND finished_at <= $1 LIMIT $2)",
+        &[&before, &batch],
     )
     .await
 }

@@ -243,9 +243,17 @@ impl Store for SqliteStore {
                 .checked_sub(retention)
                 .unwrap_or(SystemTime::UNIX_EPOCH),
         );
-        self.writer
-            .write(move |conn| write::purge(conn, before))
-            .await
+        let mut deleted = 0;
+        loop {
+            let batch = self
+                .writer
+                .write(move |conn| write::purge(conn, before, crate::PURGE_BATCH))
+                .await?;
+            deleted += batch;
+            if batch < crate::PURGE_BATCH as u64 {
+                return Ok(deleted);
+            }
+        }
     }
 
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {

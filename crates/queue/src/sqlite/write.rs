@@ -517,10 +517,15 @@ pub fn delete(conn: &Connection, selector: &Selector, now: i64) -> Result<u64, S
     Ok(deleted as u64)
 }
 
-pub fn purge(conn: &Connection, before: i64) -> Result<u64, StoreError> {
+/// Deletes up to `batch` messages finished at or before `before`.
+pub fn purge(conn: &Connection, before: i64, batch: i64) -> Result<u64, StoreError> {
     let deleted = conn
-        .prepare_cached("DELETE FROM messages WHERE finished_at IS NOT NULL AND finished_at <= ?1")?
-        .execute(params![before])?;
+        .prepare_cached(
+            "DELETE FROM messages WHERE id IN (
+               SELECT id FROM messages
+               WHERE finished_at IS NOT NULL AND finished_at <= ?1 LIMIT ?2)",
+        )?
+        .execute(params![before, batch])?;
     Ok(deleted as u64)
 }
 

@@ -205,12 +205,18 @@ pub struct QueueSettings {
     /// or a second worker may deliver the same message while the first
     /// is still at it (a duplicate, never a loss). Default `15m`.
     pub lease: Duration,
+    /// `retention`: how long a finished message (every recipient
+    /// delivered, bounced or expired) and its trace are kept; the daemon
+    /// deletes older ones every hour. Messages still queued are never
+    /// deleted. Default `30d`.
+    pub retention: Duration,
 }
 
 impl Default for QueueSettings {
     fn default() -> Self {
         Self {
             lease: Duration::from_secs(15 * 60),
+            retention: Duration::from_secs(30 * 86_400),
         }
     }
 }
@@ -440,6 +446,16 @@ impl Config {
                 ));
             }
             queue.lease = lease.0;
+        }
+        if let Some(retention) = raw.queue.retention {
+            if retention.0 < Duration::from_secs(3600) {
+                return Err(invalid(
+                    "queue.retention",
+                    None,
+                    "must be at least an hour (e.g. \"30d\")".into(),
+                ));
+            }
+            queue.retention = retention.0;
         }
 
         let mut retry = RetryPolicy::default();

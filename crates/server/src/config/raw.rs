@@ -160,6 +160,7 @@ pub(crate) enum RawStoreKind {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawQueue {
     pub lease: Option<Period>,
+    pub retention: Option<Period>,
 }
 
 #[derive(Debug, Default, Deserialize)]
