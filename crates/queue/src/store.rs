@@ -245,6 +245,16 @@ pub trait Store: PolicyStore + Send + Sync {
     /// per transaction; returns how many.
     async fn purge(&self, retention: Duration) -> Result<u64, StoreError>;
 
+    /// Deletes what daily reporting keeps for days before `before_day`
+    /// (TLS session counts, DMARC rows, both kinds of report states) and
+    /// the reports others sent whose period ended before
+    /// `received_before`; returns how many rows went.
+    async fn purge_reports(
+        &self,
+        before_day: UtcDay,
+        received_before: SystemTime,
+    ) -> Result<u64, StoreError>;
+
     /// When the next recipient is due (the earliest retry or lease
     /// deadline); `None` when nothing is pending.
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError>;

@@ -270,6 +270,19 @@ impl Store for PgStore {
         }
     }
 
+    async fn purge_reports(
+        &self,
+        before_day: UtcDay,
+        received_before: SystemTime,
+    ) -> Result<u64, StoreError> {
+        let received_before = to_millis(received_before);
+        in_transaction!(self, |conn| report_state::purge(
+            conn,
+            before_day,
+            received_before
+        ))
+    }
+
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
         Ok(read::next_due(&mut self.conn().await?)
             .await?

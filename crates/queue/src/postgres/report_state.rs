@@ -134,3 +134,30 @@ pub async fn claim_report(
         .await?;
     Ok(changed == 1)
 }
+
+/// Deletes the reporting rows of days before `before_day` and the
+/// received reports that ended before `received_before` (milliseconds).
+pub async fn purge(
+    conn: &mut Conn<'_>,
+    before_day: UtcDay,
+    received_before: i64,
+) -> Result<u64, StoreError> {
+    let mut deleted = 0;
+    for table in ["tls_sessions", "tls_reports", "dmarc_rows", "dmarc_reports"] {
+        deleted += conn
+            .execute(
+                &format!("DELETE FROM {table} WHERE day < $1"),
+                &[&before_day],
+            )
+            .await?;
+    }
+    for table in ["tls_received", "dmarc_received"] {
+        deleted += conn
+            .execute(
+                &format!("DELETE FROM {table} WHERE end_at < $1"),
+                &[&received_before],
+            )
+            .await?;
+    }
+    Ok(deleted)
+}

@@ -256,6 +256,17 @@ impl Store for SqliteStore {
         }
     }
 
+    async fn purge_reports(
+        &self,
+        before_day: UtcDay,
+        received_before: SystemTime,
+    ) -> Result<u64, StoreError> {
+        let received_before = to_millis(received_before);
+        self.writer
+            .write(move |conn| report_state::purge(conn, before_day, received_before))
+            .await
+    }
+
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
         Ok(self.read(read::next_due).await?.map(from_millis))
     }

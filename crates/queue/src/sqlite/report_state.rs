@@ -128,3 +128,24 @@ pub fn claim_report(
         .execute(params![policy_domain, day, until, now])?;
     Ok(changed == 1)
 }
+
+/// Deletes the reporting rows of days before `before_day` and the
+/// received reports that ended before `received_before` (milliseconds).
+pub fn purge(
+    conn: &Connection,
+    before_day: UtcDay,
+    received_before: i64,
+) -> Result<u64, StoreError> {
+    let mut deleted = 0;
+    for table in ["tls_sessions", "tls_reports", "dmarc_rows", "dmarc_reports"] {
+        deleted += conn
+            .prepare_cached(&format!("DELETE FROM {table} WHERE day < ?1"))?
+            .execute(params![before_day])? as u64;
+    }
+    for table in ["tls_received", "dmarc_received"] {
+        deleted += conn
+            .prepare_cached(&format!("DELETE FROM {table} WHERE end_at < ?1"))?
+            .execute(params![received_before])? as u64;
+    }
+    Ok(deleted)
+}

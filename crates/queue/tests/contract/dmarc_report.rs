@@ -226,6 +226,82 @@ pub async fn reports_are_claimed_by_one_node_at_a_time(store: &dyn Store, clock:
     assert_eq!(status.attempts, 1, "claims count no attempt; sending does");
 }
 
+/// Reporting rows of old days and received reports of old periods are
+/// purged; recent ones stay.
+pub async fn old_reporting_rows_are_purged(store: &dyn Store, clock: &ManualClock) {
+    let today = utc_day(clock.now());
+    store
+        .record_dmarc(vec![
+            seen("example.org", today - 70, row("192.0.2.1", "none"), 1),
+            seen("example.org", today - 1, row("192.0.2.1", "none"), 1),
+        ])
+        .await
+        .expect("record");
+    store
+        .set_dmarc_report(
+            "example.org",
+            today - 70,
+            ReportState::Sent {
+                report_id: "old".into(),
+            },
+        )
+        .await
+        .expect("state");
+    let now = clock.now();
+    let received = |id: &str, end: std::time::SystemTime| ReceivedDmarcReport {
+        policy_domain: "example.org".into(),
+        organization_name: "google.com".into(),
+        report_id: id.into(),
+        begin: end - Duration::from_secs(86_400),
+        end,
+        received_at: now,
+        xml: "<feedback/>".into(),
+    };
+    let year = Duration::from_secs(365 * 86_400);
+    for report in [received("old", now - 2 * year), received("new", now)] {
+        store
+            .store_received_dmarc_report(report)
+            .await
+            .expect("kept");
+    }
+    let deleted = store
+        .purge_reports(today - 60, now - year)
+        .await
+        .expect("purge");
+    assert_eq!(
+        deleted, 3,
+        "the old row, the old state, the old received report"
+    );
+    assert!(
+        store
+            .dmarc_rows("example.org", today - 70)
+            .await
+            .expect("rows")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .dmarc_rows("example.org", today - 1)
+            .await
+            .expect("rows")
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .dmarc_report_status("example.org", today - 70)
+            .await
+            .expect("status")
+            .is_none()
+    );
+    let kept = store
+        .received_dmarc_reports(None, None)
+        .await
+        .expect("read");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].report_id, "new");
+}
+
 /// A received report is kept once per domain, organisation and id, and
 /// read back by domain and period.
 pub async fn received_dmarc_reports_are_kept_once(store: &dyn Store, clock: &ManualClock) {

@@ -13,8 +13,8 @@ pub mod tls_report;
 
 pub use console::{hourly_counts_by_security_and_result_type, trace_by_sender_over_all_messages};
 pub use dmarc_report::{
-    dmarc_rows_are_counted_and_reports_due_until_sent, received_dmarc_reports_are_kept_once,
-    reports_are_claimed_by_one_node_at_a_time,
+    dmarc_rows_are_counted_and_reports_due_until_sent, old_reporting_rows_are_purged,
+    received_dmarc_reports_are_kept_once, reports_are_claimed_by_one_node_at_a_time,
 };
 pub use sending::{
     concurrent_counts_never_exceed_a_limit, refused_message_is_traced,
@@ -70,6 +70,7 @@ macro_rules! contract_tests {
             dmarc_rows_are_counted_and_reports_due_until_sent,
             received_dmarc_reports_are_kept_once,
             reports_are_claimed_by_one_node_at_a_time,
+            old_reporting_rows_are_purged,
         );
     };
     (@each $fresh:path, $($name:ident),* $(,)?) => {
