@@ -28,6 +28,20 @@ async fn a_batch_longer_than_its_lease_renews_it_and_delivers_each_message_once(
             .wait_for_messages(n, Duration::from_secs(20))
             .await
             .unwrap();
+        // The clock moves only once the delivery is recorded: six minutes
+        // of the test's clock pass in an instant, and on a loaded machine
+        // the commit of an outcome can take longer than that instant, so
+        // the lease would lapse under a delivery that a real clock would
+        // have seen recorded in milliseconds.
+        let store = &w.daemon.shared().store;
+        let recorded = async {
+            while store.list(100).await.unwrap().len() > 3 - n {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20), recorded)
+            .await
+            .expect("the delivery is recorded");
         w.clock.advance(Duration::from_secs(6 * 60));
     }
     drain.await.unwrap().unwrap();
