@@ -113,14 +113,23 @@ impl<S: StsSource> Checker<S> {
             }
             discovery
         };
-        let ((plan, probes, teardown), tlsrpt, spf, dkim, dmarc, discovery) = tokio::join!(
-            route,
-            check_tlsrpt(&self.resolver, domain).instrument(debug_span!("tls-rpt")),
-            check_spf(&self.resolver, domain).instrument(debug_span!("spf")),
-            dkim.instrument(debug_span!("dkim")),
-            check_dmarc(&self.resolver, domain).instrument(debug_span!("dmarc")),
-            discovery.instrument(debug_span!("mta-sts-record")),
-        );
+        // The records wait for the MX answer, the plan's first question
+        // (asked once: the plan joins it in flight). Validating it
+        // authenticates the zone's keys, its DS and DNSKEY RRsets, which
+        // every later answer from the zone reuses; asked all at once, each
+        // answer had the keys authenticated again.
+        let records = async {
+            let _ = self.resolver.mx(domain).await;
+            tokio::join!(
+                check_tlsrpt(&self.resolver, domain).instrument(debug_span!("tls-rpt")),
+                check_spf(&self.resolver, domain).instrument(debug_span!("spf")),
+                dkim.instrument(debug_span!("dkim")),
+                check_dmarc(&self.resolver, domain).instrument(debug_span!("dmarc")),
+                discovery.instrument(debug_span!("mta-sts-record")),
+            )
+        };
+        let ((plan, probes, teardown), (tlsrpt, spf, dkim, dmarc, discovery)) =
+            tokio::join!(route, records);
         let records = [tlsrpt, spf, dkim, dmarc].concat();
         // The probe's QUITs are answered while the findings are made.
         let (mut findings, ()) = tokio::join!(
