@@ -2,6 +2,7 @@
 //! `sealane route` makes, and every area's findings, in one report.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use delivery::{DeliveryOptions, HostAttempt, Verdict};
 use dns::{Name, Resolver};
@@ -16,6 +17,11 @@ use crate::{
     check_dane, check_dkim, check_dmarc, check_dnssec, check_mta_sts, check_mx, check_spf,
     check_tlsrpt, verdict,
 };
+
+/// How long a domain's records wait for its MX answer before they are
+/// asked anyway: a name server that does not answer should not keep them
+/// waiting for its timeout first, then time out on its own.
+const MX_HEAD_START: Duration = Duration::from_millis(500);
 
 /// Everything the checker needs, shared by every domain it checks: one
 /// resolver (one cache), one set of MTA-STS policies, the delivery options
@@ -113,14 +119,24 @@ impl<S: StsSource> Checker<S> {
             }
             discovery
         };
-        let ((plan, probes, teardown), tlsrpt, spf, dkim, dmarc, discovery) = tokio::join!(
-            route,
-            check_tlsrpt(&self.resolver, domain).instrument(debug_span!("tls-rpt")),
-            check_spf(&self.resolver, domain).instrument(debug_span!("spf")),
-            dkim.instrument(debug_span!("dkim")),
-            check_dmarc(&self.resolver, domain).instrument(debug_span!("dmarc")),
-            discovery.instrument(debug_span!("mta-sts-record")),
-        );
+        // The records wait for the MX answer, the plan's first question
+        // (asked once: this wait joins it in flight), for at most
+        // MX_HEAD_START. Validating it authenticates the zone's keys, its
+        // DS and DNSKEY RRsets, which every later answer from the zone
+        // reuses; asked all at once, each answer had the keys authenticated
+        // again.
+        let records = async {
+            let _ = tokio::time::timeout(MX_HEAD_START, self.resolver.mx(domain)).await;
+            tokio::join!(
+                check_tlsrpt(&self.resolver, domain).instrument(debug_span!("tls-rpt")),
+                check_spf(&self.resolver, domain).instrument(debug_span!("spf")),
+                dkim.instrument(debug_span!("dkim")),
+                check_dmarc(&self.resolver, domain).instrument(debug_span!("dmarc")),
+                discovery.instrument(debug_span!("mta-sts-record")),
+            )
+        };
+        let ((plan, probes, teardown), (tlsrpt, spf, dkim, dmarc, discovery)) =
+            tokio::join!(route, records);
         let records = [tlsrpt, spf, dkim, dmarc].concat();
         // The probe's QUITs are answered while the findings are made.
         let (mut findings, ()) = tokio::join!(

@@ -22,6 +22,7 @@ mod cache;
 pub mod clock;
 mod config;
 mod error;
+mod inflight;
 mod lookup;
 mod mx;
 mod raw;

@@ -12,6 +12,7 @@ use crate::cache::Cache;
 use crate::clock::{Clock, SystemClock};
 use crate::config::ResolverConfig;
 use crate::error::DnsError;
+use crate::inflight::InFlight;
 use crate::lookup::{Absence, Alias, Lookup};
 use crate::records::{RecordKind, Tlsa, Txt};
 use crate::stats::{Counters, ResolverStats};
@@ -34,6 +35,7 @@ struct Inner {
     validators: Validators,
     wire: CheckingDisabled<Pool>,
     cache: Cache<Step>,
+    in_flight: InFlight<Result<Step, DnsError>>,
     clock: Arc<dyn Clock>,
     counters: Counters,
 }
@@ -51,6 +53,7 @@ impl Resolver {
                 validators: Validators::new(config.trust_anchors.as_deref()),
                 wire: CheckingDisabled(pool(&config)),
                 cache: Cache::new(config.cache_capacity),
+                in_flight: InFlight::default(),
                 clock,
                 counters: Counters::default(),
             }),
@@ -185,7 +188,8 @@ impl Resolver {
             }))
     }
 
-    /// One question, from the cache or from upstream.
+    /// One question, from the cache, from the same question in flight, or
+    /// from upstream. The flag is true for an answer from the cache.
     async fn step(&self, name: &Name, rtype: RecordType) -> Result<(Step, bool), DnsError> {
         let now = self.inner.clock.now();
         if let Some((mut step, left)) = self.inner.cache.get(name, rtype, now) {
@@ -193,6 +197,24 @@ impl Resolver {
             self.inner.counters.hit();
             return Ok((step, true));
         }
+        let (answer, asked) = self
+            .inner
+            .in_flight
+            .join(name, rtype, self.fetch(name, rtype, now))
+            .await;
+        if !asked {
+            self.inner.counters.joined();
+        }
+        answer.map(|step| (step, false))
+    }
+
+    /// One question upstream, timed, and its answer cached as of `now`.
+    async fn fetch(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+        now: std::time::SystemTime,
+    ) -> Result<Step, DnsError> {
         // Wall time, not the resolver's clock: a test's clock stands still.
         let started = std::time::Instant::now();
         let asked = self.ask(name, rtype).await;
@@ -203,7 +225,7 @@ impl Resolver {
         self.inner
             .cache
             .insert(name, rtype, step.clone(), step.ttl, now);
-        Ok((step, false))
+        Ok(step)
     }
 
     /// What this resolver (and every clone of it) counted since it was

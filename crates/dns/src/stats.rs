@@ -16,6 +16,7 @@ pub const LOOKUP_BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     cache_hits: AtomicU64,
+    joined: AtomicU64,
     network_failures: AtomicU64,
     /// Per bucket, not cumulative (made cumulative in the snapshot).
     buckets: [AtomicU64; LOOKUP_BUCKETS.len()],
@@ -28,6 +29,11 @@ impl Counters {
     /// A question answered from the cache.
     pub(crate) fn hit(&self) {
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A question answered by the same question already in flight.
+    pub(crate) fn joined(&self) {
+        self.joined.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A question that went to the network took `took`; `failed` when no
@@ -61,6 +67,7 @@ impl Counters {
             .collect();
         ResolverStats {
             cache_hits: self.cache_hits.load(Ordering::Relaxed),
+            joined: self.joined.load(Ordering::Relaxed),
             network_failures: self.network_failures.load(Ordering::Relaxed),
             network_buckets,
             network_count: self.network_count.load(Ordering::Relaxed),
@@ -79,6 +86,9 @@ impl Counters {
 pub struct ResolverStats {
     /// Questions answered from the cache.
     pub cache_hits: u64,
+    /// Questions asked while the same question was on its way upstream,
+    /// answered by it rather than asked again.
+    pub joined: u64,
     /// Questions that went to the network and got no answer (timeout,
     /// SERVFAIL, no server reachable, validation that could not finish).
     pub network_failures: u64,
