@@ -72,22 +72,16 @@ fn summary(s: &DmarcSummary) -> String {
     );
     let _ = writeln!(
         out,
-        "  {} p={}: {}, {} passed DMARC, {}",
+        "  {} p={}: {}",
         shown(&s.domain),
         s.policy,
-        smtp::count(s.messages, "message", "messages"),
-        s.passed,
-        failed(s.messages - s.passed)
+        tally(s.messages, s.passed)
     );
     for row in &s.sources {
         let _ = writeln!(
             out,
             "    {} x{}: {}, dkim {}, spf {} (From {})",
-            if row.source_ip.is_empty() {
-                "(no address)".to_owned()
-            } else {
-                shown(&row.source_ip).to_string()
-            },
+            address(&row.source_ip),
             row.count,
             row.disposition,
             row.dkim,
@@ -139,24 +133,18 @@ fn received_text(summary: &ReceivedDmarcSummary) -> String {
     for domain in &summary.domains {
         let _ = writeln!(
             out,
-            "{} ({}), {} to {}: {}, {} passed DMARC, {}",
+            "{} ({}), {} to {}: {}",
             shown(&domain.domain),
             shown(&domain.reporters.join(", ")),
             domain.first,
             domain.last,
-            smtp::count(domain.messages, "message", "messages"),
-            domain.passed,
-            failed(domain.messages - domain.passed)
+            tally(domain.messages, domain.passed)
         );
         for source in &domain.sources {
             let _ = writeln!(
                 out,
                 "  {} x{}: {}, dkim {}, spf {}",
-                if source.source_ip.is_empty() {
-                    "(no address)".to_owned()
-                } else {
-                    shown(&source.source_ip).to_string()
-                },
+                address(&source.source_ip),
                 source.count,
                 source.disposition,
                 source.dkim,
@@ -218,13 +206,7 @@ fn sent_text(view: &DmarcSentView) -> String {
         "DMARC report on {} for {}: {state}",
         view.policy_domain, view.date
     );
-    let _ = writeln!(
-        out,
-        "  {}, {} passed DMARC, {}",
-        smtp::count(view.messages, "message", "messages"),
-        view.passed,
-        failed(view.messages - view.passed)
-    );
+    let _ = writeln!(out, "  {}", tally(view.messages, view.passed));
     for row in &view.rows {
         let _ = writeln!(
             out,
@@ -244,4 +226,22 @@ fn sent_text(view: &DmarcSentView) -> String {
         );
     }
     out
+}
+
+/// `N messages, P passed DMARC, F failed`.
+fn tally(messages: u64, passed: u64) -> String {
+    format!(
+        "{}, {passed} passed DMARC, {}",
+        smtp::count(messages, "message", "messages"),
+        failed(messages.saturating_sub(passed))
+    )
+}
+
+/// A source address as reported, escaped; reporters may leave it out.
+fn address(ip: &str) -> String {
+    if ip.is_empty() {
+        "(no address)".to_owned()
+    } else {
+        shown(ip).to_string()
+    }
 }
