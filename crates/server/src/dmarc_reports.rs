@@ -16,6 +16,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use auth::dmarc_rua::RuaDestination;
 use queue::{
     Envelope, MessageMeta, NewMessage, QueueId, ReportDue, ReportState, StoreError, UtcDay, utc_day,
 };
@@ -105,28 +106,33 @@ async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<b
     let xml = aggregate::to_xml(&reporter(settings), &policy, day, &rows);
     let gzip = aggregate::compress(&xml);
     let report_id = aggregate::report_id(domain, day, &settings.submitter);
-    let mut to: Vec<String> = destinations
+    let mut chosen: Vec<_> = destinations
         .accepted
         .iter()
-        .map(|d| d.address.clone())
         .take(settings.max_destinations)
         .collect();
+    let addresses = |chosen: &[&RuaDestination]| -> Vec<String> {
+        chosen.iter().map(|d| d.address.clone()).collect()
+    };
+    let mut to = addresses(&chosen);
     // RFC 7489 §7.2.1.1: a size limit counts the report as sent, after
     // compression and transfer encoding: the mail's size bounds it.
-    let size = build(shared, gzip.clone(), domain, day, &report_id, &to, now).len();
-    to.retain(|address| {
-        let max = destinations
-            .accepted
-            .iter()
-            .find(|d| &d.address == address)
-            .and_then(|d| d.max_size);
-        let fits = max.is_none_or(|max| size <= max);
+    let mut data = build(shared, gzip.clone(), domain, day, &report_id, &to, now);
+    let size = data.len();
+    chosen.retain(|d| {
+        let fits = d.max_size.is_none_or(|max| size <= max);
         if !fits {
-            info!(domain = %domain, to = %untrusted(address), size, max = max.unwrap_or(0),
+            info!(domain = %domain, to = %untrusted(&d.address), size, max = d.max_size.unwrap_or(0),
                 "DMARC report not sent to this address: larger than it takes");
         }
         fits
     });
+    if chosen.len() != to.len() {
+        to = addresses(&chosen);
+        if !to.is_empty() {
+            data = build(shared, gzip, domain, day, &report_id, &to, now);
+        }
+    }
     if to.is_empty() {
         let reason = if destinations.accepted.is_empty() && destinations.refused.is_empty() {
             format!("{domain} lists no rua address")
@@ -137,7 +143,6 @@ async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<b
         set(abandon(reason)).await?;
         return Ok(false);
     }
-    let data = build(shared, gzip, domain, day, &report_id, &to, now);
     queue_mail(shared, data, domain, day, &report_id, &to, now).await?;
     set(ReportState::Sent { report_id }).await?;
     Ok(true)

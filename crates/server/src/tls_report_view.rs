@@ -46,21 +46,16 @@ pub async fn sent_view(
         let reporter = crate::tls_reports::reporter(settings);
         tlsrpt::build(&reporter, domain, day, &counts)
     });
-    let mut view = SentView {
+    let standing = Standing::of(status, day, today);
+    Ok(SentView {
         policy_domain: domain.to_owned(),
         date: tlsrpt::day_text(day),
-        state: "pending",
-        attempts: 0,
-        next_attempt: None,
-        reason: None,
+        state: standing.state,
+        attempts: standing.attempts,
+        next_attempt: standing.next_attempt,
+        reason: standing.reason,
         report,
-    };
-    let standing = Standing::of(status, day, today);
-    view.state = standing.state;
-    view.attempts = standing.attempts;
-    view.next_attempt = standing.next_attempt;
-    view.reason = standing.reason;
-    Ok(view)
+    })
 }
 
 /// Where a daily report (TLS or DMARC) stands, in the words both views
