@@ -4,6 +4,7 @@
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use serde::Serialize;
+use x509_parser::extensions::GeneralName;
 
 use crate::hex;
 
@@ -87,8 +88,23 @@ impl CertSummary {
     pub fn of(cert: &CertificateDer<'_>) -> Result<Self, CertParseError> {
         let (_, parsed) =
             x509_parser::parse_x509_certificate(cert.as_ref()).map_err(CertParseError::new)?;
-        let dns_names = webpki::EndEntityCert::try_from(cert)
-            .map(|ee| ee.valid_dns_names().map(str::to_owned).collect())
+        // Taken from the parse above. Parsed again by webpki, with each
+        // name validated, a certificate naming 250 MX hosts cost 3.5 % of
+        // `check`'s instructions in the checker world (issue 19).
+        let dns_names = parsed
+            .subject_alternative_name()
+            .ok()
+            .flatten()
+            .map(|san| {
+                san.value
+                    .general_names
+                    .iter()
+                    .filter_map(|name| match name {
+                        GeneralName::DNSName(dns) => Some((*dns).to_owned()),
+                        _ => None,
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let validity = parsed.validity();
         Ok(Self {
