@@ -89,7 +89,7 @@ pub use hourly::{HourlyCount, SECURITY_LEVELS, last_hours};
 pub use id::{QueueId, QueueIdError};
 pub use meta::{MessageMeta, NewMessage, TlsSummary};
 pub use postgres::{PgOptions, PgStore, PgUrlError};
-pub use report_state::{ReportDue, ReportState, ReportStatus};
+pub use report_state::{ReportDue, ReportKind, ReportState, ReportStatus};
 pub use schedule::{Retry, RetrySchedule};
 pub use sending::{
     LimitKind, SendingBlock, SendingCounts, SendingLimits, SendingRequest, SendingVerdict, Subject,

@@ -123,7 +123,8 @@ impl ReportState {
 /// Which daily reports: each kind keeps its counts and its states in
 /// tables of its own, with the same key columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ReportKind {
+#[non_exhaustive]
+pub enum ReportKind {
     /// TLS reports (RFC 8460): `tls_sessions`, `tls_reports`.
     Tls,
     /// DMARC aggregate reports (RFC 7489 §7.2): `dmarc_rows`,

@@ -16,7 +16,7 @@ use crate::event::{AttemptRecord, Event, EventKind, NoticeKind};
 use crate::hourly::HourlyCount;
 use crate::id::QueueId;
 use crate::meta::{MessageMeta, NewMessage};
-use crate::report_state::{ReportDue, ReportState, ReportStatus};
+use crate::report_state::{ReportDue, ReportKind, ReportState, ReportStatus};
 use crate::sending::{SendingBlock, SendingRequest, SendingVerdict, Subject};
 use crate::state::TroubleRecord;
 use crate::tls_received::ReceivedTlsReport;
@@ -373,6 +373,20 @@ pub trait Store: PolicyStore + Send + Sync {
     /// DMARC aggregate reports owed for days up to `last_day`, as
     /// [`Store::tls_reports_due`].
     async fn dmarc_reports_due(&self, last_day: UtcDay) -> Result<Vec<ReportDue>, StoreError>;
+
+    /// Queues `mail`, the one message that carries the `kind` report of
+    /// `policy_domain` for `day`, and records that report as sent with
+    /// `report_id`, in one transaction: both or neither. Queued and marked
+    /// in two writes, a failure between them left the report claimed but
+    /// not sent, and it went out again once the claim lapsed.
+    async fn queue_report_mail(
+        &self,
+        kind: ReportKind,
+        policy_domain: &str,
+        day: UtcDay,
+        report_id: String,
+        mail: NewMessage,
+    ) -> Result<(), StoreError>;
 
     /// Records where the DMARC report of `policy_domain` for `day` stands.
     async fn set_dmarc_report(

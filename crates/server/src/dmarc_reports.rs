@@ -18,7 +18,8 @@ use std::time::{Duration, SystemTime};
 
 use auth::dmarc_rua::RuaDestination;
 use queue::{
-    Envelope, MessageMeta, NewMessage, QueueId, ReportDue, ReportState, StoreError, UtcDay, utc_day,
+    Envelope, MessageMeta, NewMessage, QueueId, ReportDue, ReportKind, ReportState, StoreError,
+    UtcDay, utc_day,
 };
 use report::dmarc::{self as aggregate, DmarcReportMail, DmarcReporter, PublishedPolicy};
 use tracing::{info, warn};
@@ -143,8 +144,7 @@ async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<b
         set(abandon(reason)).await?;
         return Ok(false);
     }
-    queue_mail(shared, data, domain, day, &report_id, &to, now).await?;
-    set(ReportState::Sent { report_id }).await?;
+    queue_mail(shared, data, domain, day, report_id, &to, now).await?;
     Ok(true)
 }
 
@@ -182,13 +182,13 @@ fn build(
 
 /// Queues the report mail `data`, with a null envelope sender (so it
 /// never causes a notice), expiring when the report's day plus one is
-/// over.
+/// over, and marks the report sent in the same transaction.
 async fn queue_mail(
     shared: &Shared,
     data: Vec<u8>,
     domain: &str,
     day: UtcDay,
-    report_id: &str,
+    report_id: String,
     to: &[String],
     now: SystemTime,
 ) -> Result<(), StoreError> {
@@ -205,15 +205,16 @@ async fn queue_mail(
     meta.message_id = Some(format!("<{report_id}>"));
     meta.expires_at = Some(deadline(day));
     let id = QueueId::generate(now);
+    let mail = NewMessage {
+        id,
+        envelope: Envelope::new(String::new()),
+        recipients: to.iter().cloned().map(smtp::Recipient::new).collect(),
+        meta,
+        body: data,
+    };
     shared
         .store
-        .insert(NewMessage {
-            id,
-            envelope: Envelope::new(String::new()),
-            recipients: to.iter().cloned().map(smtp::Recipient::new).collect(),
-            meta,
-            body: data,
-        })
+        .queue_report_mail(ReportKind::Dmarc, domain, day, report_id.clone(), mail)
         .await?;
     info!(domain = %domain, queue_id = %id, to = %untrusted(&to.join(", ")), report_id = %report_id, "DMARC report queued");
     shared.wake.notify_one();

@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 
 use policy::sts::FetchOptions;
 use queue::{
-    Envelope, MessageMeta, NewMessage, QueueId, ReportDue, ReportState, StoreError, UtcDay,
-    day_start, utc_day,
+    Envelope, MessageMeta, NewMessage, QueueId, ReportDue, ReportKind, ReportState, StoreError,
+    UtcDay, day_start, utc_day,
 };
 use report::tlsrpt::{self, Report, ReportMail, Reporter};
 use report::uri::{ReportUri, Scheme};
@@ -110,8 +110,14 @@ async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<b
         .iter()
         .partition(|d| d.scheme == Scheme::Mailto);
     // The mail is queued once, on the first try: a retry is for uploads.
+    // With no upload to make, the mail is the whole report, and the report
+    // is marked sent in the transaction that queues it.
     if due.attempts == 0 && !mail.is_empty() {
-        queue_mail(shared, &report, domain, day, &mail, now).await?;
+        let whole = web.is_empty();
+        queue_mail(shared, &report, domain, day, &mail, now, whole).await?;
+        if whole {
+            return Ok(true);
+        }
     }
     let mut failures = Vec::new();
     if !web.is_empty() {
@@ -152,7 +158,8 @@ fn retry(due: &ReportDue, now: SystemTime, reason: String) -> ReportState {
 
 /// Queues the report mail to the `mailto:` destinations, marked as a TLS
 /// report so that its delivery is not counted and no notice is ever
-/// written about it, and expiring when the report's day plus one is over.
+/// written about it, and expiring when the report's day plus one is over;
+/// with `sent`, the report is marked sent in the same transaction.
 async fn queue_mail(
     shared: &Shared,
     report: &Report,
@@ -160,6 +167,7 @@ async fn queue_mail(
     day: UtcDay,
     destinations: &[&ReportUri],
     now: SystemTime,
+    sent: bool,
 ) -> Result<(), StoreError> {
     let settings = &shared.config.tls_report;
     let to: Vec<String> = destinations
@@ -196,16 +204,22 @@ async fn queue_mail(
     meta.tls_report = true;
     meta.expires_at = Some(deadline(day));
     let id = QueueId::generate(now);
-    shared
-        .store
-        .insert(NewMessage {
-            id,
-            envelope: Envelope::new(settings.sender.clone()),
-            recipients: to.iter().cloned().map(smtp::Recipient::new).collect(),
-            meta,
-            body: data,
-        })
-        .await?;
+    let mail = NewMessage {
+        id,
+        envelope: Envelope::new(settings.sender.clone()),
+        recipients: to.iter().cloned().map(smtp::Recipient::new).collect(),
+        meta,
+        body: data,
+    };
+    if sent {
+        let report_id = report.report_id.clone();
+        shared
+            .store
+            .queue_report_mail(ReportKind::Tls, domain, day, report_id, mail)
+            .await?;
+    } else {
+        shared.store.insert(mail).await?;
+    }
     info!(domain = %domain, queue_id = %id, to = %to.join(", "), report_id = %report.report_id, "TLS report queued");
     shared.wake.notify_one();
     Ok(())

@@ -422,6 +422,22 @@ impl Store for PgStore {
         report_state::reports_due(&mut self.conn().await?, ReportKind::Dmarc, last_day, now).await
     }
 
+    async fn queue_report_mail(
+        &self,
+        kind: ReportKind,
+        policy_domain: &str,
+        day: UtcDay,
+        report_id: String,
+        mail: NewMessage,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        in_transaction!(self, |conn| async move {
+            write::insert(conn, mail, now).await?;
+            let sent = ReportState::Sent { report_id };
+            report_state::set_report(conn, kind, policy_domain, day, &sent).await
+        })
+    }
+
     async fn set_dmarc_report(
         &self,
         policy_domain: &str,

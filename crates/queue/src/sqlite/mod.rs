@@ -423,6 +423,26 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn queue_report_mail(
+        &self,
+        kind: ReportKind,
+        policy_domain: &str,
+        day: UtcDay,
+        report_id: String,
+        mail: NewMessage,
+    ) -> Result<(), StoreError> {
+        let policy_domain = policy_domain.to_owned();
+        let now = self.now();
+        // One savepoint for both, as in `insert_all`.
+        self.writer
+            .write(move |conn| {
+                write::insert(conn, mail, now)?;
+                let sent = ReportState::Sent { report_id };
+                report_state::set_report(conn, kind, &policy_domain, day, &sent)
+            })
+            .await
+    }
+
     async fn set_dmarc_report(
         &self,
         policy_domain: &str,

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use dns::clock::{Clock, ManualClock};
 use queue::{
-    DmarcDkim, DmarcObservation, DmarcRow, DmarcSpf, ReceivedDmarcReport, ReportDue, ReportState,
-    Store, utc_day,
+    DmarcDkim, DmarcObservation, DmarcRow, DmarcSpf, ReceivedDmarcReport, ReportDue, ReportKind,
+    ReportState, Store, StoreError, utc_day,
 };
 
-use super::MIN;
+use super::{MIN, message};
 
 fn row(ip: &str, disposition: &str) -> DmarcRow {
     DmarcRow {
@@ -224,6 +224,100 @@ pub async fn reports_are_claimed_by_one_node_at_a_time(store: &dyn Store, clock:
         .expect("status")
         .expect("a status");
     assert_eq!(status.attempts, 1, "claims count no attempt; sending does");
+}
+
+/// A report's mail is queued and the report marked sent together, or
+/// neither: a mail the store refuses leaves the report owed (and claimable
+/// by another node once the claim lapses), not sent without its mail.
+pub async fn a_report_mail_is_queued_with_its_sent_mark_or_not_at_all(
+    store: &dyn Store,
+    clock: &ManualClock,
+) {
+    let today = utc_day(clock.now());
+    let lease = 10 * MIN;
+    store
+        .record_dmarc(vec![seen(
+            "example.org",
+            today - 1,
+            row("192.0.2.1", "none"),
+            1,
+        )])
+        .await
+        .expect("record");
+    assert!(
+        store
+            .claim_dmarc_report("example.org", today - 1, lease)
+            .await
+            .expect("claim")
+    );
+    let earlier = message(clock, &["x@example.com"]);
+    let taken = earlier.id;
+    store.insert(earlier).await.expect("insert");
+    let mut clash = message(clock, &["dmarc@example.org"]);
+    clash.id = taken;
+    let refused = store
+        .queue_report_mail(
+            ReportKind::Dmarc,
+            "example.org",
+            today - 1,
+            "r1".into(),
+            clash,
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Duplicate(id)) if id == taken),
+        "{refused:?}"
+    );
+    let status = store
+        .dmarc_report_status("example.org", today - 1)
+        .await
+        .expect("status")
+        .expect("the claim");
+    assert!(
+        !matches!(status.state, ReportState::Sent { .. }),
+        "not sent without its mail: {status:?}"
+    );
+    clock.advance(lease + MIN);
+    assert!(
+        store
+            .claim_dmarc_report("example.org", today - 1, lease)
+            .await
+            .expect("claim again"),
+        "still owed"
+    );
+
+    let mail = message(clock, &["dmarc@example.org"]);
+    let (id, body) = (mail.id, mail.body.clone());
+    store
+        .queue_report_mail(
+            ReportKind::Dmarc,
+            "example.org",
+            today - 1,
+            "r2".into(),
+            mail,
+        )
+        .await
+        .expect("queued");
+    assert_eq!(store.body(id).await.expect("the mail is queued"), body);
+    let status = store
+        .dmarc_report_status("example.org", today - 1)
+        .await
+        .expect("status")
+        .expect("a status");
+    assert_eq!(
+        status.state,
+        ReportState::Sent {
+            report_id: "r2".into()
+        }
+    );
+    assert!(
+        store
+            .tls_report_status("example.org", today - 1)
+            .await
+            .expect("tls")
+            .is_none(),
+        "the TLS report of that day is another report"
+    );
 }
 
 /// Reporting rows of old days and received reports of old periods are

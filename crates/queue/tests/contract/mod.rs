@@ -13,6 +13,7 @@ pub mod tls_report;
 
 pub use console::{hourly_counts_by_security_and_result_type, trace_by_sender_over_all_messages};
 pub use dmarc_report::{
+    a_report_mail_is_queued_with_its_sent_mark_or_not_at_all,
     dmarc_rows_are_counted_and_reports_due_until_sent, old_reporting_rows_are_purged,
     received_dmarc_reports_are_kept_once, reports_are_claimed_by_one_node_at_a_time,
 };
@@ -70,6 +71,7 @@ macro_rules! contract_tests {
             dmarc_rows_are_counted_and_reports_due_until_sent,
             received_dmarc_reports_are_kept_once,
             reports_are_claimed_by_one_node_at_a_time,
+            a_report_mail_is_queued_with_its_sent_mark_or_not_at_all,
             old_reporting_rows_are_purged,
         );
     };
