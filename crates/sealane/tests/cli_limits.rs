@@ -1,29 +1,14 @@
 //! `sealane limits list` and `release` on a store where the server
 //! blocked a user for going over a sending limit.
 
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use dns::clock::ManualClock;
 use queue::{SendingLimits, SendingRequest, SendingVerdict, SqliteStore, Store, Subject};
 
-fn sealane(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sealane"))
-        .args(args)
-        .output()
-        .expect("sealane runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+mod support;
+use support::{sealane, stdout};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_blocked_user_is_listed_and_released() {

@@ -3,7 +3,6 @@
 //! bad input exits 2.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use check::{SpfRecord, TlsRptRecord};
 use policy::sts::{Mode, Policy, StsRecord};
@@ -11,12 +10,8 @@ use testworld::ca::TestCa;
 use tls::Tlsa;
 use tls::pki_types::UnixTime;
 
-fn sealane(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sealane"))
-        .args(args)
-        .output()
-        .expect("sealane runs")
-}
+mod support;
+use support::sealane;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

@@ -3,7 +3,6 @@
 //! domain and source address, by domain and period, in words or as JSON;
 //! and ours on a Domain Owner and day, counted so far or sent.
 
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -12,27 +11,13 @@ use queue::{
     DmarcObservation, DmarcOverride, DmarcRow, DmarcSpf, ReportState, SqliteStore, Store, utc_day,
 };
 
+mod support;
+use support::{sealane, stdout};
+
 const SAMPLE: &[u8] = include_bytes!("../../report/tests/fixtures/dmarc/sample-reporter.xml");
 const GOOGLE: &[u8] = include_bytes!("../../report/tests/fixtures/dmarc/google-published.eml");
 const MICROSOFT: &[u8] =
     include_bytes!("../../report/tests/fixtures/dmarc/microsoft-published.eml");
-
-fn sealane(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sealane"))
-        .args(args)
-        .output()
-        .expect("sealane runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 async fn keep(store: &SqliteStore, data: &[u8]) -> String {
     let report = report::dmarc::read(data).expect("the fixture parses");

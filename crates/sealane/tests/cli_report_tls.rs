@@ -5,14 +5,10 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn sealane(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sealane"))
-        .args(args)
-        .output()
-        .expect("sealane runs")
-}
+mod support;
+use support::sealane;
 
 fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
     let path = dir.join(name);

@@ -4,35 +4,20 @@
 //! and result type with the days that had failures.
 
 use std::net::IpAddr;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use dns::clock::ManualClock;
 use queue::{ReportState, SqliteStore, Store, TlsFailure, TlsPolicy, TlsSession, utc_day};
 
+mod support;
+use support::{sealane, stdout};
+
 const RFC_EXAMPLE: &[u8] =
     include_bytes!("../../report/tests/fixtures/tlsrpt/rfc8460-example.json");
 const GOOGLE_STYLE: &[u8] = include_bytes!("../../report/tests/fixtures/tlsrpt/google-style.json");
 const MICROSOFT_STYLE: &[u8] =
     include_bytes!("../../report/tests/fixtures/tlsrpt/microsoft-style.eml");
-
-fn sealane(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sealane"))
-        .args(args)
-        .output()
-        .expect("sealane runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 fn store(dir: &tempfile::TempDir) -> SqliteStore {
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
