@@ -109,10 +109,11 @@ async fn send_one(shared: &Shared, due: &ReportDue, now: SystemTime) -> Result<b
     let (mail, web): (Vec<&ReportUri>, Vec<&ReportUri>) = destinations
         .iter()
         .partition(|d| d.scheme == Scheme::Mailto);
-    // The mail is queued once, on the first try: a retry is for uploads.
-    // With no upload to make, the mail is the whole report, and the report
-    // is marked sent in the transaction that queues it.
-    if due.attempts == 0 && !mail.is_empty() {
+    // The mail is queued once: a retry is for uploads, unless the mail is
+    // not in the store yet (an earlier try stopped before it, at a failed
+    // lookup say). With no upload to make, the mail is the whole report,
+    // and the report is marked sent in the transaction that queues it.
+    if !mail.is_empty() && !mail_queued(shared, &report.report_id).await? {
         let whole = web.is_empty();
         queue_mail(shared, &report, domain, day, &mail, now, whole).await?;
         if whole {
@@ -154,6 +155,18 @@ fn retry(due: &ReportDue, now: SystemTime, reason: String) -> ReportState {
         next_attempt: now + backoff(due.attempts),
         reason,
     }
+}
+
+/// Whether the mail of the report `report_id` is in the store already:
+/// the report's id is its `Message-ID`, the same on every try.
+async fn mail_queued(shared: &Shared, report_id: &str) -> Result<bool, StoreError> {
+    let message_id = format!("<{report_id}>");
+    Ok(shared
+        .store
+        .trace(report_id)
+        .await?
+        .iter()
+        .any(|m| m.meta.tls_report && m.meta.message_id.as_deref() == Some(message_id.as_str())))
 }
 
 /// Queues the report mail to the `mailto:` destinations, marked as a TLS

@@ -286,6 +286,47 @@ async fn a_report_mail_that_fails_is_retried_until_the_day_after_and_never_repor
     }
 }
 
+/// A first try that stops at a failed lookup has queued no mail: the next
+/// try queues it (and uploads), and a try after that queues none again.
+#[tokio::test]
+async fn a_report_whose_first_try_failed_before_its_mail_still_mails() {
+    let w = world("").await;
+    a_day_of_mail(&w).await;
+    w.clock.advance(DAY);
+    w.dns
+        .set_fault("dane.test.", testworld::dns::Fault::ServFail);
+    assert_eq!(
+        w.daemon.send_tls_reports().await.unwrap(),
+        0,
+        "the _smtp._tls lookup fails for now"
+    );
+    w.dns
+        .set_fault("dane.test.", testworld::dns::Fault::Healthy);
+    w.clock.advance(Duration::from_secs(16 * 60));
+    assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 1);
+    w.advance(Duration::ZERO).await;
+    let mails = || {
+        w.receivers[0]
+            .messages()
+            .into_iter()
+            .filter(|m| {
+                m.envelope
+                    .recipients
+                    .iter()
+                    .any(|r| r.address == "tlsrpt@dane.test")
+            })
+            .count()
+    };
+    assert_eq!(mails(), 1, "mailed on the second try");
+    let posts = w
+        .reports
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(posts, 1, "and uploaded");
+}
+
 #[tokio::test]
 async fn the_report_mail_is_dkim_signed_when_a_key_is_configured() {
     let key = concat!(
