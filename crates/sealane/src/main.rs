@@ -12,7 +12,7 @@ use clap::{CommandFactory, FromArgMatches, Subcommand};
 /// jemalloc instead of glibc's malloc: the daemon and `check --file` are
 /// many small tasks that allocate on one thread and free on another, where
 /// glibc's per-thread arenas grow, trim and lock. In the checker world
-/// (issue 19) `check` ran 10-19 % more domains per second with it; mimalloc
+/// (issue 19) `check` ran 7-12 % more domains per second with it; mimalloc
 /// gave about half of that.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

@@ -100,7 +100,7 @@ impl CertSummary {
                     .general_names
                     .iter()
                     .filter_map(|name| match name {
-                        GeneralName::DNSName(dns) => Some((*dns).to_owned()),
+                        GeneralName::DNSName(dns) if is_dns_id(dns) => Some((*dns).to_owned()),
                         _ => None,
                     })
                     .collect()
@@ -118,6 +118,14 @@ impl CertSummary {
             ),
         })
     }
+}
+
+/// Whether a SAN DNS name is a host name, or one under a `*.` wildcard:
+/// what webpki calls a valid DNS id. Anything else (spaces, control
+/// characters: a remote server's text) is left out of summaries.
+fn is_dns_id(name: &str) -> bool {
+    let host = name.strip_prefix("*.").unwrap_or(name);
+    rustls_pki_types::DnsName::try_from(host).is_ok()
 }
 
 #[cfg(test)]

@@ -431,10 +431,12 @@ impl Store for PgStore {
         mail: NewMessage,
     ) -> Result<(), StoreError> {
         let now = self.now();
+        // The mark first, so that a refused mail takes it back (the
+        // contract test relies on this order to see the transaction).
         in_transaction!(self, |conn| async move {
-            write::insert(conn, mail, now).await?;
             let sent = ReportState::Sent { report_id };
-            report_state::set_report(conn, kind, policy_domain, day, &sent).await
+            report_state::set_report(conn, kind, policy_domain, day, &sent).await?;
+            write::insert(conn, mail, now).await
         })
     }
 

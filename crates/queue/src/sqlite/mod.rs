@@ -433,12 +433,14 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let policy_domain = policy_domain.to_owned();
         let now = self.now();
-        // One savepoint for both, as in `insert_all`.
+        // One savepoint for both, as in `insert_all`; the mark first, so
+        // that a refused mail takes it back (the contract test relies on
+        // this order to see the savepoint).
         self.writer
             .write(move |conn| {
-                write::insert(conn, mail, now)?;
                 let sent = ReportState::Sent { report_id };
-                report_state::set_report(conn, kind, &policy_domain, day, &sent)
+                report_state::set_report(conn, kind, &policy_domain, day, &sent)?;
+                write::insert(conn, mail, now)
             })
             .await
     }
