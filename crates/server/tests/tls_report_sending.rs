@@ -35,6 +35,20 @@ async fn a_day_of_mail(w: &common::World) {
     w.advance(Duration::ZERO).await;
 }
 
+/// The mails the receiver of dane.test took for its `tlsrpt@` address.
+fn report_mails(w: &common::World) -> Vec<smtp::ReceivedMessage> {
+    w.receivers[0]
+        .messages()
+        .into_iter()
+        .filter(|m| {
+            m.envelope
+                .recipients
+                .iter()
+                .any(|r| r.address == "tlsrpt@dane.test")
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn a_day_is_reported_by_mail_and_https_and_a_malformed_rua_gets_nothing() {
     let w = world("").await;
@@ -55,16 +69,7 @@ async fn a_day_is_reported_by_mail_and_https_and_a_malformed_rua_gets_nothing() 
     w.advance(Duration::ZERO).await;
 
     // By mail, to the test-world receiver of dane.test.
-    let mails: Vec<_> = w.receivers[0]
-        .messages()
-        .into_iter()
-        .filter(|m| {
-            m.envelope
-                .recipients
-                .iter()
-                .any(|r| r.address == "tlsrpt@dane.test")
-        })
-        .collect();
+    let mails = report_mails(&w);
     assert_eq!(mails.len(), 1, "one report mail");
     let mail = &mails[0];
     assert_eq!(mail.envelope.sender, "tlsrpt-noreply@mail.sender.test");
@@ -206,17 +211,7 @@ async fn a_failed_upload_is_retried_with_back_off_until_the_day_after() {
     assert_eq!(w.reports.connections(), connections, "given up");
     // The mail went once, the first time.
     w.advance(Duration::ZERO).await;
-    let mails = w.receivers[0]
-        .messages()
-        .into_iter()
-        .filter(|m| {
-            m.envelope
-                .recipients
-                .iter()
-                .any(|r| r.address == "tlsrpt@dane.test")
-        })
-        .count();
-    assert_eq!(mails, 1);
+    assert_eq!(report_mails(&w).len(), 1);
 }
 
 #[tokio::test]
@@ -305,19 +300,7 @@ async fn a_report_whose_first_try_failed_before_its_mail_still_mails() {
     w.clock.advance(Duration::from_secs(16 * 60));
     assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 1);
     w.advance(Duration::ZERO).await;
-    let mails = || {
-        w.receivers[0]
-            .messages()
-            .into_iter()
-            .filter(|m| {
-                m.envelope
-                    .recipients
-                    .iter()
-                    .any(|r| r.address == "tlsrpt@dane.test")
-            })
-            .count()
-    };
-    assert_eq!(mails(), 1, "mailed on the second try");
+    assert_eq!(report_mails(&w).len(), 1, "mailed on the second try");
     let posts = w
         .reports
         .requests()
@@ -341,16 +324,7 @@ async fn the_report_mail_is_dkim_signed_when_a_key_is_configured() {
     w.clock.advance(DAY);
     assert_eq!(w.daemon.send_tls_reports().await.unwrap(), 1);
     w.advance(Duration::ZERO).await;
-    let mail = w.receivers[0]
-        .messages()
-        .into_iter()
-        .find(|m| {
-            m.envelope
-                .recipients
-                .iter()
-                .any(|r| r.address == "tlsrpt@dane.test")
-        })
-        .expect("the report mail");
+    let mail = report_mails(&w).pop().expect("the report mail");
     let text = String::from_utf8_lossy(&mail.data);
     let signature = text
         .split("\r\n")

@@ -147,27 +147,28 @@ pub async fn dmarc_rows_are_counted_and_reports_due_until_sent(
     );
 }
 
+/// Counts a row for example.org on `day`, so its report is owed, and
+/// claims that report for `lease`.
+async fn owe_and_claim(store: &dyn Store, day: i64, lease: Duration) {
+    store
+        .record_dmarc(vec![seen("example.org", day, row("192.0.2.1", "none"), 1)])
+        .await
+        .expect("record");
+    assert!(
+        store
+            .claim_dmarc_report("example.org", day, lease)
+            .await
+            .expect("claim")
+    );
+}
+
 /// A report is claimed by one node at a time: a second claim fails until
 /// the first one's lease is over; a sent report is never claimed again;
 /// TLS and DMARC claims of the same domain and day are apart.
 pub async fn reports_are_claimed_by_one_node_at_a_time(store: &dyn Store, clock: &ManualClock) {
     let today = utc_day(clock.now());
     let lease = 10 * MIN;
-    store
-        .record_dmarc(vec![seen(
-            "example.org",
-            today - 1,
-            row("192.0.2.1", "none"),
-            1,
-        )])
-        .await
-        .expect("record");
-    assert!(
-        store
-            .claim_dmarc_report("example.org", today - 1, lease)
-            .await
-            .expect("claim")
-    );
+    owe_and_claim(store, today - 1, lease).await;
     assert!(
         !store
             .claim_dmarc_report("example.org", today - 1, lease)
@@ -235,21 +236,7 @@ pub async fn a_report_mail_is_queued_with_its_sent_mark_or_not_at_all(
 ) {
     let today = utc_day(clock.now());
     let lease = 10 * MIN;
-    store
-        .record_dmarc(vec![seen(
-            "example.org",
-            today - 1,
-            row("192.0.2.1", "none"),
-            1,
-        )])
-        .await
-        .expect("record");
-    assert!(
-        store
-            .claim_dmarc_report("example.org", today - 1, lease)
-            .await
-            .expect("claim")
-    );
+    owe_and_claim(store, today - 1, lease).await;
     let earlier = message(clock, &["x@example.com"]);
     let taken = earlier.id;
     store.insert(earlier).await.expect("insert");
